@@ -1,0 +1,340 @@
+//! Counters and latency histograms: what a replay reports.
+//!
+//! Counter names are the kernel's own (`struct vmmeter` in sys/sys/vmmeter.h, plus the
+//! buffer-cache and pageout statistics of pager-model.md §9), so a kernel developer can
+//! read the output like `vmstat -s`. Every model (dragonfly, lru, opt) fills the same
+//! structure, so their outputs are comparable key for key.
+
+use crate::trace::Op;
+use hdrhistogram::Histogram;
+
+/// Why a device request was issued. Every device I/O carries exactly one origin, so
+/// "who caused this I/O" can be answered for any policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Origin {
+    /// The block a read(2) or fault asked for (synchronous part of cluster_readx).
+    Demand,
+    /// Blocks read ahead of the request (asynchronous part of cluster_readx, breadn).
+    Readahead,
+    /// A partial-block write, or putpages of a block not fully resident, read it first.
+    ReadBeforeWrite,
+    /// cluster_write pushing a full write cluster (B4).
+    ClusterPush,
+    /// buf_daemon flushing dirty buffers above lodirtybufspace/2 (§7.2).
+    BufDaemon,
+    /// The syncer's 1 MiB lazy flush per vnode (§7.3).
+    SyncerLazy,
+    /// The per-mount syncer vnode's vfs_msync (§7.3).
+    SyncerMsync,
+    /// fsync(2) (§6.6).
+    Fsync,
+    /// msync(2) (§6.7).
+    Msync,
+    /// The pageout daemon laundering dirty inactive pages (§7.1).
+    PageoutLaunder,
+    /// putpages forced synchronous below v_pageout_free_min (the seed).
+    ForcedSync,
+    /// Truncation (UFS path: rewrite of the straddling block, new last block).
+    Truncate,
+    /// `--final-sync` at the end of the trace.
+    FinalSync,
+    /// write(2) with IO_SYNC (O_SYNC files): bwrite.
+    IoSync,
+    /// write(2) disposed with bawrite (severe memory or dirty space, IO_ASYNC, O_DIRECT).
+    Bawrite,
+    /// Inode and indirect-block I/O.
+    Metadata,
+}
+
+impl Origin {
+    pub const ALL: [Origin; 16] = [
+        Origin::Demand,
+        Origin::Readahead,
+        Origin::ReadBeforeWrite,
+        Origin::ClusterPush,
+        Origin::BufDaemon,
+        Origin::SyncerLazy,
+        Origin::SyncerMsync,
+        Origin::Fsync,
+        Origin::Msync,
+        Origin::PageoutLaunder,
+        Origin::ForcedSync,
+        Origin::Truncate,
+        Origin::FinalSync,
+        Origin::IoSync,
+        Origin::Bawrite,
+        Origin::Metadata,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Origin::Demand => "demand",
+            Origin::Readahead => "readahead",
+            Origin::ReadBeforeWrite => "read_before_write",
+            Origin::ClusterPush => "cluster_push",
+            Origin::BufDaemon => "buf_daemon",
+            Origin::SyncerLazy => "syncer_lazy",
+            Origin::SyncerMsync => "syncer_msync",
+            Origin::Fsync => "fsync",
+            Origin::Msync => "msync",
+            Origin::PageoutLaunder => "pageout_launder",
+            Origin::ForcedSync => "forced_sync",
+            Origin::Truncate => "truncate",
+            Origin::FinalSync => "final_sync",
+            Origin::IoSync => "io_sync",
+            Origin::Bawrite => "bawrite",
+            Origin::Metadata => "metadata",
+        }
+    }
+
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Direction of a device request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Dir {
+    Read,
+    Write,
+}
+
+/// Device I/O totals, split by origin and by sync/async.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct DeviceStats {
+    pub reads: u64,
+    pub read_bytes: u64,
+    pub writes: u64,
+    pub write_bytes: u64,
+    pub sync_reads: u64,
+    pub async_reads: u64,
+    pub sync_writes: u64,
+    pub async_writes: u64,
+    /// Sum over requests of (completion − submission), for mean device latency.
+    pub busy_ns: u64,
+    /// Deepest the queue (waiting + in service) ever got.
+    pub max_queue_depth: u64,
+    /// Per origin: [reads, read_bytes, writes, write_bytes].
+    pub by_origin: [[u64; 4]; Origin::ALL.len()],
+}
+
+impl DeviceStats {
+    /// Account one submitted request.
+    pub fn record(&mut self, dir: Dir, bytes: u64, origin: Origin, sync: bool) {
+        let o = &mut self.by_origin[origin.index()];
+        match dir {
+            Dir::Read => {
+                self.reads += 1;
+                self.read_bytes += bytes;
+                o[0] += 1;
+                o[1] += bytes;
+                if sync {
+                    self.sync_reads += 1
+                } else {
+                    self.async_reads += 1
+                }
+            }
+            Dir::Write => {
+                self.writes += 1;
+                self.write_bytes += bytes;
+                o[2] += 1;
+                o[3] += bytes;
+                if sync {
+                    self.sync_writes += 1
+                } else {
+                    self.async_writes += 1
+                }
+            }
+        }
+    }
+}
+
+/// Per-op latency histograms (nanoseconds), kept with hdrhistogram: exact counts and
+/// 3 significant digits over 1 ns … 1 hour in a few KiB per op, no per-event allocation.
+#[derive(Clone, Debug)]
+pub struct Latencies {
+    hist: Vec<Histogram<u64>>,
+}
+
+/// Summary of one op's latency histogram.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LatencySummary {
+    pub count: u64,
+    pub mean: f64,
+    pub p50: u64,
+    pub p90: u64,
+    pub p99: u64,
+    pub p999: u64,
+    pub max: u64,
+}
+
+impl Default for Latencies {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Latencies {
+    const HIGHEST: u64 = 3_600_000_000_000; // one hour in ns
+
+    pub fn new() -> Self {
+        let hist = Op::ALL
+            .iter()
+            .map(|_| {
+                // Bounds are constants known to be valid, so construction cannot fail.
+                Histogram::new_with_bounds(1, Self::HIGHEST, 3)
+                    .unwrap_or_else(|_| unreachable!("constant histogram bounds are valid"))
+            })
+            .collect();
+        Latencies { hist }
+    }
+
+    /// Record one op's latency; values past an hour saturate at an hour.
+    pub fn record(&mut self, op: Op, ns: u64) {
+        let v = ns.min(Self::HIGHEST);
+        // Values are clamped into range, so recording cannot fail.
+        let _ = self.hist[op.index()].record(v);
+    }
+
+    pub fn summary(&self, op: Op) -> LatencySummary {
+        let h = &self.hist[op.index()];
+        if h.is_empty() {
+            return LatencySummary::default();
+        }
+        LatencySummary {
+            count: h.len(),
+            mean: h.mean(),
+            p50: h.value_at_quantile(0.5),
+            p90: h.value_at_quantile(0.9),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+        }
+    }
+}
+
+/// Declares [`Counters`]: one `u64` per kernel counter, grouped the way `vmstat -s`
+/// readers scan them. The declaration order is the output order.
+macro_rules! counters {
+    ($( $group:literal => { $( $(#[$doc:meta])* $name:ident ),* $(,)? } )*) => {
+        /// Every event counter of a replay, named after the kernel's where one exists.
+        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        pub struct Counters { $( $( $(#[$doc])* pub $name: u64, )* )* }
+
+        impl Counters {
+            /// `(group, name, value)` for every counter, in declaration order.
+            pub fn entries(&self) -> Vec<(&'static str, &'static str, u64)> {
+                vec![ $( $( ($group, stringify!($name), self.$name), )* )* ]
+            }
+
+            /// Every counter name, in declaration order.
+            pub const NAMES: &'static [&'static str] = &[ $( $( stringify!($name), )* )* ];
+        }
+    };
+}
+
+counters! {
+    "trace" => {
+        /// Trace events replayed.
+        events,
+    }
+    "pages" => {
+        /// Page touches (one per page a read, write or fault covers) that found the page
+        /// resident and valid for the touched bytes without waiting for I/O.
+        page_hits,
+        /// Every other page touch.
+        page_misses,
+    }
+    "pager" => {
+        /// vnode_pager_generic_getpages calls (pager calls, not device reads).
+        v_vnodein,
+        /// Pages those calls asked for.
+        v_vnodepgsin,
+        /// vnode_pager_generic_putpages calls.
+        v_vnodeout,
+        /// Pages those calls wrote (after EOF clipping).
+        v_vnodepgsout,
+        /// Pages putpages returned VM_PAGER_BAD (past EOF).
+        pager_bad_pages,
+        /// getpages calls that failed because the page is at or past EOF.
+        getpages_errors,
+        /// putpages calls made synchronous because free+cache < v_pageout_free_min.
+        putpages_forced_sync,
+    }
+    "faults" => {
+        /// vm_fault calls that entered a page (prefaulted entries included, as the kernel counts).
+        v_vm_faults,
+        /// Faults that called the pager (hardfault).
+        major_faults,
+        /// Faults satisfied from a resident page.
+        minor_faults,
+        /// Touches of a page already mapped with enough rights: no fault.
+        touches_no_fault,
+        /// Pages entered by prefault.
+        prefault_pages,
+        /// Neighbours dirtied by a write fault's prefault.
+        prefault_dirtied,
+        /// Faults that waited for a page under I/O.
+        v_intrans,
+        /// Pages reactivated from the cache queue.
+        v_reactivated,
+        /// Faults that slept waiting for free memory.
+        fault_memory_waits,
+        /// Faults past EOF (SIGBUS in the kernel; no counters move).
+        fault_sigbus,
+        /// Touches outside any explicit mapping, replayed through an implicit one.
+        implicit_mapping_touches,
+    }
+    "buffer cache" => {
+        /// getblk found the buffer.
+        getblk_hits,
+        /// getblk built a buffer whose pages were all resident and valid (no I/O).
+        getblk_page_hits,
+        /// getblk built a buffer that needed I/O.
+        getblk_misses,
+        /// Waits on a buffer locked by I/O in flight.
+        getblk_waits,
+        /// Buffer headers recycled by getnewbuf.
+        getnewbuf_recycles,
+        /// Buffers torn down (vfs_vmio_release).
+        buf_teardowns,
+        /// Blocks read ahead (asynchronously or as the extra blocks of a cluster).
+        readahead_blocks,
+        /// Read-ahead blocks later used by a read or fault.
+        readahead_used,
+        /// Read-ahead blocks whose pages were freed before any use.
+        readahead_evicted_unused,
+        /// Reads that hit a B_RAM buffer and triggered read-ahead.
+        bram_hits,
+        /// Peak bufspace in bytes.
+        bufspace_peak,
+    }
+    "pageout" => {
+        /// Pageout daemon passes.
+        v_pdwakeups,
+        /// Pages examined by the inactive scan.
+        v_pdpages,
+        /// Pages freed by the daemon.
+        v_dfree,
+        /// Pages moved to the cache queue.
+        pages_cached,
+        /// Pages deactivated by the active scan.
+        pages_deactivated,
+        /// Cache-queue pages freed by vm_page_alloc to satisfy an allocation.
+        alloc_cache_reclaims,
+        /// Allocations that found no page (vm_pageout_deficit).
+        alloc_failures,
+    }
+}
+
+/// Everything a replay produces, the same for every model.
+#[derive(Clone, Debug, Default)]
+pub struct RunStats {
+    pub counters: Counters,
+    pub device: DeviceStats,
+    pub latency: Latencies,
+    /// Simulated time at the end of the replay (ns, trace clock).
+    pub end_time_ns: u64,
+    pub warnings: Vec<String>,
+}

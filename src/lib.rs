@@ -1,0 +1,12 @@
+//! vpsim: trace-driven simulation of the DragonFly BSD vnode pager
+//! (sys/vm/vnode_pager.c) and the VM and buffer-cache machinery around it.
+//!
+//! Data flows one way: [`trace`] readers turn a trace file into [`trace::Event`]s, a
+//! model ([`engine::Simulator`] for DragonFly, [`models`] for the LRU/OPT yardsticks)
+//! consumes them, and the resulting statistics are rendered by the CLI.
+
+pub mod engine;
+pub mod models;
+pub mod policies;
+pub mod trace;
+pub mod units;

@@ -1,0 +1,1 @@
+//! Reference models (yardsticks): exact page-granular LRU and OPT caches.
