@@ -10,3 +10,5 @@ pub mod models;
 pub mod policies;
 pub mod trace;
 pub mod units;
+pub mod report;
+pub mod run;

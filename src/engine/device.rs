@@ -1,1 +1,1037 @@
-//! Device model; written next.
+//! The simulated disk (pager-model.md §8.3).
+//!
+//! The kernel has no latency model, so this one is vpsim's own: a single-server queue whose
+//! service time is a fixed per-request cost plus transfer time (plus seek and rotation on
+//! an hdd). What *is* taken from the kernel is the queueing discipline: DragonFly's
+//! `bioqdisksort` (sys/kern/subr_disk.c), which decides whether a read(2) or a page fault
+//! waits behind megabytes of write-behind — the effect the pager policies are compared on.
+//!
+//! The device is advanced lazily on simulated time: nothing happens until the caller
+//! submits a request, asks for completions up to some time ([`Device::advance`]) or blocks
+//! on one request ([`Device::wait_for`]). Everything is integer nanoseconds and
+//! deterministic (no randomness, no wall clock), so a replay is reproducible bit for bit.
+
+use std::collections::VecDeque;
+use std::fmt::{self, Write as _};
+use std::str::FromStr;
+
+use crate::engine::stats::{DeviceStats, Dir, Origin};
+use crate::units::{parse_bandwidth, parse_duration_ns, parse_size};
+
+/// `bioq_reorder_minor_interval`: every this many reads queued ahead of writes, a few
+/// linear writes are let through (subr_disk.c).
+pub const BIOQ_REORDER_MINOR_INTERVAL: u32 = 5;
+/// `bioq_reorder_burst_interval`: every this many reads, a burst of writes is let through
+/// if `runningbufspace` is severe.
+pub const BIOQ_REORDER_BURST_INTERVAL: u32 = 60;
+/// `bioq_reorder_minor_bytes`: byte budget of a minor (linear-only) reorder.
+pub const BIOQ_REORDER_MINOR_BYTES: u64 = 262_144;
+/// `bioq_reorder_burst_bytes`: byte budget of a burst reorder (3 000 000, decimal, as in
+/// the kernel).
+pub const BIOQ_REORDER_BURST_BYTES: u64 = 3_000_000;
+
+const NS_PER_S: u64 = 1_000_000_000;
+
+/// Which preset a [`DeviceSpec`] was built from; decides which keys apply (only an hdd
+/// has a seek model).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum DeviceKind {
+    Nvme,
+    Ssd,
+    Hdd,
+}
+
+impl DeviceKind {
+    pub const ALL: [DeviceKind; 3] = [DeviceKind::Nvme, DeviceKind::Ssd, DeviceKind::Hdd];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            DeviceKind::Nvme => "nvme",
+            DeviceKind::Ssd => "ssd",
+            DeviceKind::Hdd => "hdd",
+        }
+    }
+}
+
+/// Queueing discipline of the device queue.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Sched {
+    /// DragonFly's `bioqdisksort`: reads jump ahead of queued writes, with periodic write
+    /// bleed-through so writes are not starved (see [`Device`]).
+    #[default]
+    DiskSort,
+    /// Plain arrival order, to measure what the read priority buys.
+    Fifo,
+}
+
+impl Sched {
+    pub fn name(self) -> &'static str {
+        match self {
+            Sched::DiskSort => "disksort",
+            Sched::Fifo => "fifo",
+        }
+    }
+}
+
+impl FromStr for Sched {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "disksort" => Ok(Sched::DiskSort),
+            "fifo" => Ok(Sched::Fifo),
+            _ => Err(format!(
+                "unknown scheduler \"{s}\": valid schedulers are disksort, fifo"
+            )),
+        }
+    }
+}
+
+/// Mechanical cost of moving the head on a rotating disk.
+///
+/// Seek time grows with the square root of the distance (the arm accelerates then
+/// decelerates), from `track_to_track_ns` for the shortest move to `full_stroke_ns` across
+/// `span_bytes`. A request that does not start exactly where the previous one ended also
+/// waits half a revolution on average.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SeekModel {
+    pub track_to_track_ns: u64,
+    pub full_stroke_ns: u64,
+    /// Byte distance that costs a full stroke (the disk's capacity).
+    pub span_bytes: u64,
+    /// Spindle speed; 0 disables rotational latency.
+    pub rpm: u32,
+}
+
+impl SeekModel {
+    /// Seek time for a head move of `distance` bytes:
+    /// `t2t + (full − t2t)·√(distance/span)`, 0 for no move, capped at a full stroke.
+    pub fn seek_ns(&self, distance: u64) -> u64 {
+        if distance == 0 {
+            return 0;
+        }
+        // f64 division and sqrt are correctly rounded (IEEE 754), so this is deterministic
+        // on every platform.
+        let frac = (distance as f64 / self.span_bytes.max(1) as f64).min(1.0);
+        let extra = self.full_stroke_ns.saturating_sub(self.track_to_track_ns) as f64;
+        self.track_to_track_ns
+            .saturating_add((extra * frac.sqrt()).round() as u64)
+    }
+
+    /// Average rotational latency: half a revolution, `30e9 / rpm` ns, rounded.
+    pub fn rotational_latency_ns(&self) -> u64 {
+        if self.rpm == 0 {
+            return 0;
+        }
+        let rpm = u64::from(self.rpm);
+        (30 * NS_PER_S + rpm / 2) / rpm
+    }
+}
+
+/// Parameters of the simulated disk. Build one with a preset ([`DeviceSpec::nvme`],
+/// [`DeviceSpec::ssd`], [`DeviceSpec::hdd`]) or parse a string (see the [`FromStr`] impl).
+#[derive(Clone, Debug, PartialEq)]
+pub struct DeviceSpec {
+    pub kind: DeviceKind,
+    /// Fixed cost of every request (command overhead, flash access), ns.
+    pub lat_ns: u64,
+    /// Read bandwidth, bytes per second.
+    pub read_bw: u64,
+    /// Write bandwidth, bytes per second.
+    pub write_bw: u64,
+    /// Seek and rotation; `Some` only for an hdd.
+    pub seek: Option<SeekModel>,
+    pub sched: Sched,
+}
+
+impl DeviceSpec {
+    /// Preset names accepted by the parser.
+    pub const PRESETS: [&'static str; 3] = ["nvme", "ssd", "hdd"];
+    /// Keys accepted after `preset:`; the last four only for hdd.
+    pub const KEYS: [&'static str; 9] = [
+        "lat", "bw", "rbw", "wbw", "sched", "seek", "t2t", "rpm", "span",
+    ];
+
+    /// A PCIe NVMe drive: 20 us per request, 3 GiB/s read, 2 GiB/s write.
+    pub fn nvme() -> Self {
+        DeviceSpec {
+            kind: DeviceKind::Nvme,
+            lat_ns: 20_000,
+            read_bw: 3 << 30,
+            write_bw: 2 << 30,
+            seek: None,
+            sched: Sched::DiskSort,
+        }
+    }
+
+    /// A SATA SSD: 80 us per request, 500 MiB/s read, 450 MiB/s write.
+    pub fn ssd() -> Self {
+        DeviceSpec {
+            kind: DeviceKind::Ssd,
+            lat_ns: 80_000,
+            read_bw: 500 << 20,
+            write_bw: 450 << 20,
+            seek: None,
+            sched: Sched::DiskSort,
+        }
+    }
+
+    /// A 7200 rpm SATA disk: 0.1 ms controller overhead, 150 MiB/s both ways, seek from
+    /// 0.5 ms track-to-track to 15 ms full stroke over 1 TiB, 4.17 ms average rotational
+    /// latency on every non-sequential request.
+    pub fn hdd() -> Self {
+        DeviceSpec {
+            kind: DeviceKind::Hdd,
+            lat_ns: 100_000,
+            read_bw: 150 << 20,
+            write_bw: 150 << 20,
+            seek: Some(SeekModel {
+                track_to_track_ns: 500_000,
+                full_stroke_ns: 15_000_000,
+                span_bytes: 1 << 40,
+                rpm: 7200,
+            }),
+            sched: Sched::DiskSort,
+        }
+    }
+
+    /// The preset for `kind`.
+    pub fn preset(kind: DeviceKind) -> Self {
+        match kind {
+            DeviceKind::Nvme => Self::nvme(),
+            DeviceKind::Ssd => Self::ssd(),
+            DeviceKind::Hdd => Self::hdd(),
+        }
+    }
+
+    /// Service time of one request with the head at `head` (the end of the previous
+    /// request): `lat + ⌈bytes·1e9/bw⌉`, plus on an hdd seek and average rotational
+    /// latency unless the request starts exactly at `head` (sequential).
+    pub fn service_ns(&self, dir: Dir, disk_offset: u64, bytes: u64, head: u64) -> u64 {
+        let bw = match dir {
+            Dir::Read => self.read_bw,
+            Dir::Write => self.write_bw,
+        }
+        .max(1) as u128;
+        let xfer = (u128::from(bytes) * u128::from(NS_PER_S)).div_ceil(bw);
+        let mut t = self
+            .lat_ns
+            .saturating_add(u64::try_from(xfer).unwrap_or(u64::MAX));
+        if let Some(m) = &self.seek
+            && disk_offset != head
+        {
+            t = t
+                .saturating_add(m.seek_ns(disk_offset.abs_diff(head)))
+                .saturating_add(m.rotational_latency_ns());
+        }
+        t
+    }
+
+    /// The effective configuration as a string [`FromStr`] parses back to `self`, e.g.
+    /// `ssd:lat=80us,rbw=500M,wbw=450M,sched=disksort`.
+    pub fn describe(&self) -> String {
+        let mut s = format!(
+            "{}:lat={},rbw={},wbw={}",
+            self.kind.name(),
+            fmt_duration(self.lat_ns),
+            fmt_bytes(self.read_bw),
+            fmt_bytes(self.write_bw)
+        );
+        if let Some(m) = &self.seek {
+            // Writing to a String cannot fail.
+            let _ = write!(
+                s,
+                ",seek={},t2t={},rpm={},span={}",
+                fmt_duration(m.full_stroke_ns),
+                fmt_duration(m.track_to_track_ns),
+                m.rpm,
+                fmt_bytes(m.span_bytes)
+            );
+        }
+        let _ = write!(s, ",sched={}", self.sched.name());
+        s
+    }
+
+    /// Every effective parameter in base units (ns, bytes, bytes/s), for the JSON config
+    /// section of a report. Disksort also lists the kernel's reorder sysctls it models.
+    pub fn config_entries(&self) -> Vec<(String, String)> {
+        let mut v: Vec<(String, String)> = vec![
+            ("device".into(), self.kind.name().into()),
+            ("spec".into(), self.describe()),
+            ("lat_ns".into(), self.lat_ns.to_string()),
+            ("read_bw_bytes_per_s".into(), self.read_bw.to_string()),
+            ("write_bw_bytes_per_s".into(), self.write_bw.to_string()),
+        ];
+        if let Some(m) = &self.seek {
+            v.push(("seek_full_stroke_ns".into(), m.full_stroke_ns.to_string()));
+            v.push((
+                "seek_track_to_track_ns".into(),
+                m.track_to_track_ns.to_string(),
+            ));
+            v.push(("seek_span_bytes".into(), m.span_bytes.to_string()));
+            v.push(("rpm".into(), m.rpm.to_string()));
+            v.push((
+                "avg_rotational_latency_ns".into(),
+                m.rotational_latency_ns().to_string(),
+            ));
+        }
+        v.push(("sched".into(), self.sched.name().into()));
+        if self.sched == Sched::DiskSort {
+            for (k, val) in [
+                (
+                    "bioq_reorder_minor_interval",
+                    u64::from(BIOQ_REORDER_MINOR_INTERVAL),
+                ),
+                ("bioq_reorder_minor_bytes", BIOQ_REORDER_MINOR_BYTES),
+                (
+                    "bioq_reorder_burst_interval",
+                    u64::from(BIOQ_REORDER_BURST_INTERVAL),
+                ),
+                ("bioq_reorder_burst_bytes", BIOQ_REORDER_BURST_BYTES),
+            ] {
+                v.push((k.into(), val.to_string()));
+            }
+        }
+        v
+    }
+
+    /// Apply one `key=value` override.
+    fn apply(&mut self, key: &str, value: &str) -> Result<(), String> {
+        let bad = |e: String| format!("invalid value \"{value}\" for device key \"{key}\": {e}");
+        let kind = self.kind.name();
+        match key.to_ascii_lowercase().as_str() {
+            "lat" => self.lat_ns = parse_duration_ns(value).map_err(bad)?,
+            "bw" => {
+                let b = parse_bandwidth(value).map_err(bad)?;
+                self.read_bw = b;
+                self.write_bw = b;
+            }
+            "rbw" => self.read_bw = parse_bandwidth(value).map_err(bad)?,
+            "wbw" => self.write_bw = parse_bandwidth(value).map_err(bad)?,
+            "sched" => self.sched = value.parse().map_err(bad)?,
+            k @ ("seek" | "t2t" | "rpm" | "span") => {
+                let Some(m) = self.seek.as_mut() else {
+                    return Err(format!(
+                        "device key \"{key}\" applies only to hdd, not {kind}: valid keys for \
+                         {kind} are lat, bw, rbw, wbw, sched"
+                    ));
+                };
+                match k {
+                    "seek" => m.full_stroke_ns = parse_duration_ns(value).map_err(bad)?,
+                    "t2t" => m.track_to_track_ns = parse_duration_ns(value).map_err(bad)?,
+                    "rpm" => {
+                        m.rpm = value.trim().parse().map_err(|_| {
+                            bad("expected revolutions per minute, e.g. 7200 (0 disables \
+                                 rotational latency)"
+                                .into())
+                        })?
+                    }
+                    _ => {
+                        let b = parse_size(value).map_err(bad)?;
+                        if b == 0 {
+                            return Err(bad("must be greater than zero".into()));
+                        }
+                        m.span_bytes = b;
+                    }
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "unknown device key \"{key}\": valid keys are lat, bw, rbw, wbw, sched \
+                     (disksort|fifo), and for hdd also seek, t2t, rpm, span"
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+impl FromStr for DeviceSpec {
+    type Err = String;
+
+    /// Parse `preset[:key=value,...]`. Presets: `nvme`, `ssd`, `hdd`. Keys: `lat`
+    /// (per-request cost), `bw` (both directions), `rbw`, `wbw`, `sched=disksort|fifo`,
+    /// and for hdd `seek` (full stroke), `t2t` (track to track), `rpm`, `span` (bytes a
+    /// full stroke covers). Later keys override earlier ones (`bw=1G,rbw=2G`).
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim();
+        let (name, rest) = match t.split_once(':') {
+            Some((n, r)) => (n, Some(r)),
+            None => (t, None),
+        };
+        let kind = match name.trim().to_ascii_lowercase().as_str() {
+            "nvme" => DeviceKind::Nvme,
+            "ssd" => DeviceKind::Ssd,
+            "hdd" => DeviceKind::Hdd,
+            _ => {
+                return Err(format!(
+                    "unknown device \"{}\" in \"{s}\": valid presets are nvme, ssd, hdd, \
+                     optionally followed by :key=value,... (e.g. ssd:lat=80us,bw=2GB/s)",
+                    name.trim()
+                ));
+            }
+        };
+        let mut spec = DeviceSpec::preset(kind);
+        for item in rest.unwrap_or("").split(',') {
+            let item = item.trim();
+            if item.is_empty() {
+                continue;
+            }
+            let Some((k, v)) = item.split_once('=') else {
+                return Err(format!(
+                    "invalid device setting \"{item}\" in \"{s}\": expected key=value with key \
+                     one of lat, bw, rbw, wbw, sched, and for hdd seek, t2t, rpm, span"
+                ));
+            };
+            spec.apply(k.trim(), v.trim())?;
+        }
+        if let Some(m) = &spec.seek
+            && m.track_to_track_ns > m.full_stroke_ns
+        {
+            return Err(format!(
+                "invalid device \"{s}\": t2t ({}) must not exceed seek ({})",
+                fmt_duration(m.track_to_track_ns),
+                fmt_duration(m.full_stroke_ns)
+            ));
+        }
+        Ok(spec)
+    }
+}
+
+impl fmt::Display for DeviceSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe())
+    }
+}
+
+/// Largest unit that represents `ns` exactly, so `parse_duration_ns` reads it back.
+fn fmt_duration(ns: u64) -> String {
+    for (m, u) in [(NS_PER_S, "s"), (1_000_000, "ms"), (1_000, "us")] {
+        if ns != 0 && ns.is_multiple_of(m) {
+            return format!("{}{u}", ns / m);
+        }
+    }
+    format!("{ns}ns")
+}
+
+/// Largest binary suffix that represents `b` exactly, so `parse_size` reads it back.
+fn fmt_bytes(b: u64) -> String {
+    for (m, u) in [
+        (1u64 << 40, "T"),
+        (1 << 30, "G"),
+        (1 << 20, "M"),
+        (1 << 10, "K"),
+    ] {
+        if b != 0 && b.is_multiple_of(m) {
+            return format!("{}{u}", b / m);
+        }
+    }
+    b.to_string()
+}
+
+/// Identity of a submitted request; ids increase by one per submission.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ReqId(pub u64);
+
+/// A finished request, reported by [`Device::advance`] and [`Device::wait_for`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Completion {
+    pub id: ReqId,
+    /// The caller's cookie from [`Device::submit`] (e.g. a buffer index).
+    pub tag: u32,
+    pub dir: Dir,
+    pub origin: Origin,
+    pub bytes: u64,
+    /// Arrival time at the device (may be later than the `now` passed to submit).
+    pub submitted: u64,
+    /// Completion time.
+    pub time: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Req {
+    id: u64,
+    tag: u32,
+    dir: Dir,
+    origin: Origin,
+    offset: u64,
+    bytes: u64,
+    submitted: u64,
+}
+
+#[derive(Clone, Copy, Debug)]
+struct Active {
+    req: Req,
+    end: u64,
+}
+
+/// Completion times are remembered for the last `DONE_RING` request ids so that
+/// `wait_for` on an already finished request answers exactly; fixed size, so memory does
+/// not grow with the trace.
+const DONE_RING: usize = 1 << 14;
+const EMPTY_SLOT: (u64, u64) = (u64::MAX, 0);
+
+/// The simulated disk: one server, one queue.
+///
+/// # Queueing (DragonFly `bioqdisksort`, sys/kern/subr_disk.c)
+///
+/// The queue keeps a *transition point*: the first write that reads must stay ahead of.
+/// * A write is appended at the tail; if there was no transition point it becomes one.
+/// * A read is inserted just before the transition point (FIFO among reads), or at the
+///   tail if there is none. So a read(2) or fault does not wait behind write-behind that
+///   is merely queued (only behind the request in service).
+/// * Starvation guard: every read inserted ahead of writes bumps a counter `reorder`.
+///   Every 5th such read (`bioq_reorder_minor_interval`) moves the transition point past
+///   *linear* writes — the first queued write, then each following write that starts
+///   where the previous one ended — within 256 KiB (`bioq_reorder_minor_bytes`). Every
+///   60th (`bioq_reorder_burst_interval`, then the counter restarts) it is instead a burst
+///   of up to 3 000 000 bytes (`bioq_reorder_burst_bytes`) of writes, linear or not, but
+///   only if `runningbufspace ≥ 4/6·hirunningspace` (`buf_runningbufspace_severe`);
+///   otherwise it is a minor step too. Writes passed this way are ahead of every later
+///   read. As in the kernel, the transition point moves past a write *before* its size is
+///   checked against the budget, so the write that crosses the budget goes through too.
+/// * The counter moves when a read is *queued* (at submit), not when it is dispatched:
+///   that is where the kernel does it.
+/// * `runningbufspace` is taken to be the bytes of writes queued or in service at this
+///   device (the kernel counts all write I/O in flight; here there is one device).
+///   `B_ORDERED` bios are not modelled.
+///
+/// With [`Sched::Fifo`] requests are served in arrival order.
+///
+/// # Time
+///
+/// The device keeps a clock: the latest time it has been settled to (by `submit`,
+/// `advance` or `wait_for`). A request submitted with an earlier `now` arrives at the
+/// clock instead, since dispatch decisions up to the clock are already taken. Completions
+/// that occur while `submit` catches up to its arrival time are held and handed out by
+/// the next `advance` or `wait_for`. Simultaneous events: completions at time t are
+/// processed (and the next queued request started) before an arrival at t.
+#[derive(Clone, Debug)]
+pub struct Device {
+    spec: DeviceSpec,
+    hirunningspace: u64,
+    next_id: u64,
+    clock: u64,
+    /// Waiting requests, dispatch order; the request in service is not in here.
+    queue: VecDeque<Req>,
+    /// Index in `queue` of the first write reads are inserted before (`bioq->transition`).
+    transition: Option<usize>,
+    /// Reads inserted ahead of writes since the last burst point (`bioq->reorder`).
+    reorder: u32,
+    active: Option<Active>,
+    /// End of the last request started (the head position for the seek model).
+    head: u64,
+    /// Bytes of writes queued or in service: our `runningbufspace`.
+    running_write_bytes: u64,
+    /// Completions found while catching up in `submit`, not yet handed out; time order.
+    pending: Vec<Completion>,
+    /// `(id, completion time)` indexed by `id % DONE_RING`.
+    done_ring: Vec<(u64, u64)>,
+    /// Latest completion time among entries overwritten in `done_ring`.
+    evicted_max: u64,
+    stats: DeviceStats,
+    busy_time: u64,
+}
+
+impl Device {
+    /// A new idle device. `hirunningspace` (bytes) only feeds the burst rule of
+    /// disksort (writes burst when running ≥ 4/6 of it).
+    pub fn new(spec: DeviceSpec, hirunningspace: u64) -> Self {
+        Device {
+            spec,
+            hirunningspace,
+            next_id: 0,
+            clock: 0,
+            queue: VecDeque::with_capacity(64),
+            transition: None,
+            reorder: 0,
+            active: None,
+            head: 0,
+            running_write_bytes: 0,
+            pending: Vec::with_capacity(16),
+            done_ring: vec![EMPTY_SLOT; DONE_RING],
+            evicted_max: 0,
+            stats: DeviceStats::default(),
+            busy_time: 0,
+        }
+    }
+
+    pub fn spec(&self) -> &DeviceSpec {
+        &self.spec
+    }
+
+    pub fn stats(&self) -> &DeviceStats {
+        &self.stats
+    }
+
+    /// Total service time of started requests (ns): the time the disk was busy, for
+    /// utilisation.
+    pub fn busy_time_ns(&self) -> u64 {
+        self.busy_time
+    }
+
+    /// Requests waiting plus the one in service.
+    pub fn queue_depth(&self) -> usize {
+        self.queue.len() + usize::from(self.active.is_some())
+    }
+
+    /// True when nothing is queued or in service and every completion has been handed
+    /// out, i.e. `advance` has nothing left to report.
+    pub fn is_idle(&self) -> bool {
+        self.active.is_none() && self.pending.is_empty()
+    }
+
+    /// Time of the next completion `advance` would report (possibly already in the past
+    /// if `submit` found it while catching up).
+    pub fn next_completion_time(&self) -> Option<u64> {
+        match self.pending.first() {
+            Some(c) => Some(c.time),
+            None => self.active.map(|a| a.end),
+        }
+    }
+
+    /// The device clock: the time up to which its schedule is settled.
+    pub fn now(&self) -> u64 {
+        self.clock
+    }
+
+    /// Bytes of writes queued or in service (what the burst rule compares with
+    /// hirunningspace).
+    pub fn running_write_bytes(&self) -> u64 {
+        self.running_write_bytes
+    }
+
+    /// Queue a request arriving at `max(now, self.now())`; it starts at once if the
+    /// device is idle. `tag` is returned in the [`Completion`].
+    #[allow(clippy::too_many_arguments)]
+    pub fn submit(
+        &mut self,
+        now: u64,
+        dir: Dir,
+        disk_offset: u64,
+        bytes: u64,
+        origin: Origin,
+        sync: bool,
+        tag: u32,
+    ) -> ReqId {
+        let arrival = now.max(self.clock);
+        let mut pending = std::mem::take(&mut self.pending);
+        self.run_until(arrival, &mut pending);
+        self.pending = pending;
+        self.clock = arrival;
+
+        let id = self.next_id;
+        self.next_id += 1;
+        self.stats.record(dir, bytes, origin, sync);
+        if dir == Dir::Write {
+            self.running_write_bytes += bytes;
+        }
+        let req = Req {
+            id,
+            tag,
+            dir,
+            origin,
+            offset: disk_offset,
+            bytes,
+            submitted: arrival,
+        };
+        if self.active.is_none() {
+            debug_assert!(self.queue.is_empty());
+            self.start(req, arrival);
+        } else {
+            self.enqueue(req);
+        }
+        self.stats.max_queue_depth = self.stats.max_queue_depth.max(self.queue_depth() as u64);
+        ReqId(id)
+    }
+
+    /// Report, in completion-time order, every request completing at or before `t`,
+    /// appending to `done`. Queued requests start as the server frees up.
+    pub fn advance(&mut self, t: u64, done: &mut Vec<Completion>) {
+        let k = self.pending.partition_point(|c| c.time <= t);
+        done.extend(self.pending.drain(..k));
+        self.run_until(t, done);
+        self.clock = self.clock.max(t);
+    }
+
+    /// Run the device forward, assuming no further arrivals, until request `id`
+    /// completes; append every completion up to that time to `done` (exactly what
+    /// `advance(time)` would) and return the completion time.
+    ///
+    /// For a request that already completed, returns its completion time and reports
+    /// nothing new unless it was still held from `submit`. If it completed so long ago
+    /// (more than 16384 requests) that its time is forgotten, returns an upper bound.
+    pub fn wait_for(&mut self, id: ReqId, done: &mut Vec<Completion>) -> u64 {
+        let raw = id.0;
+        if let Some(pos) = self.pending.iter().position(|c| c.id == id) {
+            let time = self.pending[pos].time;
+            let k = self.pending.partition_point(|c| c.time <= time);
+            done.extend(self.pending.drain(..k));
+            return time;
+        }
+        let slot = self.done_ring[ring_slot(raw)];
+        if slot.0 == raw {
+            return slot.1;
+        }
+        debug_assert!(
+            raw < self.next_id,
+            "wait_for on request {raw}, never submitted"
+        );
+        if raw >= self.next_id {
+            return self.clock;
+        }
+        // The slot holds a later id: either `raw` completed and was overwritten, or it is
+        // still queued behind that many later requests. Only then is a scan needed.
+        let in_flight = slot == EMPTY_SLOT
+            || slot.0 < raw
+            || self.active.is_some_and(|a| a.req.id == raw)
+            || self.queue.iter().any(|r| r.id == raw);
+        if !in_flight {
+            return self.evicted_max;
+        }
+        done.append(&mut self.pending);
+        while self.active.is_some() {
+            let (fid, end) = self.finish_active(done);
+            if fid == raw {
+                self.run_until(end, done);
+                self.clock = self.clock.max(end);
+                return end;
+            }
+        }
+        unreachable!("request {raw} was queued but the device ran dry before it completed")
+    }
+
+    /// Complete requests in service up to time `t`, dispatching queued ones.
+    fn run_until(&mut self, t: u64, out: &mut Vec<Completion>) {
+        while let Some(a) = self.active
+            && a.end <= t
+        {
+            self.finish_active(out);
+        }
+    }
+
+    /// Complete the request in service, report it, start the next queued one at its
+    /// completion time. Returns the completed id and time.
+    fn finish_active(&mut self, out: &mut Vec<Completion>) -> (u64, u64) {
+        let Some(a) = self.active.take() else {
+            unreachable!("finish_active with nothing in service")
+        };
+        let r = a.req;
+        self.stats.busy_ns = self.stats.busy_ns.saturating_add(a.end - r.submitted);
+        if r.dir == Dir::Write {
+            self.running_write_bytes -= r.bytes;
+        }
+        let slot = &mut self.done_ring[ring_slot(r.id)];
+        if *slot != EMPTY_SLOT {
+            self.evicted_max = self.evicted_max.max(slot.1);
+        }
+        *slot = (r.id, a.end);
+        out.push(Completion {
+            id: ReqId(r.id),
+            tag: r.tag,
+            dir: r.dir,
+            origin: r.origin,
+            bytes: r.bytes,
+            submitted: r.submitted,
+            time: a.end,
+        });
+        if let Some(next) = self.queue.pop_front() {
+            // bioq_remove: removing the transition write moves it to the next bio.
+            self.transition = match self.transition {
+                Some(0) if self.queue.is_empty() => None,
+                Some(0) => Some(0),
+                Some(i) => Some(i - 1),
+                None => None,
+            };
+            self.start(next, a.end);
+        }
+        (r.id, a.end)
+    }
+
+    fn start(&mut self, req: Req, at: u64) {
+        let svc = self
+            .spec
+            .service_ns(req.dir, req.offset, req.bytes, self.head);
+        self.head = req.offset.saturating_add(req.bytes);
+        self.busy_time = self.busy_time.saturating_add(svc);
+        self.active = Some(Active {
+            req,
+            end: at.saturating_add(svc),
+        });
+    }
+
+    /// `bioqdisksort` (or a plain append for FIFO).
+    fn enqueue(&mut self, req: Req) {
+        if self.spec.sched == Sched::Fifo {
+            self.queue.push_back(req);
+            return;
+        }
+        match (req.dir, self.transition) {
+            (Dir::Write, tr) => {
+                self.queue.push_back(req);
+                if tr.is_none() {
+                    self.transition = Some(self.queue.len() - 1);
+                }
+            }
+            (Dir::Read, Some(tr)) => {
+                self.queue.insert(tr, req);
+                self.transition = Some(tr + 1);
+                self.reorder += 1;
+                if self.reorder.is_multiple_of(BIOQ_REORDER_MINOR_INTERVAL) {
+                    self.write_reorder();
+                    if self.reorder >= BIOQ_REORDER_BURST_INTERVAL {
+                        self.reorder = 0;
+                    }
+                }
+            }
+            (Dir::Read, None) => self.queue.push_back(req),
+        }
+    }
+
+    /// `bioqwritereorder`: move the transition point past some writes so they are served
+    /// before later reads.
+    fn write_reorder(&mut self) {
+        let Some(mut tr) = self.transition else {
+            return;
+        };
+        let severe = self.running_write_bytes >= self.hirunningspace * 4 / 6;
+        let (mut left, check_off) = if self.reorder < BIOQ_REORDER_BURST_INTERVAL || !severe {
+            (BIOQ_REORDER_MINOR_BYTES, true)
+        } else {
+            (BIOQ_REORDER_BURST_BYTES, false)
+        };
+        let mut next_offset = self.queue[tr].offset;
+        while let Some(w) = self.queue.get(tr)
+            && (!check_off || w.offset == next_offset)
+        {
+            let n = w.bytes;
+            next_offset = w.offset.saturating_add(n);
+            tr += 1;
+            if left < n {
+                break;
+            }
+            left -= n;
+        }
+        self.transition = (tr < self.queue.len()).then_some(tr);
+    }
+}
+
+fn ring_slot(id: u64) -> usize {
+    (id as usize) & (DONE_RING - 1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dev(spec: &str) -> Device {
+        Device::new(spec.parse().unwrap(), 16 << 20)
+    }
+
+    /// Dispatch order of everything queued, as tags.
+    fn order(d: &mut Device) -> Vec<u32> {
+        let mut done = Vec::new();
+        d.advance(u64::MAX, &mut done);
+        done.iter().map(|c| c.tag).collect()
+    }
+
+    #[test]
+    fn presets_describe_and_round_trip() {
+        assert_eq!(
+            DeviceSpec::ssd().describe(),
+            "ssd:lat=80us,rbw=500M,wbw=450M,sched=disksort"
+        );
+        assert_eq!(
+            DeviceSpec::nvme().describe(),
+            "nvme:lat=20us,rbw=3G,wbw=2G,sched=disksort"
+        );
+        assert_eq!(
+            DeviceSpec::hdd().describe(),
+            "hdd:lat=100us,rbw=150M,wbw=150M,seek=15ms,t2t=500us,rpm=7200,span=1T,sched=disksort"
+        );
+        for k in DeviceKind::ALL {
+            let p: DeviceSpec = k.name().parse().unwrap();
+            assert_eq!(p, DeviceSpec::preset(k));
+            assert_eq!(p.describe().parse::<DeviceSpec>().unwrap(), p);
+        }
+        // Odd values still round-trip (fall back to ns / bytes).
+        let s: DeviceSpec = "hdd:lat=1234567,bw=1000001,t2t=1.5ms,seek=9ms,span=3000,rpm=0"
+            .parse()
+            .unwrap();
+        assert_eq!(s.describe().parse::<DeviceSpec>().unwrap(), s);
+        assert_eq!(s.to_string(), s.describe());
+    }
+
+    #[test]
+    fn overrides() {
+        let s: DeviceSpec = "ssd:lat=80us,bw=2GB/s".parse().unwrap();
+        assert_eq!(
+            (s.lat_ns, s.read_bw, s.write_bw),
+            (80_000, 2 << 30, 2 << 30)
+        );
+        let s: DeviceSpec = " HDD : seek=8ms, rpm=5400 ,sched=FIFO".parse().unwrap();
+        let m = s.seek.unwrap();
+        assert_eq!((m.full_stroke_ns, m.rpm), (8_000_000, 5400));
+        assert_eq!(m.rotational_latency_ns(), 5_555_556);
+        assert_eq!(s.sched, Sched::Fifo);
+        let s: DeviceSpec = "nvme:bw=1G,rbw=2G".parse().unwrap();
+        assert_eq!((s.read_bw, s.write_bw), (2 << 30, 1 << 30));
+        let s: DeviceSpec = "ssd:".parse().unwrap();
+        assert_eq!(s, DeviceSpec::ssd());
+    }
+
+    #[test]
+    fn errors_name_valid_choices() {
+        let e = "floppy".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("floppy") && e.contains("nvme, ssd, hdd"), "{e}");
+        let e = "ssd:foo=1".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("\"foo\""), "{e}");
+        for k in DeviceSpec::KEYS {
+            assert!(e.contains(k), "{e} lacks {k}");
+        }
+        let e = "ssd:lat=fast".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("\"lat\"") && e.contains("\"fast\""), "{e}");
+        let e = "hdd:rpm=-3".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("\"rpm\"") && e.contains("\"-3\""), "{e}");
+        let e = "ssd:bw=0".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("\"bw\""), "{e}");
+        let e = "hdd:sched=elevator".parse::<DeviceSpec>().unwrap_err();
+        assert!(
+            e.contains("elevator") && e.contains("disksort, fifo"),
+            "{e}"
+        );
+        let e = "ssd:seek=8ms".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("only to hdd"), "{e}");
+        let e = "ssd:lat".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("key=value"), "{e}");
+        let e = "hdd:t2t=20ms".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("t2t") && e.contains("seek"), "{e}");
+        let e = "hdd:span=0".parse::<DeviceSpec>().unwrap_err();
+        assert!(e.contains("\"span\""), "{e}");
+    }
+
+    #[test]
+    fn config_entries_list_everything() {
+        let e = DeviceSpec::hdd().config_entries();
+        let get = |k: &str| e.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+        assert_eq!(get("device"), Some("hdd"));
+        assert_eq!(get("lat_ns"), Some("100000"));
+        assert_eq!(get("avg_rotational_latency_ns"), Some("4166667"));
+        assert_eq!(get("bioq_reorder_burst_bytes"), Some("3000000"));
+        let e = "ssd:sched=fifo"
+            .parse::<DeviceSpec>()
+            .unwrap()
+            .config_entries();
+        assert!(
+            e.iter()
+                .all(|(k, _)| !k.starts_with("bioq") && !k.contains("seek"))
+        );
+    }
+
+    #[test]
+    fn single_request_service_times() {
+        // nvme 4 KiB read: 20 us + ⌈4096·1e9 / 3·2^30⌉ = 20000 + ⌈1271.57⌉ = 21272.
+        assert_eq!(DeviceSpec::nvme().service_ns(Dir::Read, 0, 4096, 0), 21_272);
+        // nvme 128 KiB write: 20000 + ⌈131072·1e9 / 2^31⌉ = 20000 + ⌈61035.16⌉ = 81036.
+        assert_eq!(
+            DeviceSpec::nvme().service_ns(Dir::Write, 0, 128 << 10, 0),
+            81_036
+        );
+        // ssd 16 KiB read: 80000 + 16384·1e9 / 500·2^20 = 80000 + 31250 exactly.
+        assert_eq!(
+            DeviceSpec::ssd().service_ns(Dir::Read, 0, 16384, 0),
+            111_250
+        );
+        // ssd 16 KiB write: 80000 + ⌈16384·1e9 / 450·2^20⌉ = 80000 + ⌈34722.2⌉ = 114723.
+        assert_eq!(
+            DeviceSpec::ssd().service_ns(Dir::Write, 0, 16384, 0),
+            114_723
+        );
+        // hdd 64 KiB sequential: 100000 + ⌈65536·1e9 / 150·2^20⌉ = 100000 + 416667.
+        let h = DeviceSpec::hdd();
+        assert_eq!(h.service_ns(Dir::Read, 1 << 20, 65536, 1 << 20), 516_667);
+        // hdd 64 KiB a quarter of the span away: seek 0.5 ms + 14.5 ms·√¼ = 7.75 ms,
+        // rotation 30e9/7200 = 4166667: 516667 + 7750000 + 4166667 = 12433334.
+        assert_eq!(h.service_ns(Dir::Write, 1 << 38, 65536, 0), 12_433_334);
+        // Zero bytes cost the fixed latency only.
+        assert_eq!(DeviceSpec::nvme().service_ns(Dir::Read, 0, 0, 0), 20_000);
+    }
+
+    #[test]
+    fn seek_curve() {
+        let m = DeviceSpec::hdd().seek.unwrap();
+        assert_eq!(m.seek_ns(0), 0);
+        assert_eq!(m.seek_ns(1 << 40), 15_000_000);
+        assert_eq!(m.seek_ns(u64::MAX), 15_000_000);
+        assert_eq!(m.seek_ns(1 << 38), 7_750_000);
+        // 1 MiB: 0.5 ms + 14.5 ms·√(2^-20) = 500000 + 14160.16.
+        assert_eq!(m.seek_ns(1 << 20), 514_160);
+        assert_eq!(m.rotational_latency_ns(), 4_166_667);
+    }
+
+    #[test]
+    fn transition_tracks_removals() {
+        let mut d = dev("ssd");
+        d.submit(0, Dir::Read, 0, 4096, Origin::Demand, true, 0);
+        d.submit(0, Dir::Write, 0, 4096, Origin::BufDaemon, false, 1);
+        assert_eq!(d.transition, Some(0));
+        d.submit(0, Dir::Read, 0, 4096, Origin::Demand, true, 2);
+        assert_eq!(d.transition, Some(1));
+        let mut done = Vec::new();
+        let t0 = d.next_completion_time().unwrap();
+        d.advance(t0, &mut done); // read 2 now in service, write is head and transition
+        assert_eq!(d.transition, Some(0));
+        let t1 = d.next_completion_time().unwrap();
+        d.advance(t1, &mut done); // write in service, queue empty
+        assert_eq!(d.transition, None);
+        assert_eq!(d.queue_depth(), 1);
+    }
+
+    #[test]
+    fn burst_budget_lets_the_crossing_write_through() {
+        // hirunningspace 1 MiB: 70 × 64 KiB of queued writes are severe (≥ 699050).
+        let mut d = Device::new(DeviceSpec::ssd(), 1 << 20);
+        d.submit(0, Dir::Read, 0, 4096, Origin::Demand, true, 999);
+        for i in 0..70u32 {
+            let off = u64::from(i) * (10 << 20); // never linear
+            d.submit(0, Dir::Write, off, 65536, Origin::BufDaemon, false, i);
+        }
+        for r in 0..60u32 {
+            d.submit(0, Dir::Read, 0, 4096, Origin::Demand, true, 1000 + r);
+        }
+        // Reads 5, 10 … 55 each let one write through (the writes are not linear), so 11
+        // writes sit among the reads. Read 60 bursts: 45 writes fit in 3 000 000 bytes,
+        // the 46th crosses the budget and passes as well; write 57 is the new transition.
+        let passed_after_minor = 11;
+        let burst = 46;
+        assert_eq!(d.transition, Some(60 + passed_after_minor + burst));
+        assert_eq!(d.reorder, 0);
+        assert_eq!(d.queue[d.transition.unwrap()].tag, 57);
+        let o = order(&mut d);
+        assert_eq!(o.len(), 131);
+    }
+
+    #[test]
+    fn done_ring_eviction_bound() {
+        let mut d = dev("nvme");
+        let mut done = Vec::new();
+        let first = d.submit(0, Dir::Read, 0, 4096, Origin::Demand, true, 0);
+        let t_first = d.wait_for(first, &mut done);
+        assert_eq!(t_first, 21_272);
+        let mut last = 0;
+        for i in 0..DONE_RING as u64 {
+            let id = d.submit(i * 100_000, Dir::Read, 0, 4096, Origin::Demand, true, 1);
+            last = d.wait_for(id, &mut done);
+        }
+        // Forgotten: answer is an upper bound, never before the real completion.
+        let t = d.wait_for(first, &mut done);
+        assert!(t >= t_first && t <= last, "{t}");
+        assert!(d.done_ring.len() == DONE_RING);
+    }
+
+    #[test]
+    fn device_is_send() {
+        fn is_send<T: Send + Clone>() {}
+        is_send::<Device>();
+    }
+}

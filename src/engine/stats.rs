@@ -297,14 +297,22 @@ counters! {
         getblk_waits,
         /// Buffer headers recycled by getnewbuf.
         getnewbuf_recycles,
+        /// Sleeps in getnewbuf waiting for a buffer (the write throttle).
+        getnewbuf_waits,
+        /// Blocks that were holes: zero-filled, no device I/O.
+        hole_reads,
+        /// Partial-block writes (and putpages of partly resident blocks) that read first.
+        read_before_write,
         /// Buffers torn down (vfs_vmio_release).
         buf_teardowns,
         /// Blocks read ahead (asynchronously or as the extra blocks of a cluster).
         readahead_blocks,
-        /// Read-ahead blocks later used by a read or fault.
-        readahead_used,
-        /// Read-ahead blocks whose pages were freed before any use.
-        readahead_evicted_unused,
+        /// Pages those blocks brought in.
+        readahead_pages,
+        /// Read-ahead pages later touched by a read, write or fault.
+        readahead_pages_used,
+        /// Read-ahead pages freed before any touch (wasted I/O).
+        readahead_pages_evicted_unused,
         /// Reads that hit a B_RAM buffer and triggered read-ahead.
         bram_hits,
         /// Peak bufspace in bytes.
@@ -325,6 +333,13 @@ counters! {
         alloc_cache_reclaims,
         /// Allocations that found no page (vm_pageout_deficit).
         alloc_failures,
+        /// Allocations that had to dip into the free reserve because nothing could ever
+        /// free a page (should stay 0; non-zero means memory is absurdly small).
+        alloc_reserve_overrides,
+        /// Launder clusters written by vm_pageout_clean.
+        launder_runs,
+        /// Pages in those clusters.
+        launder_pages,
     }
 }
 

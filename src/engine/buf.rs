@@ -1,0 +1,601 @@
+//! `struct buf` and the buffer cache core of sys/kern/vfs_bio.c: getblk (B1), getnewbuf
+//! (B9), bqrelse/brelse (B7) and teardown (B8), plus I/O completion (§7.4).
+//!
+//! A VMIO buffer owns no data: its pages are the object's pages, wired while the buffer
+//! holds them, so the buffer tier decides which pages pageout may touch at all.
+
+use super::Simulator;
+use super::device::ReqId;
+use super::page::{NIL, PAGE_SIZE, Queue, page_bits, pg};
+use super::stats::{Dir, Origin};
+use rustc_hash::FxHashMap;
+
+/// Buffer flags (the subset that changes I/O counts).
+pub mod bf {
+    /// Every byte of the buffer is valid.
+    pub const CACHE: u32 = 1 << 0;
+    /// Dirty (delayed write).
+    pub const DELWRI: u32 = 1 << 1;
+    /// Read-ahead mark: reaching it triggers more read-ahead.
+    pub const RAM: u32 = 1 << 2;
+    /// May be clustered with its neighbours on write.
+    pub const CLUSTEROK: u32 = 1 << 3;
+    /// Tear down on release (pager I/O).
+    pub const RELBUF: u32 = 1 << 4;
+    /// Do not cache after I/O.
+    pub const NOCACHE: u32 = 1 << 5;
+    /// Second-chance mark used by getnewbuf.
+    pub const AGE: u32 = 1 << 6;
+    /// Contents invalid.
+    pub const INVAL: u32 = 1 << 7;
+    /// O_DIRECT: free pages on teardown.
+    pub const DIRECT: u32 = 1 << 8;
+    /// Released by I/O completion rather than by a waiting caller.
+    pub const ASYNC: u32 = 1 << 9;
+}
+
+/// Which buffer queue a header is on. `Locked` = held by I/O in flight or the caller.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BufQueue {
+    Locked,
+    Clean,
+    Dirty,
+    Empty,
+}
+
+/// Most pages a buffer can hold (64 KiB blocks).
+pub const MAX_BUF_PAGES: usize = 16;
+
+#[derive(Clone, Debug)]
+pub struct Buf {
+    pub vnode: u32,
+    pub lblkno: u64,
+    /// Bytes (fragment-sized at EOF).
+    pub bcount: u32,
+    pub flags: u32,
+    pub act_count: u8,
+    pub npages: u8,
+    pub queue: BufQueue,
+    /// Disk offset (`bio2.bio_offset`), `u64::MAX` until bmapped.
+    pub disk: u64,
+    pub pages: [u32; MAX_BUF_PAGES],
+    pub next: u32,
+    pub prev: u32,
+    /// Request in flight, if any.
+    pub io: Option<ReqId>,
+    /// When the last I/O on it completed: a user arriving earlier must wait until then.
+    pub io_done_at: u64,
+}
+
+impl Buf {
+    fn empty() -> Buf {
+        Buf {
+            vnode: NIL,
+            lblkno: 0,
+            bcount: 0,
+            flags: 0,
+            act_count: 0,
+            npages: 0,
+            queue: BufQueue::Empty,
+            disk: u64::MAX,
+            pages: [NIL; MAX_BUF_PAGES],
+            next: NIL,
+            prev: NIL,
+            io: None,
+            io_done_at: 0,
+        }
+    }
+
+    pub fn page_list(&self) -> &[u32] {
+        &self.pages[..self.npages as usize]
+    }
+}
+
+#[derive(Clone, Copy, Debug)]
+struct BList {
+    head: u32,
+    tail: u32,
+    len: u32,
+}
+
+/// One device request over one or more buffers (a cluster).
+#[derive(Clone, Debug, Default)]
+pub struct IoRec {
+    pub bufs: Vec<u32>,
+    pub dir: Option<Dir>,
+    pub bytes: u64,
+}
+
+/// Buffer headers, the (vnode, lblkno) index, the queues and the space accounting.
+#[derive(Clone, Debug)]
+pub struct BufCache {
+    pub bufs: Vec<Buf>,
+    pub index: FxHashMap<(u32, u64), u32>,
+    lists: [BList; 3],
+    pub bufspace: u64,
+    pub dirtybufspace: u64,
+    pub dirtybufcount: u64,
+    pub runningbufspace: u64,
+    /// Cluster I/Os in flight (each takes a cluster pbuf).
+    pub cluster_pbufs_used: u64,
+    pub ios: Vec<IoRec>,
+    free_ios: Vec<u32>,
+}
+
+fn qi(q: BufQueue) -> usize {
+    match q {
+        BufQueue::Clean => 0,
+        BufQueue::Dirty => 1,
+        BufQueue::Empty => 2,
+        BufQueue::Locked => usize::MAX,
+    }
+}
+
+impl BufCache {
+    pub fn new(nbuf: u64) -> BufCache {
+        let n = nbuf as u32;
+        let mut bc = BufCache {
+            bufs: (0..n).map(|_| Buf::empty()).collect(),
+            index: FxHashMap::default(),
+            lists: [BList {
+                head: NIL,
+                tail: NIL,
+                len: 0,
+            }; 3],
+            bufspace: 0,
+            dirtybufspace: 0,
+            dirtybufcount: 0,
+            runningbufspace: 0,
+            cluster_pbufs_used: 0,
+            ios: Vec::new(),
+            free_ios: Vec::new(),
+        };
+        for i in 0..n {
+            bc.bufs[i as usize].queue = BufQueue::Locked;
+            bc.insert_tail(BufQueue::Empty, i);
+        }
+        bc
+    }
+
+    pub fn len(&self, q: BufQueue) -> u32 {
+        self.lists[qi(q)].len
+    }
+
+    pub fn head(&self, q: BufQueue) -> u32 {
+        self.lists[qi(q)].head
+    }
+
+    pub fn unqueue(&mut self, b: u32) {
+        let q = self.bufs[b as usize].queue;
+        if q == BufQueue::Locked {
+            return;
+        }
+        let i = qi(q);
+        let (prev, next) = (self.bufs[b as usize].prev, self.bufs[b as usize].next);
+        if prev == NIL {
+            self.lists[i].head = next;
+        } else {
+            self.bufs[prev as usize].next = next;
+        }
+        if next == NIL {
+            self.lists[i].tail = prev;
+        } else {
+            self.bufs[next as usize].prev = prev;
+        }
+        self.lists[i].len -= 1;
+        let bp = &mut self.bufs[b as usize];
+        bp.queue = BufQueue::Locked;
+        bp.next = NIL;
+        bp.prev = NIL;
+    }
+
+    pub fn insert_tail(&mut self, q: BufQueue, b: u32) {
+        debug_assert_eq!(self.bufs[b as usize].queue, BufQueue::Locked);
+        let i = qi(q);
+        let tail = self.lists[i].tail;
+        {
+            let bp = &mut self.bufs[b as usize];
+            bp.queue = q;
+            bp.prev = tail;
+            bp.next = NIL;
+        }
+        if tail == NIL {
+            self.lists[i].head = b;
+        } else {
+            self.bufs[tail as usize].next = b;
+        }
+        self.lists[i].tail = b;
+        self.lists[i].len += 1;
+    }
+
+    pub fn lookup(&self, vnode: u32, lblkno: u64) -> Option<u32> {
+        self.index.get(&(vnode, lblkno)).copied()
+    }
+
+    /// A request record for `bufs`, reusing freed records (and their capacity).
+    pub fn new_io(&mut self, dir: Dir, bufs: &[u32], bytes: u64) -> u32 {
+        let id = match self.free_ios.pop() {
+            Some(id) => id,
+            None => {
+                self.ios.push(IoRec::default());
+                self.ios.len() as u32 - 1
+            }
+        };
+        let rec = &mut self.ios[id as usize];
+        rec.bufs.clear();
+        rec.bufs.extend_from_slice(bufs);
+        rec.dir = Some(dir);
+        rec.bytes = bytes;
+        id
+    }
+
+    pub fn free_io(&mut self, id: u32) {
+        self.ios[id as usize].dir = None;
+        self.free_ios.push(id);
+    }
+
+    /// Buffer accounting invariant: bufspace and dirtybufspace equal the sums over
+    /// buffers.
+    pub fn check_accounting(&self) -> Result<(), String> {
+        let mut space = 0u64;
+        let mut dirty = 0u64;
+        for b in &self.bufs {
+            if b.vnode != NIL {
+                space += b.bcount as u64;
+                if b.flags & bf::DELWRI != 0 {
+                    dirty += b.bcount as u64;
+                }
+            }
+        }
+        if space != self.bufspace {
+            return Err(format!("bufspace {} != sum over buffers {space}", self.bufspace));
+        }
+        if dirty != self.dirtybufspace {
+            return Err(format!(
+                "dirtybufspace {} != sum over buffers {dirty}",
+                self.dirtybufspace
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Simulator {
+    /// Wait (advancing the op's clock) until `b` has no I/O in flight and any I/O that
+    /// was in flight at the op's time has completed. Returns whether it waited.
+    pub(crate) fn bwait(&mut self, b: u32) -> bool {
+        let mut waited = false;
+        if let Some(req) = self.bufs.bufs[b as usize].io {
+            self.wait_req(req);
+            waited = true;
+        }
+        let done = self.bufs.bufs[b as usize].io_done_at;
+        if done > self.now {
+            self.now = done;
+            waited = true;
+        }
+        waited
+    }
+
+    /// B1 `getblk`: find or build the buffer for (vnode, lblkno) of `size` bytes.
+    /// With `nowait` it returns `None` instead of sleeping (read-ahead must not block).
+    /// The buffer comes back locked (off every queue).
+    pub(crate) fn getblk(&mut self, vn: u32, lblkno: u64, size: u64, nowait: bool) -> Option<u32> {
+        if let Some(b) = self.bufs.lookup(vn, lblkno) {
+            let busy = self.bufs.bufs[b as usize].io.is_some()
+                || self.bufs.bufs[b as usize].io_done_at > self.now;
+            if busy {
+                if nowait {
+                    return None;
+                }
+                self.c.getblk_waits += 1;
+                self.bwait(b);
+            }
+            self.bufs.unqueue(b);
+            self.bufs.bufs[b as usize].flags &= !bf::AGE;
+            self.c.getblk_hits += 1;
+            return Some(b);
+        }
+        let b = self.getnewbuf(size, nowait)?;
+        let obj = self.vnode_object(vn);
+        let bsize = self.p.knobs.f_iosize;
+        let first = lblkno * bsize / PAGE_SIZE;
+        let npages = size.div_ceil(PAGE_SIZE) as usize;
+        {
+            let bp = &mut self.bufs.bufs[b as usize];
+            bp.vnode = vn;
+            bp.lblkno = lblkno;
+            bp.bcount = size as u32;
+            bp.flags = bf::CACHE;
+            bp.act_count = super::page::ACT_INIT;
+            bp.disk = u64::MAX;
+            bp.npages = 0;
+            bp.io = None;
+            bp.io_done_at = 0;
+        }
+        self.bufs.index.insert((vn, lblkno), b);
+        self.bufs.bufspace += size;
+        self.c.bufspace_peak = self.c.bufspace_peak.max(self.bufs.bufspace);
+        let mut cache = true;
+        for i in 0..npages {
+            let pindex = first + i as u64;
+            let m = match self.objects[obj as usize].lookup(pindex) {
+                Some(m) => m,
+                None => match self.vm_page_alloc_wait(obj, pindex, nowait) {
+                    Some(m) => m,
+                    None => {
+                        // Read-ahead could not get memory: give the header back.
+                        self.bufs.bufs[b as usize].flags |= bf::INVAL;
+                        self.brelse(b);
+                        return None;
+                    }
+                },
+            };
+            self.vm_page_wire(m);
+            self.pages.pages[m as usize].buf = b;
+            let bp = &mut self.bufs.bufs[b as usize];
+            bp.pages[i] = m;
+            bp.npages += 1;
+            let base = 0;
+            let len = (size - i as u64 * PAGE_SIZE).min(PAGE_SIZE);
+            let need = page_bits(base, len);
+            if self.pages.pages[m as usize].valid & need != need {
+                cache = false;
+            }
+        }
+        if cache {
+            self.c.getblk_page_hits += 1;
+        } else {
+            self.bufs.bufs[b as usize].flags &= !bf::CACHE;
+            self.c.getblk_misses += 1;
+        }
+        Some(b)
+    }
+
+    /// B9 `getnewbuf`: a header for `size` more bytes of buffer space. Prefers an empty
+    /// header while bufspace is below lobufspace (and the new size fits under
+    /// hibufspace), else recycles the head of CLEAN with one second chance (`B_AGE`).
+    /// With nothing usable the caller sleeps until an I/O completes.
+    fn getnewbuf(&mut self, size: u64, nowait: bool) -> Option<u32> {
+        loop {
+            let empty = self.bufs.head(BufQueue::Empty);
+            let under_lo = self.bufs.bufspace < self.p.lobufspace;
+            if empty != NIL && under_lo && self.bufs.bufspace + size < self.p.hibufspace {
+                self.bufs.unqueue(empty);
+                return Some(empty);
+            }
+            // Scan CLEAN from the head with one second chance.
+            let mut scanned = 0;
+            let limit = self.bufs.len(BufQueue::Clean) * 2;
+            while scanned < limit {
+                let b = self.bufs.head(BufQueue::Clean);
+                if b == NIL {
+                    break;
+                }
+                scanned += 1;
+                if self.bufs.bufs[b as usize].flags & bf::AGE == 0 {
+                    self.bufs.bufs[b as usize].flags |= bf::AGE;
+                    self.bufs.unqueue(b);
+                    self.bufs.insert_tail(BufQueue::Clean, b);
+                    continue;
+                }
+                self.bufs.unqueue(b);
+                self.c.getnewbuf_recycles += 1;
+                self.vfs_vmio_release(b);
+                self.bufs.insert_tail(BufQueue::Empty, b);
+                let e = self.bufs.head(BufQueue::Empty);
+                self.bufs.unqueue(e);
+                return Some(e);
+            }
+            if empty != NIL && self.bufs.bufspace + size < self.p.hibufspace {
+                self.bufs.unqueue(empty);
+                return Some(empty);
+            }
+            if nowait {
+                return None;
+            }
+            // Sleep until some I/O completes and releases a buffer.
+            self.c.getnewbuf_waits += 1;
+            if !self.wait_any_io() {
+                // Nothing in flight will ever free a header: overcommit rather than
+                // deadlock (only reachable with absurdly small nbuf).
+                if empty != NIL {
+                    self.bufs.unqueue(empty);
+                    return Some(empty);
+                }
+                return None;
+            }
+        }
+    }
+
+    /// B8 `vfs_vmio_release`: unwire the pages to inactive (or active when the buffer
+    /// was released often: `b_act_count ≥ vm_cycle_point`) and free the header.
+    pub(crate) fn vfs_vmio_release(&mut self, b: u32) {
+        let (vn, lblkno, bcount, flags, act, npages) = {
+            let bp = &self.bufs.bufs[b as usize];
+            (bp.vnode, bp.lblkno, bp.bcount, bp.flags, bp.act_count, bp.npages)
+        };
+        if vn == NIL {
+            return;
+        }
+        self.c.buf_teardowns += 1;
+        let severe = self.vm_page_count_severe();
+        for i in 0..npages as usize {
+            let m = self.bufs.bufs[b as usize].pages[i];
+            if flags & (bf::NOCACHE | bf::INVAL) != 0 {
+                let p = &mut self.pages.pages[m as usize];
+                p.valid = 0;
+                p.dirty = 0;
+            }
+            self.pages.pages[m as usize].buf = NIL;
+            let to_active = act >= self.p.knobs.vm_cycle_point;
+            let last = self.vm_page_unwire(m, to_active);
+            if !last {
+                continue;
+            }
+            self.pages.pages[m as usize].act_count = act;
+            let p = &self.pages.pages[m as usize];
+            let freeable = p.busy == 0 && p.mapped == 0 && p.dirty == 0;
+            if (p.valid == 0 || flags & bf::DIRECT != 0) && freeable {
+                self.vm_page_free(m);
+            } else if severe && p.dirty == 0 && p.busy == 0 {
+                self.vm_page_cache(m);
+            }
+        }
+        if flags & bf::DELWRI != 0 {
+            self.bufs.dirtybufspace -= bcount as u64;
+            self.bufs.dirtybufcount -= 1;
+        }
+        self.bufs.bufspace -= bcount as u64;
+        self.bufs.index.remove(&(vn, lblkno));
+        let bp = &mut self.bufs.bufs[b as usize];
+        bp.vnode = NIL;
+        bp.npages = 0;
+        bp.flags = 0;
+        bp.bcount = 0;
+    }
+
+    /// B7 `bqrelse`: keep the buffer cached (`b_act_count += 3`); under `severe` a clean
+    /// buffer is torn down instead.
+    pub(crate) fn bqrelse(&mut self, b: u32) {
+        let bp = &mut self.bufs.bufs[b as usize];
+        bp.act_count = (bp.act_count + super::page::ACT_ADVANCE).min(super::page::ACT_MAX);
+        let dirty = bp.flags & bf::DELWRI != 0;
+        if !dirty && (bp.flags & (bf::RELBUF | bf::INVAL | bf::NOCACHE) != 0 || self.vm_page_count_severe()) {
+            self.vfs_vmio_release(b);
+            self.bufs.insert_tail(BufQueue::Empty, b);
+            return;
+        }
+        self.bufs.bufs[b as usize].flags &= !bf::ASYNC;
+        let q = if dirty { BufQueue::Dirty } else { BufQueue::Clean };
+        self.bufs.insert_tail(q, b);
+    }
+
+    /// B7 `brelse`: tear down with `B_RELBUF`/`B_INVAL`/`B_NOCACHE`/`B_DIRECT`, else as
+    /// bqrelse.
+    pub(crate) fn brelse(&mut self, b: u32) {
+        let flags = self.bufs.bufs[b as usize].flags;
+        if flags & bf::DELWRI == 0 && flags & (bf::RELBUF | bf::INVAL | bf::NOCACHE | bf::DIRECT) != 0 {
+            self.vfs_vmio_release(b);
+            self.bufs.insert_tail(BufQueue::Empty, b);
+        } else {
+            self.bqrelse(b);
+        }
+    }
+
+    /// Issue one device request covering `bufs` (contiguous on disk from `disk`).
+    /// Pages are soft-busied until completion; the buffers stay locked.
+    pub(crate) fn bio_issue(
+        &mut self,
+        dir: Dir,
+        bufs: &[u32],
+        disk: u64,
+        origin: Origin,
+        sync: bool,
+    ) -> ReqId {
+        let bytes: u64 = bufs
+            .iter()
+            .map(|&b| self.bufs.bufs[b as usize].bcount as u64)
+            .sum();
+        if bufs.len() > 1 {
+            self.bufs.cluster_pbufs_used += 1;
+        }
+        if dir == Dir::Write {
+            self.bufs.runningbufspace += bytes;
+        }
+        let io = self.bufs.new_io(dir, bufs, bytes);
+        let req = self
+            .device
+            .submit(self.now, dir, disk, bytes, origin, sync, io);
+        for &b in bufs {
+            let (np, pages) = {
+                let bp = &mut self.bufs.bufs[b as usize];
+                bp.io = Some(req);
+                if !sync {
+                    bp.flags |= bf::ASYNC;
+                }
+                (bp.npages as usize, bp.pages)
+            };
+            for &m in &pages[..np] {
+                self.pages.pages[m as usize].busy += 1;
+            }
+        }
+        req
+    }
+
+    /// §7.4 I/O completion (`biodone`): reads make the transferred pages valid and clean
+    /// and the buffer `B_CACHE`; async buffers are released here, sync ones by their
+    /// waiter. Writes drop runningbufspace and release (or tear down) the buffer.
+    pub(crate) fn biodone(&mut self, io: u32, time: u64) {
+        let rec = std::mem::take(&mut self.bufs.ios[io as usize]);
+        let dir = rec.dir.unwrap_or(Dir::Read);
+        if rec.bufs.len() > 1 {
+            self.bufs.cluster_pbufs_used = self.bufs.cluster_pbufs_used.saturating_sub(1);
+        }
+        if dir == Dir::Write {
+            self.bufs.runningbufspace = self.bufs.runningbufspace.saturating_sub(rec.bytes);
+        }
+        for &b in &rec.bufs {
+            let (np, pages, bcount, flags) = {
+                let bp = &mut self.bufs.bufs[b as usize];
+                bp.io = None;
+                bp.io_done_at = time;
+                (bp.npages as usize, bp.pages, bp.bcount as u64, bp.flags)
+            };
+            for (i, &m) in pages[..np].iter().enumerate() {
+                let p = &mut self.pages.pages[m as usize];
+                p.busy = p.busy.saturating_sub(1);
+                p.io_done_at = time;
+                if dir == Dir::Read {
+                    let len = (bcount - i as u64 * PAGE_SIZE).min(PAGE_SIZE);
+                    // Never overwrite valid (possibly dirty) data: bogus_page semantics.
+                    let bits = page_bits(0, len) & !p.valid;
+                    p.valid |= bits;
+                    p.dirty &= !bits;
+                }
+            }
+            if dir == Dir::Read {
+                self.bufs.bufs[b as usize].flags |= bf::CACHE;
+            }
+            if flags & bf::ASYNC != 0 {
+                self.brelse(b);
+            }
+        }
+        let mut rec = rec;
+        rec.dir = None;
+        self.bufs.ios[io as usize] = rec;
+        self.bufs.free_io(io);
+    }
+
+    /// Mark the pages of read-ahead buffer `b` (those not valid yet) as read-ahead, for
+    /// the accuracy statistics.
+    pub(crate) fn mark_readahead(&mut self, b: u32) {
+        let (np, pages) = {
+            let bp = &self.bufs.bufs[b as usize];
+            (bp.npages as usize, bp.pages)
+        };
+        self.c.readahead_blocks += 1;
+        for &m in &pages[..np] {
+            let p = &mut self.pages.pages[m as usize];
+            if p.valid == 0 && p.flags & pg::READAHEAD == 0 {
+                p.flags |= pg::READAHEAD;
+                self.c.readahead_pages += 1;
+            }
+        }
+    }
+
+    /// Set `B_RAM` on a buffer and `PG_RAM` on its first page.
+    pub(crate) fn set_bram(&mut self, b: u32) {
+        let bp = &mut self.bufs.bufs[b as usize];
+        bp.flags |= bf::RAM;
+        if bp.npages > 0 {
+            let m = bp.pages[0];
+            self.pages.pages[m as usize].flags |= pg::RAM;
+        }
+    }
+
+    /// Queue a page is on, for tests and invariants.
+    pub fn page_queue(&self, m: u32) -> Queue {
+        self.pages.pages[m as usize].queue
+    }
+}

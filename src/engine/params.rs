@@ -1,0 +1,591 @@
+//! Tunables: the thresholds DragonFly derives from the memory size (pager-model.md §4)
+//! and the `--set KNOB=VALUE` knobs of §8.1 that the model implements.
+//!
+//! Every knob has one entry in [`KNOBS`] (name, default, meaning), which drives parsing,
+//! `--help`-style listings, error messages and the `config` section of the output, so a
+//! knob cannot exist in one place and be missing from another.
+
+use crate::units::{format_size, parse_size};
+
+/// How faults ask for read-ahead (`seqaccess` in vm_fault).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SeqAccess {
+    /// The snapshot: every mapping not marked MADV_RANDOM asks for the maximum window.
+    Max,
+    /// Never ask for read-ahead from faults (one block per major fault).
+    Never,
+}
+
+/// User-settable values. `None` for a derived threshold means "the §4 formula".
+#[derive(Clone, Debug, PartialEq)]
+pub struct Knobs {
+    pub max_readahead: u64,
+    pub seq_unit: u64,
+    pub io_seqmax: u32,
+    pub seqaccess: SeqAccess,
+    pub vm_shared_fault: bool,
+    pub prefault_pages: u32,
+    pub prefault_dirty: bool,
+    pub f_iosize: u64,
+    pub mnt_iosize_max: u64,
+    pub noclusterr: bool,
+    pub vm_cycle_point: u8,
+    pub nbuf: Option<u64>,
+    pub v_free_min: Option<u32>,
+    pub v_free_target: Option<u32>,
+    pub v_cache_min: Option<u32>,
+    pub v_inactive_target: Option<u32>,
+    pub kernel_pct: u32,
+    pub max_launder: u32,
+}
+
+impl Default for Knobs {
+    fn default() -> Self {
+        Knobs {
+            max_readahead: 2 << 20,
+            seq_unit: 16 << 10,
+            io_seqmax: 127,
+            seqaccess: SeqAccess::Max,
+            vm_shared_fault: true,
+            prefault_pages: 8,
+            prefault_dirty: true,
+            f_iosize: 16 << 10,
+            mnt_iosize_max: 128 << 10,
+            noclusterr: false,
+            vm_cycle_point: 40,
+            nbuf: None,
+            v_free_min: None,
+            v_free_target: None,
+            v_cache_min: None,
+            v_inactive_target: None,
+            kernel_pct: 3,
+            max_launder: 32,
+        }
+    }
+}
+
+/// One `--set` knob: its name, what it means, and how to read and show it.
+pub struct Knob {
+    pub name: &'static str,
+    pub help: &'static str,
+    set: fn(&mut Knobs, &str) -> Result<(), String>,
+    get: fn(&Knobs) -> String,
+}
+
+fn bool_of(v: &str) -> Result<bool, String> {
+    match v {
+        "1" | "on" | "true" | "yes" => Ok(true),
+        "0" | "off" | "false" | "no" => Ok(false),
+        _ => Err(format!("expected 0/1 (or on/off), got \"{v}\"")),
+    }
+}
+
+fn u32_of(v: &str) -> Result<u32, String> {
+    v.parse::<u32>()
+        .map_err(|_| format!("expected a whole number, got \"{v}\""))
+}
+
+fn onoff(b: bool) -> String {
+    if b { "1".into() } else { "0".into() }
+}
+
+fn opt_u32(o: Option<u32>) -> String {
+    o.map_or_else(|| "auto".into(), |v| v.to_string())
+}
+
+fn opt_u32_of(v: &str) -> Result<Option<u32>, String> {
+    if v == "auto" {
+        Ok(None)
+    } else {
+        u32_of(v).map(Some)
+    }
+}
+
+/// Every knob the model implements, in the order of pager-model.md §8.1.
+pub const KNOBS: &[Knob] = &[
+    Knob {
+        name: "vfs.max_readahead",
+        help: "cap on cluster_readx read-ahead in bytes (0 = one block; hard cap 16M)",
+        set: |k, v| {
+            k.max_readahead = parse_size(v)?.min(16 << 20);
+            Ok(())
+        },
+        get: |k| format_size(k.max_readahead),
+    },
+    Knob {
+        name: "seq_unit",
+        help: "bytes per f_seqcount step in the read/write sequential heuristic (BKVASIZE)",
+        set: |k, v| {
+            let s = parse_size(v)?;
+            if s == 0 {
+                return Err("must be greater than zero".into());
+            }
+            k.seq_unit = s;
+            Ok(())
+        },
+        get: |k| format_size(k.seq_unit),
+    },
+    Knob {
+        name: "io_seqmax",
+        help: "cap of f_seqcount (IO_SEQMAX), also the seqcount of fault read-ahead",
+        set: |k, v| {
+            let n = u32_of(v)?;
+            if !(1..=127).contains(&n) {
+                return Err("must be in 1..=127".into());
+            }
+            k.io_seqmax = n;
+            Ok(())
+        },
+        get: |k| k.io_seqmax.to_string(),
+    },
+    Knob {
+        name: "seqaccess",
+        help: "fault read-ahead request: max (snapshot: maximum unless MADV_RANDOM) | never",
+        set: |k, v| {
+            k.seqaccess = match v {
+                "max" => SeqAccess::Max,
+                "never" => SeqAccess::Never,
+                _ => return Err(format!("expected max or never, got \"{v}\"")),
+            };
+            Ok(())
+        },
+        get: |k| match k.seqaccess {
+            SeqAccess::Max => "max".into(),
+            SeqAccess::Never => "never".into(),
+        },
+    },
+    Knob {
+        name: "vm_shared_fault",
+        help: "1 = quick fault path (blind to PG_RAM); 0 = always the slow path",
+        set: |k, v| {
+            k.vm_shared_fault = bool_of(v)?;
+            Ok(())
+        },
+        get: |k| onoff(k.vm_shared_fault),
+    },
+    Knob {
+        name: "vm.prefault_pages",
+        help: "pages probed around a fault for prefaulting (alternating +1,-1,+2,...; cap 1024)",
+        set: |k, v| {
+            k.prefault_pages = u32_of(v)?.min(1024);
+            Ok(())
+        },
+        get: |k| k.prefault_pages.to_string(),
+    },
+    Knob {
+        name: "prefault_dirty",
+        help: "1 = a write fault enters prefaulted neighbours writable and dirties them",
+        set: |k, v| {
+            k.prefault_dirty = bool_of(v)?;
+            Ok(())
+        },
+        get: |k| onoff(k.prefault_dirty),
+    },
+    Knob {
+        name: "f_iosize",
+        help: "filesystem block size in bytes (4K..64K, power of two; fragments are 1/8)",
+        set: |k, v| {
+            let b = parse_size(v)?;
+            if !(4096..=65536).contains(&b) || !b.is_power_of_two() {
+                return Err("must be a power of two from 4K to 64K".into());
+            }
+            k.f_iosize = b;
+            Ok(())
+        },
+        get: |k| format_size(k.f_iosize),
+    },
+    Knob {
+        name: "mnt_iosize_max",
+        help: "largest cluster I/O in bytes (UFS: min(device max, MAXPHYS))",
+        set: |k, v| {
+            let b = parse_size(v)?;
+            if !(4096..=(16 << 20)).contains(&b) {
+                return Err("must be from 4K to 16M".into());
+            }
+            k.mnt_iosize_max = b;
+            Ok(())
+        },
+        get: |k| format_size(k.mnt_iosize_max),
+    },
+    Knob {
+        name: "noclusterr",
+        help: "1 = mount without read clustering (breadn with one block of read-ahead)",
+        set: |k, v| {
+            k.noclusterr = bool_of(v)?;
+            Ok(())
+        },
+        get: |k| onoff(k.noclusterr),
+    },
+    Knob {
+        name: "vfs.vm_cycle_point",
+        help: "b_act_count at or above which torn-down buffer pages go to active, not inactive",
+        set: |k, v| {
+            let n = u32_of(v)?;
+            if n > 64 {
+                return Err("must be in 0..=64".into());
+            }
+            k.vm_cycle_point = n as u8;
+            Ok(())
+        },
+        get: |k| k.vm_cycle_point.to_string(),
+    },
+    Knob {
+        name: "kern.nbuf",
+        help: "buffer headers (auto = the machdep.c formula from --mem, cap 64000)",
+        set: |k, v| {
+            k.nbuf = match v {
+                "auto" => None,
+                _ => {
+                    let n = u32_of(v)? as u64;
+                    if n < 16 {
+                        return Err("must be at least 16".into());
+                    }
+                    Some(n)
+                }
+            };
+            Ok(())
+        },
+        get: |k| k.nbuf.map_or_else(|| "auto".into(), |v| v.to_string()),
+    },
+    Knob {
+        name: "v_free_min",
+        help: "pages; reserved/severe/pageout_free_min/interrupt_free_min follow it (auto = §4)",
+        set: |k, v| {
+            k.v_free_min = opt_u32_of(v)?;
+            Ok(())
+        },
+        get: |k| opt_u32(k.v_free_min),
+    },
+    Knob {
+        name: "v_free_target",
+        help: "pages the pageout daemon frees toward (auto = §4)",
+        set: |k, v| {
+            k.v_free_target = opt_u32_of(v)?;
+            Ok(())
+        },
+        get: |k| opt_u32(k.v_free_target),
+    },
+    Knob {
+        name: "v_cache_min",
+        help: "pages of cache queue the daemon keeps beyond v_free_min (auto = §4)",
+        set: |k, v| {
+            k.v_cache_min = opt_u32_of(v)?;
+            Ok(())
+        },
+        get: |k| opt_u32(k.v_cache_min),
+    },
+    Knob {
+        name: "v_inactive_target",
+        help: "pages the daemon keeps on the inactive queue (auto = F0/4)",
+        set: |k, v| {
+            k.v_inactive_target = opt_u32_of(v)?;
+            Ok(())
+        },
+        get: |k| opt_u32(k.v_inactive_target),
+    },
+    Knob {
+        name: "vm.max_launder",
+        help: "launder runs per pageout pass 0 (later passes: 10000)",
+        set: |k, v| {
+            let n = u32_of(v)?;
+            if n == 0 {
+                return Err("must be at least 1".into());
+            }
+            k.max_launder = n;
+            Ok(())
+        },
+        get: |k| k.max_launder.to_string(),
+    },
+    Knob {
+        name: "kernel_pct",
+        help: "percent of RAM the kernel itself holds at boot (F0 = P minus this), 0..=50",
+        set: |k, v| {
+            let n = u32_of(v)?;
+            if n > 50 {
+                return Err("must be in 0..=50".into());
+            }
+            k.kernel_pct = n;
+            Ok(())
+        },
+        get: |k| k.kernel_pct.to_string(),
+    },
+];
+
+impl Knobs {
+    /// Apply one `NAME=VALUE` assignment; errors list the valid knob names.
+    pub fn set(&mut self, assignment: &str) -> Result<(), String> {
+        let Some((name, value)) = assignment.split_once('=') else {
+            return Err(format!(
+                "--set expects KNOB=VALUE, got \"{assignment}\"; knobs: {}",
+                knob_names()
+            ));
+        };
+        let (name, value) = (name.trim(), value.trim());
+        let Some(knob) = KNOBS.iter().find(|k| k.name == name) else {
+            return Err(format!(
+                "unknown knob \"{name}\"; valid knobs: {}",
+                knob_names()
+            ));
+        };
+        (knob.set)(self, value).map_err(|e| format!("--set {name}={value}: {e}"))
+    }
+
+    /// `(name, value)` of every knob, defaults included.
+    pub fn entries(&self) -> Vec<(&'static str, String)> {
+        KNOBS.iter().map(|k| (k.name, (k.get)(self))).collect()
+    }
+}
+
+/// Comma-separated list of every knob name.
+pub fn knob_names() -> String {
+    KNOBS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")
+}
+
+/// The thresholds of §4, derived once from `--mem`, `--unavailable` and the knobs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Params {
+    pub knobs: Knobs,
+    pub mem: u64,
+    pub unavailable: u64,
+    /// `v_page_count` (P).
+    pub page_count: u32,
+    /// Pages free when the pageout thread starts (F0): P minus kernel minus unavailable.
+    pub free0: u32,
+    pub v_free_min: u32,
+    pub v_free_reserved: u32,
+    pub v_free_severe: u32,
+    pub v_pageout_free_min: u32,
+    pub v_interrupt_free_min: u32,
+    pub v_free_target: u32,
+    pub v_cache_min: u32,
+    pub v_cache_max: u32,
+    pub v_inactive_target: u32,
+    pub vm_pageout_page_count: u32,
+    pub nbuf: u64,
+    pub maxbufspace: u64,
+    pub hibufspace: u64,
+    pub lobufspace: u64,
+    pub hidirtybufspace: u64,
+    pub lodirtybufspace: u64,
+    pub hirunningspace: u64,
+    pub nswbuf: u64,
+    /// Cluster I/Os that may be in flight (`cluster_pbuf_freecnt` = nswbuf/2).
+    pub cluster_pbufs: u64,
+}
+
+/// Smallest memory the model accepts: enough for the §4 formulas to leave a usable cache.
+pub const MIN_MEM: u64 = 4 << 20;
+/// Largest memory the model accepts (page indices are u32).
+pub const MAX_MEM: u64 = 1 << 44;
+
+impl Params {
+    /// Derive every threshold from the memory size, as sys/vm/vm_pageout.c and
+    /// machdep.c/vfs_bio.c do at boot.
+    pub fn derive(mem: u64, unavailable: u64, knobs: Knobs) -> Result<Params, String> {
+        if mem < MIN_MEM {
+            return Err(format!(
+                "--mem {} is too small: at least {} is needed",
+                format_size(mem),
+                format_size(MIN_MEM)
+            ));
+        }
+        if mem > MAX_MEM {
+            return Err(format!(
+                "--mem {} is too large: at most {} is supported",
+                format_size(mem),
+                format_size(MAX_MEM)
+            ));
+        }
+        let p = (mem / 4096) as u32;
+        let kernel = (p as u64 * knobs.kernel_pct as u64 / 100) as u32;
+        let unavail_pages = (unavailable.div_ceil(4096)).min(u32::MAX as u64) as u32;
+        let free0 = p.saturating_sub(kernel).saturating_sub(unavail_pages);
+        let v_free_min = knobs.v_free_min.unwrap_or(if p <= 1024 {
+            64
+        } else {
+            64 + (p - 1024) / 200
+        });
+        let v_free_reserved = v_free_min * 4 / 8 + 7;
+        let v_free_severe = v_free_min * 4 / 8;
+        let v_pageout_free_min = v_free_min * 2 / 8 + 7;
+        let v_interrupt_free_min = v_free_min / 8 + 7;
+        let v_free_target = knobs.v_free_target.unwrap_or(if free0 > 6144 {
+            4 * v_free_min + v_free_reserved
+        } else {
+            2 * v_free_min + v_free_reserved
+        });
+        let (cmin, cmax) = if free0 > 2048 {
+            (v_free_target, 2 * v_free_target)
+        } else {
+            (0, 0)
+        };
+        let v_cache_min = knobs.v_cache_min.unwrap_or(cmin);
+        let v_cache_max = cmax.max(v_cache_min);
+        let v_inactive_target = knobs.v_inactive_target.unwrap_or(free0 / 4);
+        if free0 < v_free_min + v_cache_min + 64 {
+            return Err(format!(
+                "--mem {} leaves only {free0} pages for the file cache after the kernel and \
+                 --unavailable; the pageout thresholds need more than {} (raise --mem or lower --unavailable)",
+                format_size(mem),
+                v_free_min + v_cache_min + 64
+            ));
+        }
+        let vm_pageout_page_count = if p < 2000 { 8 } else { 16 };
+
+        // machdep.c: nbuf from physical memory in KiB, factor = 4·BKVASIZE/1024 = 64.
+        let k = mem / 1024;
+        let mut nbuf: u64 = 50;
+        if k > 4096 {
+            nbuf += ((k - 4096) / 64).min(65536 / 64);
+        }
+        if k > 65536 {
+            nbuf += (k - 65536) * 2 / (64 * 5);
+        }
+        nbuf = nbuf.min((1000 << 20) / (16 << 10));
+        if let Some(n) = knobs.nbuf {
+            nbuf = n;
+        }
+        let maxbufspace = nbuf * (16 << 10);
+        let hibufspace = (maxbufspace * 3 / 4).max(maxbufspace.saturating_sub(640 << 10));
+        let lobufspace = hibufspace.saturating_sub(64 << 10);
+        let hidirtybufspace = hibufspace / 2;
+        let lodirtybufspace = hidirtybufspace / 2;
+        let hirunningspace = (hibufspace / 16).max(1 << 20);
+        let nswbuf = (nbuf / 4).clamp(16, 256);
+        Ok(Params {
+            knobs,
+            mem,
+            unavailable,
+            page_count: p,
+            free0,
+            v_free_min,
+            v_free_reserved,
+            v_free_severe,
+            v_pageout_free_min,
+            v_interrupt_free_min,
+            v_free_target,
+            v_cache_min,
+            v_cache_max,
+            v_inactive_target,
+            vm_pageout_page_count,
+            nbuf,
+            maxbufspace,
+            hibufspace,
+            lobufspace,
+            hidirtybufspace,
+            lodirtybufspace,
+            hirunningspace,
+            nswbuf,
+            cluster_pbufs: nswbuf / 2,
+        })
+    }
+
+    /// The derived values, for the `config` section of the output.
+    pub fn derived_entries(&self) -> Vec<(&'static str, u64)> {
+        vec![
+            ("v_page_count", self.page_count as u64),
+            ("free0", self.free0 as u64),
+            ("v_free_min", self.v_free_min as u64),
+            ("v_free_reserved", self.v_free_reserved as u64),
+            ("v_free_severe", self.v_free_severe as u64),
+            ("v_pageout_free_min", self.v_pageout_free_min as u64),
+            ("v_interrupt_free_min", self.v_interrupt_free_min as u64),
+            ("v_free_target", self.v_free_target as u64),
+            ("v_cache_min", self.v_cache_min as u64),
+            ("v_cache_max", self.v_cache_max as u64),
+            ("v_inactive_target", self.v_inactive_target as u64),
+            ("vm_pageout_page_count", self.vm_pageout_page_count as u64),
+            ("nbuf", self.nbuf),
+            ("maxbufspace", self.maxbufspace),
+            ("hibufspace", self.hibufspace),
+            ("lobufspace", self.lobufspace),
+            ("hidirtybufspace", self.hidirtybufspace),
+            ("lodirtybufspace", self.lodirtybufspace),
+            ("hirunningspace", self.hirunningspace),
+            ("nswbuf", self.nswbuf),
+        ]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn knobs_1g() -> Knobs {
+        Knobs::default()
+    }
+
+    #[test]
+    fn one_gib_matches_the_table() {
+        // pager-model.md §4, 1 GiB column.
+        let p = Params::derive(1 << 30, 0, knobs_1g()).unwrap();
+        assert_eq!(p.page_count, 262144);
+        assert_eq!(p.v_free_min, 1369);
+        assert_eq!(p.v_free_reserved, 691);
+        assert_eq!(p.v_free_severe, 684);
+        assert_eq!(p.v_pageout_free_min, 349);
+        assert_eq!(p.v_interrupt_free_min, 178);
+        assert_eq!(p.v_free_target, 6167);
+        assert_eq!((p.v_cache_min, p.v_cache_max), (6167, 12334));
+        assert_eq!(p.v_inactive_target, 254279 / 4);
+        assert_eq!(p.v_free_min + p.v_cache_min, 7536);
+        assert_eq!(p.nbuf, 7218);
+        // hibufspace 112.2 MiB, hidirty 56.1, lodirty 28.0, hirunning 7.0
+        assert_eq!(p.hibufspace, 7218 * 16384 - 640 * 1024);
+        assert_eq!(p.hidirtybufspace, p.hibufspace / 2);
+        assert_eq!(p.lodirtybufspace, p.hibufspace / 4);
+        assert_eq!(p.hirunningspace, p.hibufspace / 16);
+        assert_eq!(p.vm_pageout_page_count, 16);
+    }
+
+    #[test]
+    fn four_gib_matches_the_table() {
+        let p = Params::derive(4 << 30, 0, knobs_1g()).unwrap();
+        assert_eq!(p.v_free_min, 5301);
+        assert_eq!(p.v_free_reserved, 2657);
+        assert_eq!(p.v_free_severe, 2650);
+        assert_eq!(p.v_pageout_free_min, 1332);
+        assert_eq!(p.v_interrupt_free_min, 669);
+        assert_eq!(p.v_free_target, 23861);
+        assert_eq!(p.v_cache_max, 47722);
+        assert_eq!(p.nbuf, 26878);
+        let big = Params::derive(16 << 30, 0, knobs_1g()).unwrap();
+        assert_eq!(big.nbuf, 64000);
+    }
+
+    #[test]
+    fn unavailable_memory_shrinks_f0() {
+        let a = Params::derive(1 << 30, 0, knobs_1g()).unwrap();
+        let b = Params::derive(1 << 30, 256 << 20, knobs_1g()).unwrap();
+        assert_eq!(a.free0 - b.free0, 65536);
+        assert!(Params::derive(64 << 20, 63 << 20, knobs_1g()).is_err());
+        assert!(Params::derive(1 << 20, 0, knobs_1g()).is_err());
+    }
+
+    #[test]
+    fn knob_errors_list_names() {
+        let mut k = Knobs::default();
+        k.set("vfs.max_readahead=0").unwrap();
+        assert_eq!(k.max_readahead, 0);
+        k.set("f_iosize=4096").unwrap();
+        assert_eq!(k.f_iosize, 4096);
+        let e = k.set("vfs.bogus=1").unwrap_err();
+        assert!(e.contains("unknown knob \"vfs.bogus\""), "{e}");
+        assert!(e.contains("vm.prefault_pages"), "{e}");
+        let e = k.set("f_iosize=3000").unwrap_err();
+        assert!(e.contains("power of two"), "{e}");
+        assert!(k.set("noequals").is_err());
+        assert!(k.set("vm_shared_fault=maybe").is_err());
+    }
+
+    #[test]
+    fn every_knob_round_trips_through_its_own_output() {
+        let k = Knobs::default();
+        for (name, value) in k.entries() {
+            let mut k2 = Knobs::default();
+            k2.set(&format!("{name}={value}"))
+                .unwrap_or_else(|e| panic!("{name}={value}: {e}"));
+            assert_eq!(k2, k, "{name}");
+        }
+    }
+}

@@ -1,0 +1,3 @@
+//! Rendering results: tables, JSON and CSV of replays.
+
+pub mod replay;

@@ -1,0 +1,216 @@
+//! Rendering one run: the `vmstat -s`-style table, the JSON object scripts rely on, and
+//! a one-row CSV with the same flattened keys.
+
+use crate::engine::stats::{LatencySummary, Origin};
+use crate::run::RunOutput;
+use crate::trace::Op;
+use crate::units::format_size;
+use serde_json::{Map, Value, json};
+use std::fmt::Write as _;
+
+fn latency_json(s: &LatencySummary) -> Value {
+    json!({
+        "count": s.count,
+        "mean": (s.mean * 10.0).round() / 10.0,
+        "p50": s.p50,
+        "p90": s.p90,
+        "p99": s.p99,
+        "p999": s.p999,
+        "max": s.max,
+    })
+}
+
+/// The JSON object of `--format json`: `trace`, `config`, `counters`, `device`,
+/// `latency_ns`, `warnings`.
+pub fn to_json(out: &RunOutput) -> Value {
+    let st = &out.stats;
+    let mut counters = Map::new();
+    for (_, name, v) in st.counters.entries() {
+        counters.insert(name.into(), v.into());
+    }
+    let d = &st.device;
+    let mut by_origin = Map::new();
+    for o in Origin::ALL {
+        let [r, rb, w, wb] = d.by_origin[o.index()];
+        by_origin.insert(
+            o.name().into(),
+            json!({"reads": r, "read_bytes": rb, "writes": w, "write_bytes": wb}),
+        );
+    }
+    let device = json!({
+        "reads": d.reads,
+        "read_bytes": d.read_bytes,
+        "writes": d.writes,
+        "write_bytes": d.write_bytes,
+        "sync_reads": d.sync_reads,
+        "async_reads": d.async_reads,
+        "sync_writes": d.sync_writes,
+        "async_writes": d.async_writes,
+        "max_queue_depth": d.max_queue_depth,
+        "busy_ns": d.busy_ns,
+        "by_origin": by_origin,
+    });
+    let mut lat = Map::new();
+    for op in Op::ALL {
+        lat.insert(op.name().into(), latency_json(&st.latency.summary(op)));
+    }
+    json!({
+        "trace": {"path": out.trace_path, "events": out.events, "files": out.files, "end_time_ns": st.end_time_ns},
+        "config": out.config.to_json(),
+        "counters": counters,
+        "device": device,
+        "latency_ns": lat,
+        "warnings": out.warnings,
+    })
+}
+
+/// Flatten a JSON object into `a.b.c` keys (arrays joined with `; `).
+fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, v) in m {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        Value::Array(a) => {
+            let s: Vec<String> = a
+                .iter()
+                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                .collect();
+            out.push((prefix.to_string(), s.join("; ")));
+        }
+        Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+fn csv_field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+/// `--format csv`: a header line of flattened keys and one row.
+pub fn to_csv(out: &RunOutput) -> String {
+    let mut kv = Vec::new();
+    flatten("", &to_json(out), &mut kv);
+    let header: Vec<String> = kv.iter().map(|(k, _)| csv_field(k)).collect();
+    let row: Vec<String> = kv.iter().map(|(_, v)| csv_field(v)).collect();
+    format!("{}\n{}\n", header.join(","), row.join(","))
+}
+
+fn us(ns: u64) -> String {
+    if ns == 0 {
+        "0".into()
+    } else if ns < 10_000 {
+        format!("{:.2}", ns as f64 / 1000.0)
+    } else {
+        format!("{:.0}", ns as f64 / 1000.0)
+    }
+}
+
+/// `--format table`: counters grouped the way `vmstat -s` readers scan them.
+pub fn to_table(out: &RunOutput) -> String {
+    let st = &out.stats;
+    let cfg = &out.config;
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "vpsim replay {}: {} events, {} files, {:.3} s of trace time",
+        out.trace_path,
+        out.events,
+        out.files,
+        st.end_time_ns as f64 / 1e9
+    );
+    let _ = writeln!(
+        s,
+        "model {}, mem {}{}, device {}",
+        cfg.model.name(),
+        format_size(cfg.mem),
+        if cfg.unavailable > 0 {
+            format!(" ({} unavailable)", format_size(cfg.unavailable))
+        } else {
+            String::new()
+        },
+        cfg.device.describe()
+    );
+    let mut group = "";
+    for (g, name, v) in st.counters.entries() {
+        if g != group {
+            let _ = writeln!(s, "\n{g}");
+            group = g;
+        }
+        if v == 0 && !matches!(g, "trace" | "pages" | "pager") {
+            continue;
+        }
+        let _ = writeln!(s, "  {v:>14}  {name}");
+    }
+    let d = &st.device;
+    let _ = writeln!(s, "\ndevice");
+    let _ = writeln!(
+        s,
+        "  {:>14}  reads ({}, {} sync, {} async)",
+        d.reads,
+        format_size(d.read_bytes),
+        d.sync_reads,
+        d.async_reads
+    );
+    let _ = writeln!(
+        s,
+        "  {:>14}  writes ({}, {} sync, {} async)",
+        d.writes,
+        format_size(d.write_bytes),
+        d.sync_writes,
+        d.async_writes
+    );
+    let _ = writeln!(s, "  {:>14}  deepest queue", d.max_queue_depth);
+    let _ = writeln!(s, "  by origin            reads   read bytes      writes  write bytes");
+    for o in Origin::ALL {
+        let [r, rb, w, wb] = d.by_origin[o.index()];
+        if r + w == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  {:<17} {:>8} {:>12} {:>11} {:>12}",
+            o.name(),
+            r,
+            format_size(rb),
+            w,
+            format_size(wb)
+        );
+    }
+    let _ = writeln!(s, "\nlatency (us)        count      mean       p50       p90       p99     p99.9       max");
+    for op in Op::ALL {
+        let l = st.latency.summary(op);
+        if l.count == 0 {
+            continue;
+        }
+        let _ = writeln!(
+            s,
+            "  {:<12} {:>10} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}",
+            op.name(),
+            l.count,
+            us(l.mean.round() as u64),
+            us(l.p50),
+            us(l.p90),
+            us(l.p99),
+            us(l.p999),
+            us(l.max)
+        );
+    }
+    if !out.warnings.is_empty() {
+        let _ = writeln!(s, "\nwarnings");
+        for w in &out.warnings {
+            let _ = writeln!(s, "  {w}");
+        }
+    }
+    s
+}

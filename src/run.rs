@@ -1,0 +1,241 @@
+//! Running one configuration over one trace: prescan, stream the events through the
+//! chosen model, collect the statistics and the effective configuration.
+//!
+//! This is everything `vpsim replay` does except argument parsing and printing, so
+//! tests and later commands (compare, sweep) call it directly.
+
+use crate::engine::Simulator;
+use crate::engine::device::DeviceSpec;
+use crate::engine::params::{Knobs, Params};
+use crate::engine::stats::RunStats;
+use crate::models::{Lru, Model, Opt};
+use crate::trace::{Event, FileTable, Prescan, TraceError, TraceReader};
+use crate::units::format_size;
+use std::fmt;
+
+/// Which model replays the trace.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModelKind {
+    /// The DragonFly BSD VM, buffer cache and vnode pager.
+    Dragonfly,
+    /// Exact page-granular LRU.
+    Lru,
+    /// Belady's MIN (needs the whole trace in memory).
+    Opt,
+}
+
+impl ModelKind {
+    pub const ALL: [ModelKind; 3] = [ModelKind::Dragonfly, ModelKind::Lru, ModelKind::Opt];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            ModelKind::Dragonfly => "dragonfly",
+            ModelKind::Lru => "lru",
+            ModelKind::Opt => "opt",
+        }
+    }
+
+    pub fn parse(s: &str) -> Result<ModelKind, String> {
+        ModelKind::ALL
+            .iter()
+            .copied()
+            .find(|m| m.name() == s)
+            .ok_or_else(|| format!("unknown model \"{s}\"; valid models: dragonfly, lru, opt"))
+    }
+}
+
+/// One configuration.
+#[derive(Clone, Debug)]
+pub struct RunConfig {
+    pub model: ModelKind,
+    /// Simulated RAM in bytes.
+    pub mem: u64,
+    /// RAM the file cache cannot use (wired kernel data, anonymous memory).
+    pub unavailable: u64,
+    pub knobs: Knobs,
+    pub device: DeviceSpec,
+    /// Check the engine's invariants after every event (always on in debug builds).
+    pub check_invariants: bool,
+}
+
+impl Default for RunConfig {
+    fn default() -> Self {
+        RunConfig {
+            model: ModelKind::Dragonfly,
+            mem: 1 << 30,
+            unavailable: 0,
+            knobs: Knobs::default(),
+            device: DeviceSpec::ssd(),
+            check_invariants: false,
+        }
+    }
+}
+
+impl RunConfig {
+    /// The thresholds derived from this configuration (errors for impossible sizes).
+    pub fn params(&self) -> Result<Params, String> {
+        Params::derive(self.mem, self.unavailable, self.knobs.clone())
+    }
+
+    /// Every effective setting as JSON, defaults included.
+    pub fn to_json(&self) -> serde_json::Value {
+        let mut m = serde_json::Map::new();
+        m.insert("model".into(), self.model.name().into());
+        m.insert("mem".into(), self.mem.into());
+        m.insert("mem_h".into(), format_size(self.mem).into());
+        m.insert("unavailable".into(), self.unavailable.into());
+        m.insert("device".into(), self.device.describe().into());
+        let mut dev = serde_json::Map::new();
+        for (k, v) in self.device.config_entries() {
+            dev.insert(k, v.into());
+        }
+        m.insert("device_params".into(), dev.into());
+        if self.model == ModelKind::Dragonfly {
+            let mut k = serde_json::Map::new();
+            for (name, v) in self.knobs.entries() {
+                k.insert(name.into(), v.into());
+            }
+            m.insert("knobs".into(), k.into());
+            if let Ok(p) = self.params() {
+                let mut d = serde_json::Map::new();
+                for (name, v) in p.derived_entries() {
+                    d.insert(name.into(), v.into());
+                }
+                m.insert("derived".into(), d.into());
+            }
+        }
+        serde_json::Value::Object(m)
+    }
+}
+
+/// Why a run could not be done.
+#[derive(Debug)]
+pub enum RunError {
+    /// The trace is unreadable or malformed (exit code 1).
+    Trace(TraceError),
+    /// The configuration is impossible (exit code 2).
+    Config(String),
+}
+
+impl RunError {
+    /// The process exit code for this error (README "Exit codes").
+    pub fn exit_code(&self) -> i32 {
+        match self {
+            RunError::Trace(_) => 1,
+            RunError::Config(_) => 2,
+        }
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Trace(e) => write!(f, "{e}"),
+            RunError::Config(e) => write!(f, "{e}"),
+        }
+    }
+}
+
+impl std::error::Error for RunError {}
+
+impl From<TraceError> for RunError {
+    fn from(e: TraceError) -> Self {
+        RunError::Trace(e)
+    }
+}
+
+/// What one run produced.
+#[derive(Clone, Debug)]
+pub struct RunOutput {
+    pub trace_path: String,
+    pub events: u64,
+    pub files: usize,
+    pub config: RunConfig,
+    pub stats: RunStats,
+    pub warnings: Vec<String>,
+}
+
+/// Progress of a run, for the CLI's progress bar.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub events: u64,
+    /// Expected events (from the prescan), when known.
+    pub total_events: Option<u64>,
+}
+
+const PROGRESS_EVERY: u64 = 1 << 16;
+
+fn make_model(cfg: &RunConfig, files: &FileTable, events: Option<&[Event]>) -> Result<Box<dyn Model>, RunError> {
+    Ok(match cfg.model {
+        ModelKind::Dragonfly => {
+            let params = cfg.params().map_err(RunError::Config)?;
+            let mut sim = Simulator::new(params, cfg.device.clone(), files);
+            if cfg.check_invariants {
+                sim.set_check_invariants(true);
+            }
+            Box::new(sim)
+        }
+        ModelKind::Lru => Box::new(Lru::new(files, cfg.mem, cfg.device.clone())),
+        ModelKind::Opt => Box::new(Opt::new(files, cfg.mem, cfg.device.clone(), events.unwrap_or(&[]))),
+    })
+}
+
+/// Replay the trace at `path` (`-` = stdin) under `cfg`. `progress` is called every
+/// few tens of thousands of events.
+pub fn run_trace(path: &str, cfg: &RunConfig, progress: &mut dyn FnMut(Progress)) -> Result<RunOutput, RunError> {
+    if cfg.model == ModelKind::Dragonfly {
+        cfg.params().map_err(RunError::Config)?;
+    }
+    let pre = Prescan::for_path(path)?;
+    let total = pre.bounded.then_some(pre.events);
+    let mut files = pre.files.clone();
+    let mut reader = TraceReader::open(path)?;
+    let mut n: u64 = 0;
+    let stats = if cfg.model == ModelKind::Opt {
+        // MIN needs the future: the whole trace is read first.
+        let mut events = Vec::with_capacity(pre.events as usize);
+        while let Some(ev) = reader.next_event(&mut files)? {
+            events.push(ev);
+        }
+        let mut model = make_model(cfg, &files, Some(&events))?;
+        for ev in &events {
+            model.step(ev);
+            n += 1;
+            if n % PROGRESS_EVERY == 0 {
+                progress(Progress {
+                    events: n,
+                    total_events: total,
+                });
+            }
+        }
+        model.finish()
+    } else {
+        let mut model = make_model(cfg, &files, None)?;
+        while let Some(ev) = reader.next_event(&mut files)? {
+            model.step(&ev);
+            n += 1;
+            if n % PROGRESS_EVERY == 0 {
+                progress(Progress {
+                    events: n,
+                    total_events: total,
+                });
+            }
+        }
+        model.finish()
+    };
+    let mut warnings = pre.warnings.clone();
+    for w in reader.warnings() {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
+    warnings.extend(stats.warnings.iter().cloned());
+    Ok(RunOutput {
+        trace_path: path.to_string(),
+        events: n,
+        files: files.len(),
+        config: cfg.clone(),
+        stats,
+        warnings,
+    })
+}
