@@ -248,7 +248,10 @@ impl BufCache {
             }
         }
         if space != self.bufspace {
-            return Err(format!("bufspace {} != sum over buffers {space}", self.bufspace));
+            return Err(format!(
+                "bufspace {} != sum over buffers {space}",
+                self.bufspace
+            ));
         }
         if dirty != self.dirtybufspace {
             return Err(format!(
@@ -413,7 +416,14 @@ impl Simulator {
     pub(crate) fn vfs_vmio_release(&mut self, b: u32) {
         let (vn, lblkno, bcount, flags, act, npages) = {
             let bp = &self.bufs.bufs[b as usize];
-            (bp.vnode, bp.lblkno, bp.bcount, bp.flags, bp.act_count, bp.npages)
+            (
+                bp.vnode,
+                bp.lblkno,
+                bp.bcount,
+                bp.flags,
+                bp.act_count,
+                bp.npages,
+            )
         };
         if vn == NIL {
             return;
@@ -461,13 +471,20 @@ impl Simulator {
         let bp = &mut self.bufs.bufs[b as usize];
         bp.act_count = (bp.act_count + super::page::ACT_ADVANCE).min(super::page::ACT_MAX);
         let dirty = bp.flags & bf::DELWRI != 0;
-        if !dirty && (bp.flags & (bf::RELBUF | bf::INVAL | bf::NOCACHE) != 0 || self.vm_page_count_severe()) {
+        if !dirty
+            && (bp.flags & (bf::RELBUF | bf::INVAL | bf::NOCACHE) != 0
+                || self.vm_page_count_severe())
+        {
             self.vfs_vmio_release(b);
             self.bufs.insert_tail(BufQueue::Empty, b);
             return;
         }
         self.bufs.bufs[b as usize].flags &= !bf::ASYNC;
-        let q = if dirty { BufQueue::Dirty } else { BufQueue::Clean };
+        let q = if dirty {
+            BufQueue::Dirty
+        } else {
+            BufQueue::Clean
+        };
         self.bufs.insert_tail(q, b);
     }
 
@@ -475,7 +492,9 @@ impl Simulator {
     /// bqrelse.
     pub(crate) fn brelse(&mut self, b: u32) {
         let flags = self.bufs.bufs[b as usize].flags;
-        if flags & bf::DELWRI == 0 && flags & (bf::RELBUF | bf::INVAL | bf::NOCACHE | bf::DIRECT) != 0 {
+        if flags & bf::DELWRI == 0
+            && flags & (bf::RELBUF | bf::INVAL | bf::NOCACHE | bf::DIRECT) != 0
+        {
             self.vfs_vmio_release(b);
             self.bufs.insert_tail(BufQueue::Empty, b);
         } else {

@@ -152,7 +152,8 @@ impl Simulator {
             {
                 nblks = nblks.min(run / bsize);
                 if nblks > 1 {
-                    let (req, len) = self.cluster_rbuild(vn, filesize, lblk, disk, nblks, reqbp, true);
+                    let (req, len) =
+                        self.cluster_rbuild(vn, filesize, lblk, disk, nblks, reqbp, true);
                     sync_req = Some(req);
                     next = lblk + len;
                     maxra = maxra.saturating_sub(len);
@@ -225,7 +226,11 @@ impl Simulator {
             run -= 1;
         }
         self.bufs.bufs[fbp as usize].disk = disk;
-        let origin = if sync { self.demand_origin } else { Origin::Readahead };
+        let origin = if sync {
+            self.demand_origin
+        } else {
+            Origin::Readahead
+        };
         if !sync {
             self.mark_readahead(fbp);
         }

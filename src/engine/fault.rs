@@ -63,7 +63,9 @@ impl Simulator {
                         self.wait_page(m);
                         continue;
                     }
-                    if self.pages.pages[m as usize].queue == Queue::Cache && self.vm_page_count_severe() {
+                    if self.pages.pages[m as usize].queue == Queue::Cache
+                        && self.vm_page_count_severe()
+                    {
                         self.vm_page_activate(m);
                         self.c.fault_memory_waits += 1;
                         if !self.vm_wait() {
@@ -152,7 +154,8 @@ impl Simulator {
         self.vm_page_activate(m);
         if writable_map {
             let o = self.pages.pages[m as usize].object;
-            self.objects[o as usize].flags |= super::object::obj::WRITEABLE | super::object::obj::MIGHTBEDIRTY;
+            self.objects[o as usize].flags |=
+                super::object::obj::WRITEABLE | super::object::obj::MIGHTBEDIRTY;
         }
         if write {
             self.vm_page_dirty(m);

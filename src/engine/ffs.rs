@@ -29,7 +29,13 @@ pub struct IoFlags {
 impl Simulator {
     /// B12 `ffs_blkatoff_ra`: the buffer for block `lblk`, read with the read-ahead
     /// `seqcount` asks for (the last block of the file is read alone).
-    pub(crate) fn ffs_blkatoff_ra(&mut self, vn: u32, lblk: u64, seqcount: u32, origin: Origin) -> Option<u32> {
+    pub(crate) fn ffs_blkatoff_ra(
+        &mut self,
+        vn: u32,
+        lblk: u64,
+        seqcount: u32,
+        origin: Origin,
+    ) -> Option<u32> {
         let bsize = self.p.knobs.f_iosize;
         let filesize = self.vnodes[vn as usize].v_filesize;
         let size = self.vnodes[vn as usize].blksize(lblk, bsize);
@@ -48,7 +54,14 @@ impl Simulator {
     }
 
     /// `ffs_read` of `[off, off+len)` clipped to EOF. Returns the bytes read.
-    pub(crate) fn ffs_read(&mut self, vn: u32, off: u64, len: u64, seqcount: u32, io: IoFlags) -> u64 {
+    pub(crate) fn ffs_read(
+        &mut self,
+        vn: u32,
+        off: u64,
+        len: u64,
+        seqcount: u32,
+        io: IoFlags,
+    ) -> u64 {
         let bsize = self.p.knobs.f_iosize;
         let filesize = self.vnodes[vn as usize].v_filesize;
         let end = off.saturating_add(len).min(filesize);
@@ -101,12 +114,13 @@ impl Simulator {
                 self.c.read_before_write += 1;
                 self.brelse_keep(b);
                 let filesize = self.vnodes[vn as usize].v_filesize;
-                let nb = if seqcount > 0 && (lblk + 1) * bsize < filesize && !self.p.knobs.noclusterr {
-                    let maxreq = (seqcount.min(127) as u64) * self.p.knobs.seq_unit;
-                    self.cluster_readx_origin(vn, filesize, lblk, bsize, maxreq)
-                } else {
-                    self.bread(vn, lblk, size, Origin::ReadBeforeWrite)
-                };
+                let nb =
+                    if seqcount > 0 && (lblk + 1) * bsize < filesize && !self.p.knobs.noclusterr {
+                        let maxreq = (seqcount.min(127) as u64) * self.p.knobs.seq_unit;
+                        self.cluster_readx_origin(vn, filesize, lblk, bsize, maxreq)
+                    } else {
+                        self.bread(vn, lblk, size, Origin::ReadBeforeWrite)
+                    };
                 let Some(nb) = nb else { break };
                 self.write_fill_and_dispose(nb, pos, xfer, io);
             } else {
@@ -121,7 +135,14 @@ impl Simulator {
     }
 
     /// Read-before-write through cluster_readx, tagging the synchronous read.
-    fn cluster_readx_origin(&mut self, vn: u32, filesize: u64, lblk: u64, bsize: u64, maxreq: u64) -> Option<u32> {
+    fn cluster_readx_origin(
+        &mut self,
+        vn: u32,
+        filesize: u64,
+        lblk: u64,
+        bsize: u64,
+        maxreq: u64,
+    ) -> Option<u32> {
         self.demand_origin = Origin::ReadBeforeWrite;
         let r = self.cluster_readx(vn, filesize, lblk, bsize, maxreq);
         self.demand_origin = Origin::Demand;

@@ -28,7 +28,13 @@ impl OpenFile {
     /// count is positive) adds ceil(len / seq_unit), capped at IO_SEQMAX; anything else
     /// draws the count down to 1 (if it was above 1) or 0. Returns the seqcount passed
     /// down to the filesystem.
-    pub fn sequential_heuristic(&mut self, offset: u64, len: u64, seq_unit: u64, seqmax: u32) -> u32 {
+    pub fn sequential_heuristic(
+        &mut self,
+        offset: u64,
+        len: u64,
+        seq_unit: u64,
+        seqmax: u32,
+    ) -> u32 {
         if offset == self.f_nextoff || (offset == 0 && self.f_seqcount > 0) {
             let add = len.div_ceil(seq_unit).min(seqmax as u64) as u32;
             self.f_seqcount = (self.f_seqcount + add).min(seqmax);

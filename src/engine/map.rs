@@ -116,7 +116,14 @@ impl Simulator {
     }
 
     /// `pmap_enter`: map page `m` (index `pindex`) in mapping `id`.
-    pub(crate) fn pmap_enter(&mut self, id: u32, pindex: u64, m: u32, writable: bool, access: bool) {
+    pub(crate) fn pmap_enter(
+        &mut self,
+        id: u32,
+        pindex: u64,
+        m: u32,
+        writable: bool,
+        access: bool,
+    ) {
         let mp = &mut self.maps[id as usize];
         let e = mp.ptes.entry(pindex).or_insert(0);
         let fresh = *e == 0;
@@ -219,10 +226,12 @@ impl Simulator {
     /// `pmap_is_modified`.
     pub(crate) fn pmap_is_modified(&self, m: u32) -> bool {
         let p = &self.pages.pages[m as usize];
-        self.objects[p.object as usize]
-            .maps
-            .iter()
-            .any(|&id| self.maps[id as usize].ptes.get(&p.pindex).is_some_and(|b| b & pte::MOD != 0))
+        self.objects[p.object as usize].maps.iter().any(|&id| {
+            self.maps[id as usize]
+                .ptes
+                .get(&p.pindex)
+                .is_some_and(|b| b & pte::MOD != 0)
+        })
     }
 
     /// The mapping a touch by `pid` of page `pindex` goes through: that process's
@@ -236,7 +245,11 @@ impl Simulator {
         maps.iter()
             .filter(covers)
             .find(|id| self.maps[**id as usize].pid == pid && !self.maps[**id as usize].implicit)
-            .or_else(|| maps.iter().filter(covers).find(|id| !self.maps[**id as usize].implicit))
+            .or_else(|| {
+                maps.iter()
+                    .filter(covers)
+                    .find(|id| !self.maps[**id as usize].implicit)
+            })
             .or_else(|| maps.iter().find(covers))
             .copied()
     }

@@ -335,7 +335,8 @@ impl Simulator {
     fn touch_page(&mut self, object: u32, pindex: u64, need: u8) {
         let hit = match self.objects[object as usize].lookup(pindex) {
             Some(m) => {
-                let hit = self.pages.pages[m as usize].valid & need == need && !self.page_in_flight(m);
+                let hit =
+                    self.pages.pages[m as usize].valid & need == need && !self.page_in_flight(m);
                 let p = &mut self.pages.pages[m as usize];
                 if p.flags & pg::READAHEAD != 0 {
                     p.flags &= !pg::READAHEAD;
@@ -357,7 +358,10 @@ impl Simulator {
     fn op_open(&mut self, ev: &Event) {
         let vn = self.vnode_for(ev.file, ev.length());
         self.vnodes[vn as usize].refs += 1;
-        let of = self.files.entry((ev.pid, ev.file)).or_insert_with(|| OpenFile::new(ev.flags));
+        let of = self
+            .files
+            .entry((ev.pid, ev.file))
+            .or_insert_with(|| OpenFile::new(ev.flags));
         of.opens += 1;
         of.flags |= ev.flags;
         if of.opens == 1 {
@@ -643,7 +647,13 @@ impl Simulator {
     fn op_fsync(&mut self, ev: &Event) {
         let vn = self.vnode_for(ev.file, None);
         let object = self.vnodes[vn as usize].object;
-        self.clean_range(object, 0, u64::MAX, vnode_pager::put::CLUSTER_OK, Origin::Fsync);
+        self.clean_range(
+            object,
+            0,
+            u64::MAX,
+            vnode_pager::put::CLUSTER_OK,
+            Origin::Fsync,
+        );
         self.wait_vnode_writes(vn);
     }
 
@@ -738,9 +748,11 @@ impl Simulator {
     /// Wait until every write of vnode `vn` in flight has completed.
     fn wait_vnode_writes(&mut self, vn: u32) {
         loop {
-            let pending = self.bufs.bufs.iter().find_map(|b| {
-                (b.vnode == vn && b.io.is_some()).then_some(b.io)
-            });
+            let pending = self
+                .bufs
+                .bufs
+                .iter()
+                .find_map(|b| (b.vnode == vn && b.io.is_some()).then_some(b.io));
             match pending.flatten() {
                 Some(req) => self.wait_req(req),
                 None => break,
@@ -798,10 +810,16 @@ impl Simulator {
             ));
         }
         if w.close_without_open > 0 {
-            warnings.push(format!("{} closes of files the pid had not opened (ignored)", w.close_without_open));
+            warnings.push(format!(
+                "{} closes of files the pid had not opened (ignored)",
+                w.close_without_open
+            ));
         }
         if w.munmap_unmapped > 0 {
-            warnings.push(format!("{} munmaps matched no mapping of that pid (ignored)", w.munmap_unmapped));
+            warnings.push(format!(
+                "{} munmaps matched no mapping of that pid (ignored)",
+                w.munmap_unmapped
+            ));
         }
         if let Err(e) = self.check() {
             warnings.push(format!("invariant check failed at end of replay: {e}"));

@@ -246,11 +246,7 @@ impl PageSet {
     /// Page conservation: every page is on exactly one queue or wired/off-queue.
     pub fn check_conservation(&self) -> Result<(), String> {
         let queued: u32 = self.lists.iter().map(|l| l.len).sum();
-        let offq = self
-            .pages
-            .iter()
-            .filter(|p| p.queue == Queue::None)
-            .count() as u32;
+        let offq = self.pages.iter().filter(|p| p.queue == Queue::None).count() as u32;
         if queued + offq + self.virgin != self.page_count() {
             return Err(format!(
                 "page conservation: {queued} queued + {offq} off-queue + {} never used != {} pages",
@@ -263,7 +259,9 @@ impl PageSet {
             let mut m = l.head;
             while m != NIL {
                 if self.pages[m as usize].queue as usize != qi {
-                    return Err(format!("page {m} linked on queue {qi} but tagged otherwise"));
+                    return Err(format!(
+                        "page {m} linked on queue {qi} but tagged otherwise"
+                    ));
                 }
                 n += 1;
                 m = self.pages[m as usize].next;

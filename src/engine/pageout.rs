@@ -25,7 +25,6 @@ impl Simulator {
         self.fc() < self.p.v_free_severe || self.pages.free_count() < self.p.v_free_reserved
     }
 
-
     /// `vm_paging_needed`.
     pub(crate) fn vm_paging_needed(&self) -> bool {
         self.fc() < self.p.v_free_min + self.p.v_cache_min
@@ -89,7 +88,12 @@ impl Simulator {
     }
 
     /// Allocate, sleeping for memory (`vm_wait`) as the kernel does, unless `nowait`.
-    pub(crate) fn vm_page_alloc_wait(&mut self, object: u32, pindex: u64, nowait: bool) -> Option<u32> {
+    pub(crate) fn vm_page_alloc_wait(
+        &mut self,
+        object: u32,
+        pindex: u64,
+        nowait: bool,
+    ) -> Option<u32> {
         for _ in 0..64 {
             if let Some(m) = self.vm_page_alloc(object, pindex) {
                 return Some(m);
@@ -126,7 +130,9 @@ impl Simulator {
     /// read-ahead finishing releases pages). Returns false if nothing can change.
     pub(crate) fn vm_wait(&mut self) -> bool {
         let r = self.vm_pageout_scan();
-        if r.freed_or_cached > 0 && self.pages.free_count() + self.pages.cache_count() > self.p.v_free_reserved {
+        if r.freed_or_cached > 0
+            && self.pages.free_count() + self.pages.cache_count() > self.p.v_free_reserved
+        {
             return true;
         }
         self.wait_any_io() || r.freed_or_cached > 0
@@ -283,7 +289,11 @@ impl Simulator {
             // One global queue stands for 256 colour queues: quota 256·PQAVERAGE(s).
             let s = avail_shortage as u64;
             let quota = 256 * (s.div_ceil(256) + 1);
-            let mut maxlaunder: u32 = if pass == 0 { self.p.knobs.max_launder } else { 10000 };
+            let mut maxlaunder: u32 = if pass == 0 {
+                self.p.knobs.max_launder
+            } else {
+                10000
+            };
             let mut progress: u64 = 0;
             let mut scan = self.pages.len(Queue::Inactive);
             let mut m = self.pages.head(Queue::Inactive);
@@ -307,8 +317,7 @@ impl Simulator {
         let mut inactive_shortage =
             self.p.v_inactive_target as i64 - self.pages.len(Queue::Inactive) as i64;
         if avail_shortage > 0 {
-            inactive_shortage +=
-                (2 * avail_shortage).min(self.p.v_inactive_target as i64 / 10);
+            inactive_shortage += (2 * avail_shortage).min(self.p.v_inactive_target as i64 / 10);
         }
         let mut delta: i64 = 0;
         let mut scan = self.pages.len(Queue::Active);

@@ -400,11 +400,10 @@ impl Params {
         let kernel = (p as u64 * knobs.kernel_pct as u64 / 100) as u32;
         let unavail_pages = (unavailable.div_ceil(4096)).min(u32::MAX as u64) as u32;
         let free0 = p.saturating_sub(kernel).saturating_sub(unavail_pages);
-        let v_free_min = knobs.v_free_min.unwrap_or(if p <= 1024 {
-            64
-        } else {
-            64 + (p - 1024) / 200
-        });
+        let v_free_min =
+            knobs
+                .v_free_min
+                .unwrap_or(if p <= 1024 { 64 } else { 64 + (p - 1024) / 200 });
         let v_free_reserved = v_free_min * 4 / 8 + 7;
         let v_free_severe = v_free_min * 4 / 8;
         let v_pageout_free_min = v_free_min * 2 / 8 + 7;

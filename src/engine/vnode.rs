@@ -102,7 +102,13 @@ impl Vnode {
             }
             return;
         }
-        self.extents.insert(lblk, Extent { blocks: n, disk: at });
+        self.extents.insert(
+            lblk,
+            Extent {
+                blocks: n,
+                disk: at,
+            },
+        );
     }
 
     /// Forget blocks at or past `lblk` (truncation frees them).

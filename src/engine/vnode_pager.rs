@@ -132,7 +132,11 @@ impl Simulator {
                 if self.pages.pages[m as usize].valid != 0 {
                     let base = nsize % PAGE_SIZE;
                     self.pmap_remove_all(m);
-                    vm_page_clear_dirty_beg_nonincl(&mut self.pages.pages[m as usize].dirty, base, PAGE_SIZE - base);
+                    vm_page_clear_dirty_beg_nonincl(
+                        &mut self.pages.pages[m as usize].dirty,
+                        base,
+                        PAGE_SIZE - base,
+                    );
                     let p = &mut self.pages.pages[m as usize];
                     if p.dirty != 0 {
                         p.dirty = VM_PAGE_BITS_ALL;
@@ -189,7 +193,12 @@ impl Simulator {
     }
 
     /// `vnode_pager_getpage`: single-page `VOP_GETPAGES` with the `seqaccess` hint.
-    pub(crate) fn vnode_pager_getpage(&mut self, object: u32, m: u32, seqaccess: bool) -> PagerResult {
+    pub(crate) fn vnode_pager_getpage(
+        &mut self,
+        object: u32,
+        m: u32,
+        seqaccess: bool,
+    ) -> PagerResult {
         let vn = self.objects[object as usize].vnode;
         let one = [m];
         self.vnode_pager_generic_getpages(vn, &one, PAGE_SIZE, 0, seqaccess)
@@ -273,7 +282,13 @@ impl Simulator {
     /// `vnode_pager_putpages`: force synchronous operation when free+cache is below
     /// `v_pageout_free_min` (I/O setup may need memory the system does not have), then
     /// `VOP_PUTPAGES`.
-    pub(crate) fn vnode_pager_putpages(&mut self, object: u32, m: &[u32], flags: u32, rtvals: &mut [PagerResult]) {
+    pub(crate) fn vnode_pager_putpages(
+        &mut self,
+        object: u32,
+        m: &[u32],
+        flags: u32,
+        rtvals: &mut [PagerResult],
+    ) {
         let mut flags = flags;
         if self.pages.free_count() + self.pages.cache_count() < self.p.v_pageout_free_min {
             if flags & put::SYNC == 0 {
@@ -396,6 +411,240 @@ pub fn vm_page_clear_dirty_beg_nonincl(dirty: &mut u8, base: u64, size: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::device::DeviceSpec;
+    use crate::engine::params::{Knobs, Params};
+    use crate::trace::{Event, FileTable, Flags, Op};
+
+    const SEC: u64 = 1_000_000_000;
+
+    fn sim(size: u64) -> Simulator {
+        let mut files = FileTable::new();
+        let id = files.intern("f");
+        files.set_initial_size(id, Some(size), true);
+        let p = Params::derive(256 << 20, 0, Knobs::default()).unwrap();
+        Simulator::new(p, DeviceSpec::ssd(), &files)
+    }
+
+    fn ev(t: u64, op: Op, off: u64, len: u64) -> Event {
+        Event {
+            time_ns: t,
+            offset: off,
+            length: len,
+            file: 0,
+            pid: 1,
+            op,
+            flags: Flags::NONE,
+            has_offset: true,
+            has_length: true,
+        }
+    }
+
+    /// Open, map and store to `pages` (each a second apart, so reads complete).
+    fn dirty(s: &mut Simulator, size: u64, pages: &[u64]) {
+        s.step_event(&ev(0, Op::Open, 0, size));
+        s.step_event(&ev(1, Op::Mmap, 0, size.div_ceil(4096) * 4096));
+        for (i, &p) in pages.iter().enumerate() {
+            s.step_event(&ev((i as u64 + 1) * SEC, Op::FaultWrite, p * 4096, 4096));
+        }
+    }
+
+    fn page(s: &Simulator, pindex: u64) -> u32 {
+        s.objects[s.vnodes[0].object as usize]
+            .lookup(pindex)
+            .unwrap()
+    }
+
+    #[test]
+    fn alloc_rounds_to_the_block_straddling_eof() {
+        let mut s = sim(10000);
+        s.step_event(&ev(0, Op::Open, 0, 10000));
+        let o = s.vnodes[0].object;
+        // 10000 bytes, 16 KiB blocks: the object covers the whole first block.
+        assert_eq!(s.objects[o as usize].size, 4);
+        assert_eq!(s.vnodes[0].v_filesize, 10000);
+        assert_eq!(
+            s.objects[o as usize].ref_count, 0,
+            "vinitvmio drops the alloc ref"
+        );
+        // A second alloc of a live object just adds a reference.
+        assert_eq!(s.vnode_pager_alloc(0, 10000, 16384), o);
+        assert_eq!(s.objects[o as usize].ref_count, 1);
+        assert_eq!(s.vnode_pager_reference(0), Some(o));
+        assert_eq!(s.objects[o as usize].ref_count, 2);
+        // setsize rounds to the page instead.
+        s.vnode_pager_setsize(0, 20000);
+        assert_eq!(s.objects[o as usize].size, 5);
+        assert_eq!(s.vnodes[0].v_filesize, 20000);
+    }
+
+    #[test]
+    fn haspage_past_eof_and_holes() {
+        let mut s = sim(40000);
+        s.step_event(&ev(0, Op::Open, 0, 40000));
+        let o = s.vnodes[0].object;
+        assert!(s.vnode_pager_haspage(o, 0));
+        assert!(s.vnode_pager_haspage(o, 9));
+        assert!(!s.vnode_pager_haspage(o, 10), "offset 40960 is past EOF");
+        // Growing by truncate leaves holes: inside the file, yet no page on disk.
+        s.step_event(&ev(SEC, Op::Truncate, 0, 200_000));
+        assert!(!s.vnode_pager_haspage(o, 20));
+        assert!(s.vnode_pager_haspage(o, 2));
+        assert_eq!(s.vnode_pager_lock(o), Some(0));
+        s.vnode_pager_dealloc(o);
+        assert_eq!(s.vnodes[0].v_filesize, NOOFFSET);
+        assert!(!s.vnode_pager_haspage(o, 0));
+        assert_eq!(s.vnode_pager_lock(o), None);
+    }
+
+    #[test]
+    fn getpages_at_and_past_eof() {
+        let mut s = sim(10000);
+        s.step_event(&ev(0, Op::Open, 0, 10000));
+        let o = s.vnodes[0].object;
+        // Page 3 exists in the block-rounded object but starts past EOF: error, no counters.
+        let m = s.vm_page_alloc(o, 3).unwrap();
+        assert_eq!(s.vnode_pager_getpage(o, m, true), PagerResult::Error);
+        assert_eq!((s.c.v_vnodein, s.c.v_vnodepgsin), (0, 0));
+        assert_eq!(s.device.stats().reads, 0);
+        // Page 2 holds EOF (bytes 8192..10000): read, then its tail is zero-filled.
+        let m = s.vm_page_alloc(o, 2).unwrap();
+        assert_eq!(s.vnode_pager_getpage(o, m, false), PagerResult::Ok);
+        assert_eq!((s.c.v_vnodein, s.c.v_vnodepgsin), (1, 1));
+        assert_eq!(s.pages.pages[m as usize].valid, VM_PAGE_BITS_ALL);
+        // One fragment-sized read of the only (last) block: bread, no read-ahead.
+        assert_eq!(s.device.stats().reads, 1);
+        assert_eq!(s.device.stats().read_bytes, 10240);
+        // A second getpage of a resident page still counts a pager call, not a read.
+        assert_eq!(s.vnode_pager_getpage(o, m, false), PagerResult::Ok);
+        assert_eq!(s.c.v_vnodein, 2);
+        assert_eq!(s.device.stats().reads, 1);
+    }
+
+    #[test]
+    fn setsize_shrink_inside_a_page_with_dirty_sectors_on_both_sides() {
+        let size = 5 * 4096;
+        let mut s = sim(size);
+        dirty(&mut s, size, &[2, 4]);
+        let m2 = page(&s, 2);
+        let m4 = page(&s, 4);
+        assert!(s.pages.pages[m2 as usize].mapped > 0);
+        // Cut at 8192 + 1000: sector 1 of page 2 holds the cut (dirty on both sides).
+        s.vnode_pager_setsize(0, 8192 + 1000);
+        let o = s.vnodes[0].object;
+        assert_eq!(s.objects[o as usize].size, 3);
+        assert_eq!(s.vnodes[0].v_filesize, 9192);
+        // Page 4 is past the end: freed even though dirty (no I/O).
+        assert!(s.objects[o as usize].lookup(4).is_none());
+        assert_ne!(s.pages.pages[m4 as usize].object, o);
+        // Page 2: unmapped, dirt before the cut remains ⇒ whole page dirty again,
+        // valid bits untouched.
+        let p = &s.pages.pages[m2 as usize];
+        assert_eq!(p.mapped, 0);
+        assert_eq!(p.dirty, VM_PAGE_BITS_ALL);
+        assert_eq!(p.valid, VM_PAGE_BITS_ALL);
+        assert_eq!(s.device.stats().writes, 0);
+    }
+
+    #[test]
+    fn setsize_shrink_clears_dirt_only_past_the_cut() {
+        let size = 3 * 4096;
+        let mut s = sim(size);
+        dirty(&mut s, size, &[2]);
+        let m = page(&s, 2);
+        // Fold the M bit, then keep only sectors 4..7 dirty.
+        s.pmap_remove_all(m);
+        s.pages.pages[m as usize].dirty = 0xf0;
+        s.vnode_pager_setsize(0, 8192 + 1024);
+        assert_eq!(s.pages.pages[m as usize].dirty, 0, "all dirt was past EOF");
+        // A cut inside sector 4 keeps that sector (and so the whole page) dirty.
+        let mut s = sim(size);
+        dirty(&mut s, size, &[2]);
+        let m = page(&s, 2);
+        s.pmap_remove_all(m);
+        s.pages.pages[m as usize].dirty = 0xf0;
+        s.vnode_pager_setsize(0, 8192 + 2100);
+        assert_eq!(s.pages.pages[m as usize].dirty, VM_PAGE_BITS_ALL);
+    }
+
+    #[test]
+    fn putpages_run_crossing_eof() {
+        let size = 10000;
+        let mut s = sim(size);
+        dirty(&mut s, size, &[0, 1, 2]);
+        let o = s.vnodes[0].object;
+        // Object pages 0..4 (block-rounded); run 1..4 crosses EOF at 10000.
+        let run: Vec<u32> = (1..4)
+            .map(|pi| match s.objects[o as usize].lookup(pi) {
+                Some(m) => m,
+                None => s.vm_page_alloc(o, pi).unwrap(),
+            })
+            .collect();
+        for &m in &run {
+            s.pmap_remove_all(m);
+            s.pages.pages[m as usize].dirty = VM_PAGE_BITS_ALL;
+        }
+        let mut rtvals = vec![PagerResult::Again; 3];
+        s.vnode_pager_putpages(o, &run, put::SYNC, &mut rtvals);
+        // maxsize = 10000 − 4096 = 5904 ⇒ ncount 2; page 3 is BAD.
+        assert_eq!(
+            rtvals,
+            vec![PagerResult::Ok, PagerResult::Ok, PagerResult::Bad]
+        );
+        assert_eq!((s.c.v_vnodeout, s.c.v_vnodepgsout), (1, 2));
+        assert_eq!(s.c.pager_bad_pages, 1);
+        // Written pages are clean, the EOF page included; the BAD page is left to the
+        // caller (vm_pageout_flush undirties it).
+        assert_eq!(s.pages.pages[run[0] as usize].dirty, 0);
+        assert_eq!(s.pages.pages[run[1] as usize].dirty, 0);
+        assert_eq!(s.pages.pages[run[2] as usize].dirty, VM_PAGE_BITS_ALL);
+        // One synchronous write of the 10 KiB fragment block.
+        let d = s.device.stats();
+        assert_eq!((d.writes, d.sync_writes, d.write_bytes), (1, 1, 10240));
+        // A run that starts past EOF writes nothing but still counts the call.
+        let m3 = run[2];
+        let mut rt = vec![PagerResult::Again];
+        s.vnode_pager_putpages(o, &[m3], 0, &mut rt);
+        assert_eq!(rt, vec![PagerResult::Bad]);
+        assert_eq!((s.c.v_vnodeout, s.c.v_vnodepgsout), (2, 2));
+        assert_eq!(s.device.stats().writes, 1);
+        // Through vm_pageout_flush the BAD page is undirtied.
+        s.vm_pageout_flush(&[m3], 0, Origin::PageoutLaunder);
+        assert_eq!(s.pages.pages[m3 as usize].dirty, 0);
+    }
+
+    #[test]
+    fn putpages_flag_mapping() {
+        // No SYNC, no CLUSTER_OK ⇒ IO_ASYNC: one async write per block.
+        let size = 8 * 4096;
+        let mut s = sim(size);
+        dirty(&mut s, size, &[0, 4]);
+        let o = s.vnodes[0].object;
+        let run: Vec<u32> = (0..8).map(|pi| page(&s, pi)).collect();
+        for &m in &run {
+            s.pmap_remove_all(m);
+            s.pages.pages[m as usize].dirty = VM_PAGE_BITS_ALL;
+        }
+        let mut rtvals = vec![PagerResult::Again; 8];
+        s.vnode_pager_putpages(o, &run, 0, &mut rtvals);
+        let d = s.device.stats();
+        assert_eq!((d.writes, d.async_writes, d.sync_writes), (2, 2, 0));
+        assert!(rtvals.iter().all(|r| *r == PagerResult::Ok));
+        assert_eq!(s.c.v_vnodepgsout, 8);
+    }
+
+    #[test]
+    fn freepage_activates_wired_pages_and_frees_others() {
+        let mut s = sim(65536);
+        s.step_event(&ev(0, Op::Open, 0, 65536));
+        let o = s.vnodes[0].object;
+        let m = s.vm_page_alloc(o, 5).unwrap();
+        s.vnode_pager_freepage(m);
+        assert!(s.objects[o as usize].lookup(5).is_none());
+        let m = s.vm_page_alloc(o, 6).unwrap();
+        s.vm_page_wire(m);
+        s.vnode_pager_freepage(m);
+        assert_eq!(s.objects[o as usize].lookup(6), Some(m));
+    }
 
     #[test]
     fn clear_dirty_keeps_the_eof_sector() {
