@@ -8,7 +8,7 @@
 pub mod engine;
 pub mod models;
 pub mod policies;
-pub mod trace;
-pub mod units;
 pub mod report;
 pub mod run;
+pub mod trace;
+pub mod units;

@@ -165,7 +165,11 @@ pub struct Progress {
 
 const PROGRESS_EVERY: u64 = 1 << 16;
 
-fn make_model(cfg: &RunConfig, files: &FileTable, events: Option<&[Event]>) -> Result<Box<dyn Model>, RunError> {
+fn make_model(
+    cfg: &RunConfig,
+    files: &FileTable,
+    events: Option<&[Event]>,
+) -> Result<Box<dyn Model>, RunError> {
     Ok(match cfg.model {
         ModelKind::Dragonfly => {
             let params = cfg.params().map_err(RunError::Config)?;
@@ -176,13 +180,22 @@ fn make_model(cfg: &RunConfig, files: &FileTable, events: Option<&[Event]>) -> R
             Box::new(sim)
         }
         ModelKind::Lru => Box::new(Lru::new(files, cfg.mem, cfg.device.clone())),
-        ModelKind::Opt => Box::new(Opt::new(files, cfg.mem, cfg.device.clone(), events.unwrap_or(&[]))),
+        ModelKind::Opt => Box::new(Opt::new(
+            files,
+            cfg.mem,
+            cfg.device.clone(),
+            events.unwrap_or(&[]),
+        )),
     })
 }
 
 /// Replay the trace at `path` (`-` = stdin) under `cfg`. `progress` is called every
 /// few tens of thousands of events.
-pub fn run_trace(path: &str, cfg: &RunConfig, progress: &mut dyn FnMut(Progress)) -> Result<RunOutput, RunError> {
+pub fn run_trace(
+    path: &str,
+    cfg: &RunConfig,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunOutput, RunError> {
     if cfg.model == ModelKind::Dragonfly {
         cfg.params().map_err(RunError::Config)?;
     }

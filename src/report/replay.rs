@@ -171,7 +171,10 @@ pub fn to_table(out: &RunOutput) -> String {
         d.async_writes
     );
     let _ = writeln!(s, "  {:>14}  deepest queue", d.max_queue_depth);
-    let _ = writeln!(s, "  by origin            reads   read bytes      writes  write bytes");
+    let _ = writeln!(
+        s,
+        "  by origin            reads   read bytes      writes  write bytes"
+    );
     for o in Origin::ALL {
         let [r, rb, w, wb] = d.by_origin[o.index()];
         if r + w == 0 {
@@ -187,7 +190,10 @@ pub fn to_table(out: &RunOutput) -> String {
             format_size(wb)
         );
     }
-    let _ = writeln!(s, "\nlatency (us)        count      mean       p50       p90       p99     p99.9       max");
+    let _ = writeln!(
+        s,
+        "\nlatency (us)        count      mean       p50       p90       p99     p99.9       max"
+    );
     for op in Op::ALL {
         let l = st.latency.summary(op);
         if l.count == 0 {

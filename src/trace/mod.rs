@@ -1,5 +1,21 @@
 //! Traces: the `Event` type, file-name interning, and the readers of trace-format.md.
+//!
+//! [`TraceReader`] streams a CSV trace (plain, gzip or zstd, file or stdin) into
+//! [`Event`]s; [`prescan`] makes the first pass that fixes every file's id and initial
+//! size; [`check`] validates a whole trace and reports every bad line.
 
+mod check;
+mod csv;
+mod error;
 mod event;
+mod input;
+mod intern;
+mod prescan;
 
+pub use check::{CheckReport, check};
+pub use csv::{MAX_LINE, REQUIRED_COLUMNS, TraceReader};
+pub use error::TraceError;
 pub use event::{Event, FileId, Flags, Op};
+pub use input::{Compression, Input};
+pub use intern::FileTable;
+pub use prescan::{Prescan, prescan};

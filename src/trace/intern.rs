@@ -1,0 +1,158 @@
+//! File-name interning: every distinct `file` of a trace becomes a dense [`FileId`].
+//!
+//! The engine indexes per-file state (vnode, VM object, size) by `FileId` in plain
+//! vectors, so names are hashed once per row here and never again. Ids are handed out in
+//! first-appearance order, which makes them identical between the prescan pass and the
+//! replay pass over the same trace (the replay reuses the prescan's table).
+
+use rustc_hash::FxHashMap;
+
+use super::event::FileId;
+
+/// The interned file names of one trace, with each file's initial size.
+#[derive(Clone, Debug, Default)]
+pub struct FileTable {
+    ids: FxHashMap<Box<str>, FileId>,
+    names: Vec<Box<str>>,
+    /// Initial size per file; `None` = unknown, treat as unbounded (stdin traces).
+    sizes: Vec<Option<u64>>,
+    /// Whether the size came from a first `open` with a length.
+    declared: Vec<bool>,
+}
+
+impl FileTable {
+    /// An empty table.
+    pub fn new() -> FileTable {
+        FileTable::default()
+    }
+
+    /// The id of `name`, assigning the next id if the name is new. Allocates only for
+    /// a new name. A new file starts with an unknown size (`None`) until a prescan or
+    /// an `open` with a length says otherwise.
+    ///
+    /// More than `u32::MAX` distinct names cannot be represented; the last id is then
+    /// reused rather than panicking (no real trace comes near that).
+    pub fn intern(&mut self, name: &str) -> FileId {
+        if let Some(&id) = self.ids.get(name) {
+            return id;
+        }
+        let Ok(id) = FileId::try_from(self.names.len()) else {
+            return FileId::MAX;
+        };
+        let boxed: Box<str> = name.into();
+        self.ids.insert(boxed.clone(), id);
+        self.names.push(boxed);
+        self.sizes.push(None);
+        self.declared.push(false);
+        id
+    }
+
+    /// The id of `name`, if it was interned.
+    pub fn get(&self, name: &str) -> Option<FileId> {
+        self.ids.get(name).copied()
+    }
+
+    /// The name of `id` (empty string for an id this table never handed out).
+    pub fn name(&self, id: FileId) -> &str {
+        self.names.get(id as usize).map_or("", |s| s)
+    }
+
+    /// Number of distinct files.
+    pub fn len(&self) -> usize {
+        self.names.len()
+    }
+
+    /// Whether no file was interned.
+    pub fn is_empty(&self) -> bool {
+        self.names.is_empty()
+    }
+
+    /// Iterate `(id, name)` in id order.
+    pub fn iter(&self) -> impl Iterator<Item = (FileId, &str)> {
+        self.names
+            .iter()
+            .enumerate()
+            .map(|(i, n)| (i as FileId, &**n))
+    }
+
+    /// The size the file has when the replay starts (trace-format.md "File sizes"):
+    /// the first `open` length, else the furthest byte read or faulted, else 0.
+    /// `None` means unknown: the trace came from a pipe and the file is unbounded.
+    pub fn initial_size(&self, id: FileId) -> Option<u64> {
+        self.sizes.get(id as usize).copied().flatten()
+    }
+
+    /// Whether the initial size came from an `open` with a length (as opposed to being
+    /// inferred from the accesses, or unknown).
+    pub fn declared(&self, id: FileId) -> bool {
+        self.declared.get(id as usize).copied().unwrap_or(false)
+    }
+
+    /// Set the initial size of `id` (used by the prescan).
+    pub fn set_initial_size(&mut self, id: FileId, size: Option<u64>, declared: bool) {
+        if let (Some(s), Some(d)) = (
+            self.sizes.get_mut(id as usize),
+            self.declared.get_mut(id as usize),
+        ) {
+            *s = size;
+            *d = declared;
+        }
+    }
+
+    /// Record the length of an `open` of `id`: the first one declares the size, later
+    /// ones change nothing. The reader calls this for every `open` with a length, so a
+    /// trace read from a pipe (no prescan) still learns declared sizes as they come;
+    /// after a prescan it is a no-op.
+    pub fn note_open_length(&mut self, id: FileId, length: u64) {
+        let i = id as usize;
+        if self.declared.get(i) == Some(&false)
+            && let (Some(s), Some(d)) = (self.sizes.get_mut(i), self.declared.get_mut(i))
+        {
+            *s = Some(length);
+            *d = true;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_dense_in_first_appearance_order() {
+        let mut t = FileTable::new();
+        assert!(t.is_empty());
+        assert_eq!(t.intern("b"), 0);
+        assert_eq!(t.intern("a"), 1);
+        assert_eq!(t.intern("b"), 0);
+        assert_eq!(t.intern("c,d"), 2);
+        assert_eq!(t.len(), 3);
+        assert_eq!(t.get("a"), Some(1));
+        assert_eq!(t.get("zz"), None);
+        assert_eq!(t.name(2), "c,d");
+        assert_eq!(t.name(99), "");
+        let v: Vec<_> = t.iter().collect();
+        assert_eq!(v, vec![(0, "b"), (1, "a"), (2, "c,d")]);
+    }
+
+    #[test]
+    fn sizes() {
+        let mut t = FileTable::new();
+        let a = t.intern("a");
+        assert_eq!(t.initial_size(a), None);
+        assert!(!t.declared(a));
+        t.note_open_length(a, 100);
+        assert_eq!(t.initial_size(a), Some(100));
+        assert!(t.declared(a));
+        t.note_open_length(a, 200);
+        assert_eq!(t.initial_size(a), Some(100));
+        let b = t.intern("b");
+        t.set_initial_size(b, Some(0), false);
+        assert_eq!(t.initial_size(b), Some(0));
+        assert!(!t.declared(b));
+        assert_eq!(t.initial_size(7), None);
+        assert!(!t.declared(7));
+        t.set_initial_size(7, Some(1), true); // ignored, no panic
+        t.note_open_length(7, 1);
+    }
+}
