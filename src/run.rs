@@ -214,7 +214,7 @@ pub fn run_trace(
         for ev in &events {
             model.step(ev);
             n += 1;
-            if n % PROGRESS_EVERY == 0 {
+            if n.is_multiple_of(PROGRESS_EVERY) {
                 progress(Progress {
                     events: n,
                     total_events: total,
@@ -227,7 +227,7 @@ pub fn run_trace(
         while let Some(ev) = reader.next_event(&mut files)? {
             model.step(&ev);
             n += 1;
-            if n % PROGRESS_EVERY == 0 {
+            if n.is_multiple_of(PROGRESS_EVERY) {
                 progress(Progress {
                     events: n,
                     total_events: total,

@@ -101,7 +101,7 @@ pub fn format_size(b: u64) -> String {
     ];
     for (m, u) in UNITS {
         if b >= m {
-            if b % m == 0 {
+            if b.is_multiple_of(m) {
                 return format!("{}{u}", b / m);
             }
             return format!("{:.1}{u}", b as f64 / m as f64);

@@ -75,7 +75,10 @@ fn check(name: &str) {
         sim.step_event(e);
     }
     let expected = distinct_blocks(&evs);
-    assert!(expected > 100, "{name}: a real footprint ({expected} blocks)");
+    assert!(
+        expected > 100,
+        "{name}: a real footprint ({expected} blocks)"
+    );
     assert_eq!(sim.device.stats().reads as usize, expected, "{name}");
     assert_eq!(sim.c.readahead_blocks, 0);
     sim.check().unwrap();

@@ -730,11 +730,9 @@ impl Simulator {
             let contiguous = run
                 .last()
                 .is_some_and(|&l| self.pages.pages[l as usize].pindex + 1 == p.pindex);
-            if !dirty || !contiguous || run.len() >= max {
-                if !run.is_empty() {
-                    self.vm_pageout_flush(&run, flags, origin);
-                    run.clear();
-                }
+            if (!dirty || !contiguous || run.len() >= max) && !run.is_empty() {
+                self.vm_pageout_flush(&run, flags, origin);
+                run.clear();
             }
             if dirty {
                 run.push(m);
@@ -767,7 +765,9 @@ impl Simulator {
             if fi >= self.file_vnode.len() {
                 self.file_vnode.resize(fi + 1, NIL);
             }
-            self.initial_sizes.get_mut(fi).map(|s| *s = Some(0));
+            if let Some(s) = self.initial_sizes.get_mut(fi) {
+                *s = Some(0);
+            }
             return;
         };
         if vn == NIL {

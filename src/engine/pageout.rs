@@ -504,7 +504,7 @@ impl Simulator {
                 base = pindex - ib;
                 count += 1;
                 ib += 1;
-                if (pindex - (ib - 1)) % max == 0 {
+                if (pindex - (ib - 1)).is_multiple_of(max) {
                     break;
                 }
             }

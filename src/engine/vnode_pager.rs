@@ -125,7 +125,7 @@ impl Simulator {
             if nobjsize < oobjsize {
                 self.vm_object_page_remove(object, nobjsize, oobjsize);
             }
-            if nsize % PAGE_SIZE != 0
+            if !nsize.is_multiple_of(PAGE_SIZE)
                 && let Some(m) = self.objects[object as usize].lookup(nsize / PAGE_SIZE)
             {
                 self.wait_page(m);
