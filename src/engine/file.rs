@@ -12,15 +12,18 @@ pub struct OpenFile {
     pub flags: Flags,
     /// Nested opens of the same file by the same pid.
     pub opens: u32,
+    /// The vnode opened (a name unlinked and re-created later is another vnode).
+    pub vnode: u32,
 }
 
 impl OpenFile {
-    pub fn new(flags: Flags) -> OpenFile {
+    pub fn new(flags: Flags, vnode: u32) -> OpenFile {
         OpenFile {
             f_seqcount: 1,
             f_nextoff: 0,
             flags,
             opens: 0,
+            vnode,
         }
     }
 
@@ -53,7 +56,7 @@ mod tests {
 
     #[test]
     fn seqcount_rules() {
-        let mut f = OpenFile::new(Flags::NONE);
+        let mut f = OpenFile::new(Flags::NONE, 0);
         // Fresh fd, read@0 of 4 KiB: 1 + 1 = 2 (the §6.2 worked example).
         assert_eq!(f.sequential_heuristic(0, 4096, 16384, 127), 2);
         f.f_nextoff = 4096;
@@ -67,7 +70,7 @@ mod tests {
         // Offset 0 is not sequential once the count hit 0.
         assert_eq!(f.sequential_heuristic(0, 4096, 16384, 127), 0);
         // Cap.
-        let mut g = OpenFile::new(Flags::NONE);
+        let mut g = OpenFile::new(Flags::NONE, 0);
         assert_eq!(g.sequential_heuristic(0, 1 << 30, 16384, 127), 127);
     }
 }

@@ -84,6 +84,8 @@ pub struct Simulator {
     pub(crate) write_origin_async: Origin,
     /// Origin tag of the synchronous read of the block a caller asked for.
     pub(crate) demand_origin: Origin,
+    /// Files whose name was unlinked: their next vnode is a new, empty file.
+    unlinked_files: rustc_hash::FxHashSet<u32>,
     /// Vnodes that ever had an explicit mapping (for the implicit-mapping warning).
     had_explicit_map: Vec<bool>,
     check_invariants: bool,
@@ -134,6 +136,7 @@ impl Simulator {
             write_origin_async: Origin::Bawrite,
             demand_origin: Origin::Demand,
             had_explicit_map: Vec::new(),
+            unlinked_files: Default::default(),
             check_invariants: cfg!(debug_assertions),
             scratch_bufs: Vec::new(),
             scratch_pages: Vec::new(),
@@ -235,12 +238,12 @@ impl Simulator {
             self.file_vnode.resize(fi + 1, NIL);
         }
         let cur = self.file_vnode[fi];
-        if cur != NIL {
+        if cur != NIL && !self.vnodes[cur as usize].unlinked {
             return cur;
         }
         // First sight uses the trace's initial size; a file re-created after unlink
         // starts with what its open says (else empty).
-        let size = if self.vnodes.iter().any(|v| v.file == file) {
+        let size = if self.unlinked_files.contains(&file) {
             Some(open_len.unwrap_or(0))
         } else {
             self.initial_sizes.get(fi).copied().unwrap_or(Some(0))
@@ -361,13 +364,15 @@ impl Simulator {
         let of = self
             .files
             .entry((ev.pid, ev.file))
-            .or_insert_with(|| OpenFile::new(ev.flags));
+            .or_insert_with(|| OpenFile::new(ev.flags, vn));
         of.opens += 1;
         of.flags |= ev.flags;
-        if of.opens == 1 {
-            // A fresh open file: f_seqcount starts at 1.
-            *of = OpenFile::new(ev.flags);
-            of.opens = 1;
+        if of.opens == 1 || of.vnode != vn {
+            // A fresh open file: f_seqcount starts at 1. (Reopening a name that now
+            // refers to a new file starts over too.)
+            let opens = of.opens;
+            *of = OpenFile::new(ev.flags, vn);
+            of.opens = opens;
         }
     }
 
@@ -377,32 +382,34 @@ impl Simulator {
             return;
         };
         of.opens -= 1;
+        let vn = of.vnode;
         if of.opens == 0 {
             self.files.remove(&(ev.pid, ev.file));
         }
-        if let Some(&vn) = self.file_vnode.get(ev.file as usize)
-            && vn != NIL
-        {
-            self.vnode_rele(vn);
-        }
+        self.vnode_rele(vn);
     }
 
     /// The open file of (pid, file); a read or write without an open gets one, as if
     /// opened just before (and a warning).
-    fn open_file(&mut self, pid: u32, file: u32) -> &mut OpenFile {
-        if !self.files.contains_key(&(pid, file)) {
-            self.warnings.io_without_open += 1;
-        }
-        self.files
+    fn open_file(&mut self, pid: u32, file: u32) -> (u32, &mut OpenFile) {
+        let vn = match self.files.get(&(pid, file)) {
+            Some(of) => of.vnode,
+            None => {
+                self.warnings.io_without_open += 1;
+                self.vnode_for(file, None)
+            }
+        };
+        let of = self
+            .files
             .entry((pid, file))
-            .or_insert_with(|| OpenFile::new(Flags::NONE))
+            .or_insert_with(|| OpenFile::new(Flags::NONE, vn));
+        (vn, of)
     }
 
     fn op_read(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
         let unit = self.p.knobs.seq_unit;
         let seqmax = self.p.knobs.io_seqmax;
-        let of = self.open_file(ev.pid, ev.file);
+        let (vn, of) = self.open_file(ev.pid, ev.file);
         let seqcount = of.sequential_heuristic(ev.offset, ev.length, unit, seqmax);
         let direct = of.flags.contains(Flags::DIRECT);
         of.f_nextoff = ev.offset.saturating_add(ev.length);
@@ -415,11 +422,11 @@ impl Simulator {
     }
 
     fn op_write(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
-        let size = self.vnodes[vn as usize].v_filesize;
         let unit = self.p.knobs.seq_unit;
         let seqmax = self.p.knobs.io_seqmax;
-        let of = self.open_file(ev.pid, ev.file);
+        let (vn, _) = self.open_file(ev.pid, ev.file);
+        let size = self.vnodes[vn as usize].v_filesize;
+        let (_, of) = self.open_file(ev.pid, ev.file);
         let off = if !ev.has_offset || of.flags.contains(Flags::APPEND) {
             size
         } else {
@@ -759,18 +766,15 @@ impl Simulator {
     }
 
     fn op_unlink(&mut self, ev: &Event) {
-        let Some(&vn) = self.file_vnode.get(ev.file as usize) else {
-            // Never seen: nothing cached to drop. Later opens make a new file.
-            let fi = ev.file as usize;
-            if fi >= self.file_vnode.len() {
-                self.file_vnode.resize(fi + 1, NIL);
-            }
-            if let Some(s) = self.initial_sizes.get_mut(fi) {
-                *s = Some(0);
-            }
-            return;
-        };
+        // Whatever happens to the old vnode, the name now refers to a new file.
+        self.unlinked_files.insert(ev.file);
+        let vn = self
+            .file_vnode
+            .get(ev.file as usize)
+            .copied()
+            .unwrap_or(NIL);
         if vn == NIL {
+            // Never seen: nothing cached to drop.
             return;
         }
         self.vnodes[vn as usize].unlinked = true;

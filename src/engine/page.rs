@@ -283,8 +283,8 @@ mod tests {
         assert_eq!(page_bits(0, 4096), 0xff);
         assert_eq!(page_bits(0, 1), 0x01);
         assert_eq!(page_bits(512, 512), 0x02);
-        assert_eq!(page_bits(1000, 100), 0x02);
-        assert_eq!(page_bits(1000, 30), 0x03);
+        assert_eq!(page_bits(1000, 100), 0x06);
+        assert_eq!(page_bits(1000, 20), 0x02);
         assert_eq!(page_bits(3584, 512), 0x80);
         assert_eq!(page_bits(0, 0), 0);
     }

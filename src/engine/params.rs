@@ -526,7 +526,8 @@ mod tests {
         assert_eq!(p.v_interrupt_free_min, 178);
         assert_eq!(p.v_free_target, 6167);
         assert_eq!((p.v_cache_min, p.v_cache_max), (6167, 12334));
-        assert_eq!(p.v_inactive_target, 254279 / 4);
+        assert_eq!(p.free0, 262144 - 262144 * 3 / 100);
+        assert_eq!(p.v_inactive_target, p.free0 / 4); // ≈63.6 K
         assert_eq!(p.v_free_min + p.v_cache_min, 7536);
         assert_eq!(p.nbuf, 7218);
         // hibufspace 112.2 MiB, hidirty 56.1, lodirty 28.0, hirunning 7.0
