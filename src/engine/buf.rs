@@ -284,7 +284,7 @@ impl Simulator {
     /// With `nowait` it returns `None` instead of sleeping (read-ahead must not block).
     /// The buffer comes back locked (off every queue).
     pub(crate) fn getblk(&mut self, vn: u32, lblkno: u64, size: u64, nowait: bool) -> Option<u32> {
-        if let Some(b) = self.bufs.lookup(vn, lblkno) {
+        while let Some(b) = self.bufs.lookup(vn, lblkno) {
             let busy = self.bufs.bufs[b as usize].io.is_some()
                 || self.bufs.bufs[b as usize].io_done_at > self.now;
             if busy {
@@ -293,6 +293,8 @@ impl Simulator {
                 }
                 self.c.getblk_waits += 1;
                 self.bwait(b);
+                // Completion may have released (even torn down) it: look again.
+                continue;
             }
             self.bufs.unqueue(b);
             self.bufs.bufs[b as usize].flags &= !bf::AGE;

@@ -43,6 +43,8 @@ pub struct PageoutState {
     pub pass: u32,
     /// An allocation found paging needed: run a pass before the next event.
     pub wanted: bool,
+    /// A pass is in progress (the daemon's own allocations must not recurse into it).
+    pub running: bool,
 }
 
 /// Warnings collected during a replay, summarised once at the end.
@@ -84,6 +86,8 @@ pub struct Simulator {
     pub(crate) write_origin_async: Origin,
     /// Origin tag of the synchronous read of the block a caller asked for.
     pub(crate) demand_origin: Origin,
+    /// The vnode the current op holds locked (pageout skips it), or NIL.
+    pub(crate) op_vnode: u32,
     /// Files whose name was unlinked: their next vnode is a new, empty file.
     unlinked_files: rustc_hash::FxHashSet<u32>,
     /// Vnodes that ever had an explicit mapping (for the implicit-mapping warning).
@@ -137,6 +141,7 @@ impl Simulator {
             demand_origin: Origin::Demand,
             had_explicit_map: Vec::new(),
             unlinked_files: Default::default(),
+            op_vnode: NIL,
             check_invariants: cfg!(debug_assertions),
             scratch_bufs: Vec::new(),
             scratch_pages: Vec::new(),
@@ -162,6 +167,11 @@ impl Simulator {
         self.process_completions();
         self.pageout_if_wanted();
         self.now = t;
+        // The op's vnode is locked for its duration (pageout cannot launder it).
+        self.op_vnode = match self.file_vnode.get(ev.file as usize) {
+            Some(&v) => v,
+            None => NIL,
+        };
         match ev.op {
             Op::Open => self.op_open(ev),
             Op::Close => self.op_close(ev),
@@ -176,6 +186,7 @@ impl Simulator {
             Op::Msync => self.op_msync(ev),
             Op::Unlink => self.op_unlink(ev),
         }
+        self.op_vnode = NIL;
         self.lat.record(ev.op, self.now - t);
         self.pageout_if_wanted();
         if self.check_invariants
@@ -329,7 +340,7 @@ impl Simulator {
         while pi <= last {
             let pstart = pi * PAGE_SIZE;
             let lo = off.max(pstart) - pstart;
-            let hi = end.min(pstart + PAGE_SIZE) - pstart;
+            let hi = end.min(pstart.saturating_add(PAGE_SIZE)) - pstart;
             self.touch_page(object, pi, page::page_bits(lo, hi - lo));
             pi += 1;
         }
@@ -381,6 +392,12 @@ impl Simulator {
             self.warnings.close_without_open += 1;
             return;
         };
+        if of.opens == 0 {
+            // Opened implicitly by a read/write without an open: no reference held.
+            self.files.remove(&(ev.pid, ev.file));
+            self.warnings.close_without_open += 1;
+            return;
+        }
         of.opens -= 1;
         let vn = of.vnode;
         if of.opens == 0 {
@@ -393,7 +410,10 @@ impl Simulator {
     /// opened just before (and a warning).
     fn open_file(&mut self, pid: u32, file: u32) -> (u32, &mut OpenFile) {
         let vn = match self.files.get(&(pid, file)) {
-            Some(of) => of.vnode,
+            // An implicit open holds no reference, so its vnode may have been
+            // discarded after an unlink: follow the name to its current file.
+            Some(of) if self.vnodes[of.vnode as usize].object != NIL => of.vnode,
+            Some(_) => self.vnode_for(file, None),
             None => {
                 self.warnings.io_without_open += 1;
                 self.vnode_for(file, None)
@@ -403,6 +423,7 @@ impl Simulator {
             .files
             .entry((pid, file))
             .or_insert_with(|| OpenFile::new(Flags::NONE, vn));
+        of.vnode = vn;
         (vn, of)
     }
 
@@ -446,7 +467,7 @@ impl Simulator {
             for pi in off / PAGE_SIZE..=(end - 1) / PAGE_SIZE {
                 let pstart = pi * PAGE_SIZE;
                 let lo = off.max(pstart) - pstart;
-                let hi = end.min(pstart + PAGE_SIZE) - pstart;
+                let hi = end.min(pstart.saturating_add(PAGE_SIZE)) - pstart;
                 self.touch_page(object, pi, page::page_bits(lo, hi - lo));
             }
         }
@@ -716,33 +737,35 @@ impl Simulator {
     /// Write the dirty pages of `[start, end)` of `object` in runs of contiguous dirty
     /// pages of at most `vm_pageout_page_count`.
     fn clean_range(&mut self, object: u32, start: u64, end: u64, flags: u32, origin: Origin) {
-        let mut list: Vec<u32> = self.objects[object as usize]
+        // Work from page indices, looking each page up when it is used: writing one
+        // run can free or reuse pages collected earlier.
+        let mut pis: Vec<u64> = self.objects[object as usize]
             .resident
-            .iter()
-            .filter(|(pi, _)| **pi >= start && **pi < end)
-            .map(|(_, m)| *m)
+            .keys()
+            .copied()
+            .filter(|pi| *pi >= start && *pi < end)
             .collect();
-        list.sort_unstable_by_key(|&m| self.pages.pages[m as usize].pindex);
-        for &m in &list {
-            self.vm_page_test_dirty(m);
-        }
+        pis.sort_unstable();
         let max = self.p.vm_pageout_page_count as usize;
         let mut run: Vec<u32> = Vec::with_capacity(max);
-        for &m in &list {
-            if self.pages.pages[m as usize].object != object {
-                continue;
-            }
-            let p = &self.pages.pages[m as usize];
-            let dirty = p.dirty != 0 && p.valid != 0;
-            let contiguous = run
-                .last()
-                .is_some_and(|&l| self.pages.pages[l as usize].pindex + 1 == p.pindex);
-            if (!dirty || !contiguous || run.len() >= max) && !run.is_empty() {
+        let mut last_pi = 0u64;
+        for pi in pis {
+            let dirty_page = |s: &mut Simulator| -> Option<u32> {
+                let m = s.objects[object as usize].lookup(pi)?;
+                s.vm_page_test_dirty(m);
+                let p = &s.pages.pages[m as usize];
+                (p.dirty != 0 && p.valid != 0).then_some(m)
+            };
+            let m = dirty_page(self);
+            let contiguous = !run.is_empty() && last_pi + 1 == pi;
+            if (m.is_none() || !contiguous || run.len() >= max) && !run.is_empty() {
                 self.vm_pageout_flush(&run, flags, origin);
                 run.clear();
             }
-            if dirty {
+            // Re-check after a flush: it may have freed or cleaned this page.
+            if let Some(m) = dirty_page(self) {
                 run.push(m);
+                last_pi = pi;
             }
         }
         if !run.is_empty() {

@@ -42,7 +42,13 @@ impl Simulator {
     /// head of the cache queue (that cached file page is lost), else none (deficit).
     /// The page comes back off-queue, invalid, inserted in `obj` at `pindex`.
     pub(crate) fn vm_page_alloc(&mut self, object: u32, pindex: u64) -> Option<u32> {
-        let m = if self.pages.free_count() > self.p.v_free_reserved {
+        // The pageout daemon is a system thread: its own I/O setup may dig deeper.
+        let floor = if self.pageout.running {
+            self.p.v_interrupt_free_min
+        } else {
+            self.p.v_free_reserved
+        };
+        let m = if self.pages.free_count() > floor {
             self.pages.take_free()
         } else {
             None
@@ -129,6 +135,10 @@ impl Simulator {
     /// now; if that freed nothing, waits for the next I/O completion (laundering or
     /// read-ahead finishing releases pages). Returns false if nothing can change.
     pub(crate) fn vm_wait(&mut self) -> bool {
+        if self.pageout.running {
+            // The daemon never sleeps on itself: wait for I/O instead.
+            return self.wait_any_io();
+        }
         let r = self.vm_pageout_scan();
         if r.freed_or_cached > 0
             && self.pages.free_count() + self.pages.cache_count() > self.p.v_free_reserved
@@ -279,6 +289,16 @@ impl Simulator {
     /// One pass of `vm_pageout_scan`: inactive scan (cache clean pages, launder dirty
     /// ones), active scan (age and deactivate), cache scan (free toward the target).
     pub(crate) fn vm_pageout_scan(&mut self) -> PassResult {
+        if self.pageout.running {
+            return PassResult::default();
+        }
+        self.pageout.running = true;
+        let r = self.vm_pageout_pass();
+        self.pageout.running = false;
+        r
+    }
+
+    fn vm_pageout_pass(&mut self) -> PassResult {
         self.c.v_pdwakeups += 1;
         let mut res = PassResult::default();
         let pass = self.pageout.pass;
@@ -451,6 +471,11 @@ impl Simulator {
         if *maxlaunder > 0 {
             if self.objects[o as usize].flags & obj::DEAD != 0 {
                 self.pages.requeue(Queue::Inactive, m);
+                return 0;
+            }
+            // vget(LK_NOWAIT) fails on a vnode an op is using: skip it.
+            if self.objects[o as usize].vnode == self.op_vnode {
+                self.c.vnodes_skipped += 1;
                 return 0;
             }
             let written = self.vm_pageout_clean(m);

@@ -336,6 +336,8 @@ counters! {
         /// Allocations that had to dip into the free reserve because nothing could ever
         /// free a page (should stay 0; non-zero means memory is absurdly small).
         alloc_reserve_overrides,
+        /// Dirty pages skipped because their vnode was locked by a running op.
+        vnodes_skipped,
         /// Launder clusters written by vm_pageout_clean.
         launder_runs,
         /// Pages in those clusters.
