@@ -141,11 +141,15 @@ pub fn to_table(out: &RunOutput) -> String {
         },
         cfg.device.describe()
     );
+    let entries = st.counters.entries();
     let mut group = "";
-    for (g, name, v) in st.counters.entries() {
+    for &(g, name, v) in &entries {
         if g != group {
             let _ = writeln!(s, "\n{g}");
             group = g;
+            if entries.iter().all(|&(g2, _, v2)| g2 != g || v2 == 0) {
+                let _ = writeln!(s, "  {:>14}  (every counter of this group is 0)", "");
+            }
         }
         if v == 0 && !matches!(g, "trace" | "pages" | "pager") {
             continue;
