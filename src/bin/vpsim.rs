@@ -96,6 +96,12 @@ fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
     for s in &a.set {
         knobs.set(s)?;
     }
+    if model != ModelKind::Dragonfly && unavailable > 0 {
+        return Err(format!(
+            "--unavailable applies to the dragonfly model only (the {} model's capacity is --mem / 4096 pages)",
+            model.name()
+        ));
+    }
     if model != ModelKind::Dragonfly && !a.set.is_empty() {
         return Err(format!(
             "--set applies to the dragonfly model only (the {} model has no kernel knobs)",

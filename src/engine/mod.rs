@@ -257,7 +257,9 @@ impl Simulator {
         let size = if self.unlinked_files.contains(&file) {
             Some(open_len.unwrap_or(0))
         } else {
-            self.initial_sizes.get(fi).copied().unwrap_or(Some(0))
+            // A file the first pass never saw (trace from a pipe) has the size its
+            // open declares, else it is unbounded.
+            self.initial_sizes.get(fi).copied().unwrap_or(open_len)
         };
         let mut v = Vnode::new(file, size);
         let bsize = self.p.knobs.f_iosize;
