@@ -56,6 +56,10 @@ pub struct RunConfig {
     pub device: DeviceSpec,
     /// Check the engine's invariants after every event (always on in debug builds).
     pub check_invariants: bool,
+    /// Flush everything at the end of the trace, tagged `final_sync`.
+    pub final_sync: bool,
+    /// Sample a timeline row every this many ns of simulated time.
+    pub timeline_step_ns: Option<u64>,
 }
 
 impl Default for RunConfig {
@@ -67,6 +71,8 @@ impl Default for RunConfig {
             knobs: Knobs::default(),
             device: DeviceSpec::ssd(),
             check_invariants: false,
+            final_sync: false,
+            timeline_step_ns: None,
         }
     }
 }
@@ -85,6 +91,7 @@ impl RunConfig {
         m.insert("mem_h".into(), format_size(self.mem).into());
         m.insert("unavailable".into(), self.unavailable.into());
         m.insert("device".into(), self.device.describe().into());
+        m.insert("final_sync".into(), self.final_sync.into());
         let mut dev = serde_json::Map::new();
         for (k, v) in self.device.config_entries() {
             dev.insert(k, v.into());
@@ -153,6 +160,8 @@ pub struct RunOutput {
     pub config: RunConfig,
     pub stats: RunStats,
     pub warnings: Vec<String>,
+    /// `--timeline` rows (dragonfly model only).
+    pub timeline: Vec<crate::engine::timeline::TimelineRow>,
 }
 
 /// Progress of a run, for the CLI's progress bar.
@@ -176,6 +185,10 @@ fn make_model(
             let mut sim = Simulator::new(params, cfg.device.clone(), files);
             if cfg.check_invariants {
                 sim.set_check_invariants(true);
+            }
+            sim.set_final_sync(cfg.final_sync);
+            if let Some(step) = cfg.timeline_step_ns {
+                sim.enable_timeline(step);
             }
             Box::new(sim)
         }
@@ -204,6 +217,7 @@ pub fn run_trace(
     let mut files = pre.files.clone();
     let mut reader = TraceReader::open(path)?;
     let mut n: u64 = 0;
+    let timeline;
     let stats = if cfg.model == ModelKind::Opt {
         // MIN needs the future: the whole trace is read first.
         let mut events = Vec::with_capacity(pre.events as usize);
@@ -221,7 +235,9 @@ pub fn run_trace(
                 });
             }
         }
-        model.finish()
+        let st = model.finish();
+        timeline = model.take_timeline();
+        st
     } else {
         let mut model = make_model(cfg, &files, None)?;
         while let Some(ev) = reader.next_event(&mut files)? {
@@ -234,7 +250,9 @@ pub fn run_trace(
                 });
             }
         }
-        model.finish()
+        let st = model.finish();
+        timeline = model.take_timeline();
+        st
     };
     let mut warnings = pre.warnings.clone();
     for w in reader.warnings() {
@@ -250,5 +268,6 @@ pub fn run_trace(
         config: cfg.clone(),
         stats,
         warnings,
+        timeline,
     })
 }

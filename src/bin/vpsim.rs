@@ -9,7 +9,7 @@ use vpsim::engine::device::DeviceSpec;
 use vpsim::engine::params::{KNOBS, Knobs};
 use vpsim::report::replay as out;
 use vpsim::run::{ModelKind, Progress, RunConfig, run_trace};
-use vpsim::units::parse_size;
+use vpsim::units::{parse_duration_ns, parse_size};
 
 /// Trace-driven simulator of the DragonFly BSD vnode pager, VM and buffer cache.
 ///
@@ -82,9 +82,18 @@ struct ReplayArgs {
     /// Write the output to FILE instead of standard output (written atomically).
     #[arg(long, short = 'o', value_name = "FILE")]
     output: Option<String>,
-    /// Check page conservation and buffer accounting after every event (slower).
+    /// Check page conservation, buffer accounting and "no data lost" after every event (slower).
     #[arg(long)]
     check_invariants: bool,
+    /// At the end of the trace flush everything as sync(2) would, reported as device origin final_sync.
+    #[arg(long)]
+    final_sync: bool,
+    /// Write a CSV with one row per simulated interval: page queues, dirty pages, dirty and running buffer space, device queue depth and I/O.
+    #[arg(long, value_name = "FILE.csv")]
+    timeline: Option<String>,
+    /// Interval of --timeline rows (e.g. 100ms, 1s, 10s).
+    #[arg(long, default_value = "1s", value_name = "DURATION")]
+    timeline_step: String,
 }
 
 fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
@@ -108,6 +117,16 @@ fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
             model.name()
         ));
     }
+    let step = parse_duration_ns(&a.timeline_step).map_err(|e| format!("--timeline-step: {e}"))?;
+    if step == 0 {
+        return Err("--timeline-step must be greater than zero".into());
+    }
+    if model != ModelKind::Dragonfly && (a.final_sync || a.timeline.is_some()) {
+        return Err(format!(
+            "--final-sync and --timeline apply to the dragonfly model only, not {}",
+            model.name()
+        ));
+    }
     Ok(RunConfig {
         model,
         mem,
@@ -115,6 +134,8 @@ fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
         knobs,
         device,
         check_invariants: a.check_invariants,
+        final_sync: a.final_sync,
+        timeline_step_ns: a.timeline.as_ref().map(|_| step),
     })
 }
 
@@ -198,6 +219,18 @@ fn cmd_replay(a: &ReplayArgs) -> ExitCode {
         }
         Format::Csv => out::to_csv(&run),
     };
+    if let Some(path) = &a.timeline {
+        let mut csv = String::from(vpsim::engine::timeline::TimelineRow::HEADER);
+        csv.push('\n');
+        for r in &run.timeline {
+            csv.push_str(&r.to_csv());
+            csv.push('\n');
+        }
+        if let Err(e) = write_atomic(path, &csv) {
+            eprintln!("vpsim replay: cannot write {path}: {e}");
+            return ExitCode::from(3);
+        }
+    }
     if let Some(path) = &a.output {
         if let Err(e) = write_atomic(path, &text) {
             eprintln!("vpsim replay: cannot write {path}: {e}");

@@ -234,6 +234,23 @@ impl BufCache {
         self.free_ios.push(id);
     }
 
+    /// runningbufspace equals the bytes of write requests in flight.
+    pub fn check_running(&self) -> Result<(), String> {
+        let running: u64 = self
+            .ios
+            .iter()
+            .filter(|r| r.dir == Some(Dir::Write))
+            .map(|r| r.bytes)
+            .sum();
+        if running != self.runningbufspace {
+            return Err(format!(
+                "runningbufspace {} != bytes of writes in flight {running}",
+                self.runningbufspace
+            ));
+        }
+        Ok(())
+    }
+
     /// Buffer accounting invariant: bufspace and dirtybufspace equal the sums over
     /// buffers.
     pub fn check_accounting(&self) -> Result<(), String> {
@@ -259,7 +276,7 @@ impl BufCache {
                 self.dirtybufspace
             ));
         }
-        Ok(())
+        self.check_running()
     }
 }
 
@@ -267,6 +284,7 @@ impl Simulator {
     /// Wait (advancing the op's clock) until `b` has no I/O in flight and any I/O that
     /// was in flight at the op's time has completed. Returns whether it waited.
     pub(crate) fn bwait(&mut self, b: u32) -> bool {
+        let prev = std::mem::replace(&mut self.stall, super::Stall::Busy);
         let mut waited = false;
         if let Some(req) = self.bufs.bufs[b as usize].io {
             self.wait_req(req);
@@ -274,9 +292,10 @@ impl Simulator {
         }
         let done = self.bufs.bufs[b as usize].io_done_at;
         if done > self.now {
-            self.now = done;
+            self.advance_clock(done);
             waited = true;
         }
+        self.stall = prev;
         waited
     }
 
@@ -299,6 +318,10 @@ impl Simulator {
             self.bufs.unqueue(b);
             self.bufs.bufs[b as usize].flags &= !bf::AGE;
             self.c.getblk_hits += 1;
+            if self.bufs.bufs[b as usize].bcount as u64 != size {
+                // A fragment at EOF changing size: VMIO buffers are resized in place.
+                self.allocbuf(b, size);
+            }
             return Some(b);
         }
         let b = self.getnewbuf(size, nowait)?;
@@ -357,6 +380,68 @@ impl Simulator {
         Some(b)
     }
 
+    /// `allocbuf`: resize locked buffer `b` to `size` bytes in place (fragments at EOF
+    /// grow or shrink). Bytes newly covered lie past the old EOF and read as zeros
+    /// (valid); pages no longer covered are unwired.
+    pub(crate) fn allocbuf(&mut self, b: u32, size: u64) {
+        let (vn, lblkno, old, np, flags) = {
+            let bp = &self.bufs.bufs[b as usize];
+            (
+                bp.vnode,
+                bp.lblkno,
+                bp.bcount as u64,
+                bp.npages as usize,
+                bp.flags,
+            )
+        };
+        let want = size.div_ceil(PAGE_SIZE) as usize;
+        let act = self.bufs.bufs[b as usize].act_count;
+        for i in want..np {
+            let m = self.bufs.bufs[b as usize].pages[i];
+            self.bufs.bufs[b as usize].pages[i] = NIL;
+            self.pages.pages[m as usize].buf = NIL;
+            if self.vm_page_unwire(m, act >= self.p.knobs.vm_cycle_point) {
+                self.pages.pages[m as usize].act_count = act;
+            }
+        }
+        if want < np {
+            self.bufs.bufs[b as usize].npages = want as u8;
+        }
+        let obj = self.vnode_object(vn);
+        let first = lblkno * self.p.knobs.f_iosize / PAGE_SIZE;
+        for i in np..want.min(MAX_BUF_PAGES) {
+            let pindex = first + i as u64;
+            let m = match self.objects[obj as usize].lookup(pindex) {
+                Some(m) => m,
+                None => match self.vm_page_alloc_wait(obj, pindex, false) {
+                    Some(m) => m,
+                    None => break,
+                },
+            };
+            self.vm_page_wire(m);
+            self.pages.pages[m as usize].buf = b;
+            let bp = &mut self.bufs.bufs[b as usize];
+            bp.pages[i] = m;
+            bp.npages = i as u8 + 1;
+        }
+        // The grown part is past the old EOF: zeros.
+        let bp = &self.bufs.bufs[b as usize];
+        let (np2, pages) = (bp.npages as usize, bp.pages);
+        for (i, &m) in pages[..np2].iter().enumerate() {
+            let lo = (i as u64 * PAGE_SIZE).max(old.min(size));
+            let hi = ((i as u64 + 1) * PAGE_SIZE).min(size);
+            if size > old && lo < hi {
+                self.pages.pages[m as usize].valid |= page_bits(lo - i as u64 * PAGE_SIZE, hi - lo);
+            }
+        }
+        self.bufs.bufspace = self.bufs.bufspace + size - old;
+        if flags & bf::DELWRI != 0 {
+            self.bufs.dirtybufspace = self.bufs.dirtybufspace + size - old;
+        }
+        self.bufs.bufs[b as usize].bcount = size as u32;
+        self.c.bufspace_peak = self.c.bufspace_peak.max(self.bufs.bufspace);
+    }
+
     /// B9 `getnewbuf`: a header for `size` more bytes of buffer space. Prefers an empty
     /// header while bufspace is below lobufspace (and the new size fits under
     /// hibufspace), else recycles the head of CLEAN with one second chance (`B_AGE`).
@@ -401,7 +486,15 @@ impl Simulator {
             }
             // Sleep until some I/O completes and releases a buffer.
             self.c.getnewbuf_waits += 1;
-            if !self.wait_any_io() {
+            // Sleeping for a buffer kicks the buf_daemon (dirty buffers are not
+            // reusable until written).
+            if self.bufs.len(BufQueue::Dirty) > 0 && !self.pageout.running {
+                self.buf_daemon_run();
+            }
+            let prev = std::mem::replace(&mut self.stall, super::Stall::Getnewbuf);
+            let progressed = self.wait_any_io();
+            self.stall = prev;
+            if !progressed {
                 // Nothing in flight will ever free a header: overcommit rather than
                 // deadlock (only reachable with absurdly small nbuf).
                 if empty != NIL {
@@ -434,10 +527,11 @@ impl Simulator {
         let severe = self.vm_page_count_severe();
         for i in 0..npages as usize {
             let m = self.bufs.bufs[b as usize].pages[i];
-            if flags & (bf::NOCACHE | bf::INVAL) != 0 {
-                let p = &mut self.pages.pages[m as usize];
-                p.valid = 0;
-                p.dirty = 0;
+            // B_NOCACHE (and I/O errors) invalidate the sectors first; B_INVAL alone
+            // only gives the header back (pages, dirty or not, stay as they are).
+            if flags & bf::NOCACHE != 0 {
+                self.pages.pages[m as usize].valid = 0;
+                self.pages.set_dirty(m, 0);
             }
             self.pages.pages[m as usize].buf = NIL;
             let to_active = act >= self.p.knobs.vm_cycle_point;
@@ -523,6 +617,8 @@ impl Simulator {
         }
         if dir == Dir::Write {
             self.bufs.runningbufspace += bytes;
+            self.c.runningbufspace_peak =
+                self.c.runningbufspace_peak.max(self.bufs.runningbufspace);
         }
         let io = self.bufs.new_io(dir, bufs, bytes);
         let req = self
@@ -572,7 +668,8 @@ impl Simulator {
                     // Never overwrite valid (possibly dirty) data: bogus_page semantics.
                     let bits = page_bits(0, len) & !p.valid;
                     p.valid |= bits;
-                    p.dirty &= !bits;
+                    let d = p.dirty & !bits;
+                    self.pages.set_dirty(m, d);
                 }
             }
             if dir == Dir::Read {

@@ -27,6 +27,19 @@ impl Simulator {
     pub(crate) fn vm_fault_touch(&mut self, map: u32, pindex: u64, write: bool) -> FaultResult {
         let writable_map = self.maps[map as usize].writable;
         let write = write && writable_map;
+        if write {
+            // The store changes the file's data (checked by the no-data-lost shadow).
+            let vn = self.maps[map as usize].vnode;
+            let r = self.vm_fault_touch_inner(map, pindex, write);
+            if r != FaultResult::Sigbus {
+                self.shadow_modified(vn, pindex);
+            }
+            return r;
+        }
+        self.vm_fault_touch_inner(map, pindex, write)
+    }
+
+    fn vm_fault_touch_inner(&mut self, map: u32, pindex: u64, write: bool) -> FaultResult {
         if let Some(bits) = self.pte_get(map, pindex)
             && (!write || bits & pte::WRITE != 0)
         {
@@ -257,6 +270,7 @@ impl Simulator {
 
     /// Wait until page `m` has no I/O in flight (its buffer's request completes).
     pub(crate) fn wait_page(&mut self, m: u32) {
+        let prev = std::mem::replace(&mut self.stall, super::Stall::Busy);
         let b = self.pages.pages[m as usize].buf;
         if self.pages.pages[m as usize].busy > 0 && b != NIL {
             if let Some(req) = self.bufs.bufs[b as usize].io {
@@ -267,8 +281,7 @@ impl Simulator {
             self.pages.pages[m as usize].busy = 0;
         }
         let done = self.pages.pages[m as usize].io_done_at;
-        if done > self.now {
-            self.now = done;
-        }
+        self.advance_clock(done);
+        self.stall = prev;
     }
 }

@@ -1,15 +1,14 @@
 //! The UFS read and write paths (sys/vfs/ufs: `ffs_read`, `ffs_blkatoff_ra` B12,
 //! `ffs_write` §6.3) as the pager and the syscalls reach them.
 //!
-//! Part-1 write path: block allocation, read-before-write and the copy are modelled;
-//! disposal is always an immediate write (`bwrite` for IO_SYNC, otherwise `bawrite`),
-//! so no dirty buffers are kept yet. Delayed writes, clustering and the flush daemons
-//! arrive with the write side of the model.
+//! Writes allocate missing blocks (no read needed), read partial blocks that exist on
+//! disk but are not cached (read-before-write, with read-ahead), copy, and dispose of
+//! each block by the rules of §6.3 (delayed, clustered, async or sync).
 
 use super::Simulator;
 use super::buf::bf;
-use super::page::{PAGE_SIZE, page_bits};
-use super::stats::{Dir, Origin};
+use super::page::{NIL, PAGE_SIZE, page_bits};
+use super::stats::Origin;
 
 /// What the caller of ffs_read/ffs_write wants done with the buffers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -122,13 +121,13 @@ impl Simulator {
                         self.bread(vn, lblk, size, Origin::ReadBeforeWrite)
                     };
                 let Some(nb) = nb else { break };
-                self.write_fill_and_dispose(nb, pos, xfer, io);
+                self.write_fill_and_dispose(nb, pos, xfer, io, seqcount);
             } else {
                 if !existed {
                     // Newly allocated: the invalid parts are zeroed, no read.
                     self.buf_zero_invalid(b);
                 }
-                self.write_fill_and_dispose(b, pos, xfer, io);
+                self.write_fill_and_dispose(b, pos, xfer, io, seqcount);
             }
             pos += xfer;
         }
@@ -175,47 +174,154 @@ impl Simulator {
         self.bqrelse(b);
     }
 
-    /// Copy into the block (pages become valid for the written bytes) and write it:
-    /// `bwrite` for IO_SYNC, `bawrite` otherwise (part-1 disposal).
-    fn write_fill_and_dispose(&mut self, b: u32, pos: u64, xfer: u64, io: IoFlags) {
+    /// Copy into the block (pages become valid for the written bytes; for pager I/O
+    /// the data is already in the pages) and dispose of it as §6.3 step 5 says:
+    /// IO_SYNC ⇒ `bwrite`; memory or dirty space severe, or IO_ASYNC ⇒ `bawrite`; a
+    /// write reaching the end of the block ⇒ `cluster_write` (`bawrite` on noclusterw
+    /// mounts); O_DIRECT ⇒ `bawrite`; otherwise `bdwrite`. All set `B_CLUSTEROK`.
+    #[allow(clippy::too_many_arguments)]
+    fn write_fill_and_dispose(&mut self, b: u32, pos: u64, xfer: u64, io: IoFlags, seqcount: u32) {
         let bsize = self.p.knobs.f_iosize;
-        let (lblk, np, pages) = {
+        let (vn, lblk, np, pages) = {
             let bp = &self.bufs.bufs[b as usize];
-            (bp.lblkno, bp.npages as usize, bp.pages)
+            (bp.vnode, bp.lblkno, bp.npages as usize, bp.pages)
         };
         let blk_start = lblk * bsize;
-        for (i, &m) in pages[..np].iter().enumerate() {
-            let pstart = blk_start + i as u64 * PAGE_SIZE;
-            let lo = pos.max(pstart);
-            let hi = (pos + xfer).min(pstart + PAGE_SIZE);
-            if lo < hi {
-                let p = &mut self.pages.pages[m as usize];
-                p.valid |= page_bits(lo - pstart, hi - lo);
+        if !io.nocopy {
+            for (i, &m) in pages[..np].iter().enumerate() {
+                let pstart = blk_start + i as u64 * PAGE_SIZE;
+                let lo = pos.max(pstart);
+                let hi = (pos + xfer).min(pstart + PAGE_SIZE);
+                if lo < hi {
+                    let p = &mut self.pages.pages[m as usize];
+                    p.valid |= page_bits(lo - pstart, hi - lo);
+                    let pi = p.pindex;
+                    self.shadow_modified(vn, pi);
+                }
             }
-            // The block is written now: every page of it is clean afterwards.
-            self.pages.pages[m as usize].dirty = 0;
         }
-        if io.vmio {
-            self.bufs.bufs[b as usize].flags |= bf::RELBUF;
+        {
+            let bp = &mut self.bufs.bufs[b as usize];
+            bp.flags |= bf::CLUSTEROK;
+            if io.vmio {
+                bp.flags |= bf::RELBUF;
+            }
         }
-        self.bufs.bufs[b as usize].flags |= bf::CLUSTEROK;
-        let (origin, sync) = if io.sync {
-            (self.write_origin_sync, true)
+        let blkoff = pos - blk_start;
+        if io.sync {
+            self.bwrite(b, self.write_origin_sync);
+        } else if self.vm_page_count_severe() || self.buf_dirty_count_severe() || io.async_ {
+            self.bawrite(b, self.write_origin_async);
+        } else if blkoff + xfer == bsize {
+            if self.p.knobs.noclusterw {
+                self.bawrite(b, self.write_origin_async);
+            } else {
+                let filesize = self.vnodes[vn as usize].v_filesize;
+                self.cluster_write(b, filesize, seqcount);
+            }
+        } else if io.direct {
+            self.bawrite(b, self.write_origin_async);
         } else {
-            (self.write_origin_async, false)
-        };
-        let disk = {
-            let vn = self.bufs.bufs[b as usize].vnode;
-            match self.vop_bmap(vn, lblk) {
-                Some((d, _)) => d,
-                None => return self.brelse(b),
+            self.bdwrite(b);
+        }
+    }
+
+    /// `ffs_truncate` (§6.5, UFS path). Shrink: destroy the buffers past the block
+    /// holding the new EOF, block-rounded object size, then for a cut inside a block
+    /// read the straddling block, zero past EOF and write the new (fragment) tail
+    /// asynchronously. Grow: zero and rewrite the old partial last block, allocate the
+    /// block holding the new last byte and write it; everything between is a hole.
+    /// (The synchronous inode write is metadata, not modelled.)
+    pub(crate) fn ffs_truncate(&mut self, vn: u32, length: u64) {
+        let bsize = self.p.knobs.f_iosize;
+        let old = self.vnodes[vn as usize].v_filesize;
+        if length == old {
+            return;
+        }
+        self.write_origin_async = Origin::Truncate;
+        self.write_origin_sync = Origin::Truncate;
+        if length < old {
+            self.vtruncbuf(vn, length);
+            self.shadow_drop(vn, length.div_ceil(PAGE_SIZE));
+            self.nvnode_pager_setsize(vn, length);
+            if !length.is_multiple_of(bsize) {
+                let lblk = length / bsize;
+                if self.vop_bmap(vn, lblk).is_some() {
+                    let size = self.vnodes[vn as usize].blksize(lblk, bsize);
+                    if let Some(b) = self.bread(vn, lblk, size, Origin::Truncate) {
+                        self.bawrite(b, Origin::Truncate);
+                    }
+                }
             }
-        };
-        self.bufs.bufs[b as usize].disk = disk;
-        let req = self.bio_issue(Dir::Write, &[b], disk, origin, sync);
-        if sync {
-            self.wait_req(req);
-            self.brelse(b);
+        } else {
+            if old > 0 && !old.is_multiple_of(bsize) {
+                let lblk = old / bsize;
+                if self.vop_bmap(vn, lblk).is_some() {
+                    let size = self.vnodes[vn as usize].blksize(lblk, bsize);
+                    if let Some(b) = self.bread(vn, lblk, size, Origin::Truncate) {
+                        self.nvnode_pager_setsize(vn, length);
+                        let nsize = self.vnodes[vn as usize].blksize(lblk, bsize);
+                        if nsize != size {
+                            self.allocbuf(b, nsize);
+                        }
+                        self.bdwrite(b);
+                    }
+                }
+            }
+            self.nvnode_pager_setsize(vn, length);
+            let last = (length - 1) / bsize;
+            if self.vop_bmap(vn, last).is_none() {
+                self.vnodes[vn as usize].allocate(last, 1, bsize, &mut self.disk);
+                let size = self.vnodes[vn as usize].blksize(last, bsize);
+                if let Some(b) = self.getblk(vn, last, size, false) {
+                    self.buf_zero_invalid(b);
+                    self.bawrite(b, Origin::Truncate);
+                }
+            }
+        }
+        self.write_origin_async = Origin::Bawrite;
+        self.write_origin_sync = Origin::IoSync;
+    }
+
+    /// `nvnode_pager_setsize` (sys/kern/vfs_vm.c): like the seed's setsize, but the
+    /// object covers the whole buffer straddling EOF; pages past EOF inside that buffer
+    /// are only unmapped, pages past the buffer are removed.
+    pub(crate) fn nvnode_pager_setsize(&mut self, vn: u32, nsize: u64) {
+        let object = self.vnodes[vn as usize].object;
+        if object == NIL {
+            return;
+        }
+        let bsize = self.p.knobs.f_iosize;
+        let old = self.vnodes[vn as usize].v_filesize;
+        let nobjsize = nsize.div_ceil(bsize) * bsize / PAGE_SIZE;
+        let oobjsize = self.objects[object as usize].size;
+        self.objects[object as usize].size = nobjsize;
+        self.vnodes[vn as usize].v_filesize = nsize;
+        if old != super::vnode::NOOFFSET && nsize < old {
+            if nobjsize < oobjsize {
+                self.vm_object_page_remove(object, nobjsize, oobjsize);
+            }
+            for pi in nsize.div_ceil(PAGE_SIZE)..nobjsize {
+                if let Some(m) = self.objects[object as usize].lookup(pi) {
+                    self.pmap_remove_all(m);
+                }
+            }
+            if !nsize.is_multiple_of(PAGE_SIZE)
+                && let Some(m) = self.objects[object as usize].lookup(nsize / PAGE_SIZE)
+            {
+                self.pmap_remove_all(m);
+                let base = nsize % PAGE_SIZE;
+                let mut d = self.pages.pages[m as usize].dirty;
+                super::vnode_pager::vm_page_clear_dirty_beg_nonincl(&mut d, base, PAGE_SIZE - base);
+                self.pages.set_dirty(
+                    m,
+                    if d != 0 {
+                        super::page::VM_PAGE_BITS_ALL
+                    } else {
+                        0
+                    },
+                );
+            }
         }
     }
 }

@@ -7,7 +7,9 @@
 //! moved while it waited for the device (or for memory and buffers).
 
 pub mod buf;
+pub mod bwrite;
 pub mod cluster;
+pub mod cluster_write;
 pub mod device;
 pub mod fault;
 pub mod ffs;
@@ -17,12 +19,16 @@ pub mod object;
 pub mod page;
 pub mod pageout;
 pub mod params;
+pub mod shadow;
 pub mod stats;
+pub mod syncer;
+pub mod syscalls;
+pub mod timeline;
 pub mod vnode;
 pub mod vnode_pager;
 
 use crate::models::Model;
-use crate::trace::{Event, FileTable, Flags, Op};
+use crate::trace::{Event, FileTable, Op};
 use buf::BufCache;
 use device::{Completion, Device, DeviceSpec, ReqId};
 use file::OpenFile;
@@ -35,6 +41,8 @@ use stats::{Counters, Latencies, Origin, RunStats};
 use vnode::{DiskAlloc, Vnode};
 use vnode_pager::PagerResult;
 
+const SEC: u64 = 1_000_000_000;
+
 /// Pageout daemon state (§2.1).
 #[derive(Clone, Debug, Default)]
 pub struct PageoutState {
@@ -45,6 +53,17 @@ pub struct PageoutState {
     pub wanted: bool,
     /// A pass is in progress (the daemon's own allocations must not recurse into it).
     pub running: bool,
+}
+
+/// What an op is waiting for, to split its latency into stalls (§9).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Stall {
+    SyncIo,
+    Busy,
+    Memory,
+    Getnewbuf,
+    /// A daemon's own wait: no op is charged.
+    Daemon,
 }
 
 /// Warnings collected during a replay, summarised once at the end.
@@ -86,6 +105,16 @@ pub struct Simulator {
     pub(crate) write_origin_async: Origin,
     /// Origin tag of the synchronous read of the block a caller asked for.
     pub(crate) demand_origin: Origin,
+    /// What the op is waiting for right now.
+    pub(crate) stall: Stall,
+    /// Daemon schedules (buf_daemon, syncer, pageout timers).
+    pub daemons: syncer::Daemons,
+    /// Sync everything at the end (`--final-sync`).
+    final_sync: bool,
+    /// `--timeline` sampler.
+    pub timeline: Option<timeline::Timeline>,
+    /// The "no data lost" shadow (kept when invariants are checked).
+    pub shadow: shadow::Shadow,
     /// The vnode the current op holds locked (pageout skips it), or NIL.
     pub(crate) op_vnode: u32,
     /// Files whose name was unlinked: their next vnode is a new, empty file.
@@ -142,6 +171,11 @@ impl Simulator {
             had_explicit_map: Vec::new(),
             unlinked_files: Default::default(),
             op_vnode: NIL,
+            daemons: syncer::Daemons::default(),
+            stall: Stall::SyncIo,
+            shadow: shadow::Shadow::new(cfg!(debug_assertions)),
+            timeline: None,
+            final_sync: false,
             check_invariants: cfg!(debug_assertions),
             scratch_bufs: Vec::new(),
             scratch_pages: Vec::new(),
@@ -155,14 +189,20 @@ impl Simulator {
     /// (debug builds do it by default).
     pub fn set_check_invariants(&mut self, on: bool) {
         self.check_invariants = on;
+        self.shadow.enabled = on;
     }
 
-    /// Replay one event.
+    /// Replay one event: first let the daemons run up to its time, then the op.
     pub fn step_event(&mut self, ev: &Event) {
         let t = ev.time_ns.max(self.last_time);
+        self.run_daemons_until(t);
         self.last_time = t;
         self.now = t;
         self.c.events += 1;
+        self.daemons.idle_stats_scans = 0;
+        if let Some(tl) = self.timeline.as_mut() {
+            tl.active = true;
+        }
         self.device.advance(t, &mut self.done);
         self.process_completions();
         self.pageout_if_wanted();
@@ -188,28 +228,134 @@ impl Simulator {
         }
         self.op_vnode = NIL;
         self.lat.record(ev.op, self.now - t);
+        // Daemons woken by the op run as soon as it is done.
+        if self.daemons.bufdaemon_kick {
+            self.buf_daemon_run();
+        }
         self.pageout_if_wanted();
-        if self.check_invariants
-            && let Err(e) = self.check()
-        {
-            panic!("invariant violated after event {}: {e}", self.c.events);
+        if self.daemons.bufdaemon_next == u64::MAX && self.bufdaemon_has_work() {
+            self.daemons.bufdaemon_next = (t / SEC + 1) * SEC;
+        }
+        if self.check_invariants {
+            let every = if self.shadow.len() <= 4096 { 1 } else { 64 };
+            let r = if self.c.events.is_multiple_of(every) {
+                self.check()
+            } else {
+                self.check_cheap()
+            };
+            if let Err(e) = r {
+                panic!("invariant violated after event {}: {e}", self.c.events);
+            }
         }
     }
 
-    /// Invariants: page conservation and buffer accounting.
+    /// Run the daemons (pageout timers, buf_daemon, syncer) and the timeline sampler
+    /// for every wake-up due up to `t`, in time order. Idle stretches are skipped: a
+    /// daemon with nothing to do jumps straight past `t`.
+    fn run_daemons_until(&mut self, t: u64) {
+        loop {
+            let po = self.daemons.pageout_next;
+            let bd = self.daemons.bufdaemon_next;
+            let sy = self.syncer_next_time();
+            let tl = self.timeline.as_ref().map_or(u64::MAX, |x| x.next_ns);
+            let next = po.min(bd).min(sy).min(tl);
+            if next > t {
+                break;
+            }
+            if next > self.now {
+                self.now = next;
+            }
+            let at = self.now;
+            self.stall = Stall::Daemon;
+            self.device.advance(at, &mut self.done);
+            self.process_completions();
+            if next == tl {
+                self.timeline_sample(next, t);
+            } else if next == po {
+                self.pageout_timer(t);
+            } else if next == bd {
+                self.buf_daemon_run();
+            } else {
+                let sec = next / SEC;
+                if sec >= self.daemons.syncer_vnode_due && !self.anything_dirty() {
+                    // The syncer vnode would find nothing: skip its idle visits.
+                    let step = self.p.knobs.syncdelay.max(1);
+                    let tsec = t / SEC;
+                    let due = self.daemons.syncer_vnode_due;
+                    if due <= tsec {
+                        self.daemons.syncer_vnode_due = due + ((tsec - due) / step + 1) * step;
+                    }
+                    self.daemons.syncer_sec = self.daemons.syncer_sec.max(sec + 1);
+                    if self.daemons.wheel.range(..=sec).next().is_none() {
+                        continue;
+                    }
+                }
+                self.syncer_run(sec);
+            }
+        }
+        self.stall = Stall::SyncIo;
+    }
+
+    /// The pageout daemon's timer: rerun a pass that fell short (100 ms later), else the
+    /// idle stats scan every `vm_pageout_stats_interval`; nothing to do ⇒ sleep past `t`.
+    fn pageout_timer(&mut self, t: u64) {
+        let iv = self.p.knobs.stats_interval.max(1) * SEC;
+        if self.pageout.pass > 0 || self.vm_paging_needed() {
+            self.vm_pageout_scan();
+            if self.pageout.pass > 0 {
+                return; // rescheduled 100 ms ahead by the pass
+            }
+        } else if self.stats_scan_wanted() && self.daemons.idle_stats_scans < 300 {
+            self.daemons.idle_stats_scans += 1;
+            self.vm_pageout_page_stats();
+            self.daemons.pageout_next = (self.now / iv + 1) * iv;
+            return;
+        }
+        // Idle until after the next event.
+        self.daemons.pageout_next = (t.max(self.now) / iv + 1) * iv;
+    }
+
+    /// Whether any buffer or page of any file is dirty (syncer vnode has work).
+    fn anything_dirty(&self) -> bool {
+        self.bufs.dirtybufcount > 0 || self.vnodes.iter().any(|v| v.obj_dirty)
+    }
+
+    /// Invariants: page conservation, buffer accounting (bufspace, dirtybufspace,
+    /// runningbufspace) and no data lost.
     pub fn check(&self) -> Result<(), String> {
         self.pages.check_conservation()?;
         self.bufs.check_accounting()?;
+        self.shadow_check()?;
         Ok(())
+    }
+
+    /// The O(1) part of the invariants, for the events between full checks.
+    fn check_cheap(&self) -> Result<(), String> {
+        self.bufs.check_running()
     }
 
     /// Wait for request `req` (the op's clock moves to its completion).
     pub(crate) fn wait_req(&mut self, req: ReqId) {
         let t = self.device.wait_for(req, &mut self.done);
         self.process_completions();
-        if t > self.now {
-            self.now = t;
+        self.advance_clock(t);
+    }
+
+    /// Move the op's clock to `t` (if later), charging the wait to the current stall
+    /// kind.
+    pub(crate) fn advance_clock(&mut self, t: u64) {
+        if t <= self.now {
+            return;
         }
+        let d = t - self.now;
+        match self.stall {
+            Stall::SyncIo => self.c.stall_sync_io_ns += d,
+            Stall::Busy => self.c.stall_busy_ns += d,
+            Stall::Memory => self.c.stall_memory_ns += d,
+            Stall::Getnewbuf => self.c.stall_getnewbuf_ns += d,
+            Stall::Daemon => {}
+        }
+        self.now = t;
     }
 
     /// Wait for the next I/O completion anywhere; false if the device is idle.
@@ -219,9 +365,7 @@ impl Simulator {
         };
         self.device.advance(t, &mut self.done);
         self.process_completions();
-        if t > self.now {
-            self.now = t;
-        }
+        self.advance_clock(t);
         true
     }
 
@@ -300,12 +444,18 @@ impl Simulator {
         list.sort_unstable();
         for &b in &list {
             self.bwait(b);
+            if self.bufs.bufs[b as usize].vnode != vn {
+                continue; // released while we waited
+            }
             self.bufs.unqueue(b);
-            self.bufs.bufs[b as usize].flags |= buf::bf::INVAL;
+            self.bundirty(b);
+            self.bufs.bufs[b as usize].flags |= buf::bf::INVAL | buf::bf::NOCACHE;
             self.vfs_vmio_release(b);
             self.bufs.insert_tail(buf::BufQueue::Empty, b);
         }
         self.scratch_bufs = list;
+        self.shadow_drop(vn, 0);
+        self.vnodes[vn as usize].obj_dirty = false;
         if object != NIL {
             let maps = self.objects[object as usize].maps.clone();
             for id in maps {
@@ -369,455 +519,57 @@ impl Simulator {
         }
     }
 
-    // ---- ops ----
-
-    fn op_open(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, ev.length());
-        self.vnodes[vn as usize].refs += 1;
-        let of = self
-            .files
-            .entry((ev.pid, ev.file))
-            .or_insert_with(|| OpenFile::new(ev.flags, vn));
-        of.opens += 1;
-        of.flags |= ev.flags;
-        if of.opens == 1 || of.vnode != vn {
-            // A fresh open file: f_seqcount starts at 1. (Reopening a name that now
-            // refers to a new file starts over too.)
-            let opens = of.opens;
-            *of = OpenFile::new(ev.flags, vn);
-            of.opens = opens;
-        }
+    /// `--final-sync`: at the end of the trace, flush everything as sync(2) would:
+    /// every dirty page through `vm_object_page_clean` and every dirty buffer through
+    /// `vfsync`, all tagged `final_sync`, so bytes written compare across policies.
+    pub fn set_final_sync(&mut self, on: bool) {
+        self.final_sync = on;
     }
 
-    fn op_close(&mut self, ev: &Event) {
-        let Some(of) = self.files.get_mut(&(ev.pid, ev.file)) else {
-            self.warnings.close_without_open += 1;
-            return;
-        };
-        if of.opens == 0 {
-            // Opened implicitly by a read/write without an open: no reference held.
-            self.files.remove(&(ev.pid, ev.file));
-            self.warnings.close_without_open += 1;
-            return;
-        }
-        of.opens -= 1;
-        let vn = of.vnode;
-        if of.opens == 0 {
-            self.files.remove(&(ev.pid, ev.file));
-        }
-        self.vnode_rele(vn);
-    }
-
-    /// The open file of (pid, file); a read or write without an open gets one, as if
-    /// opened just before (and a warning).
-    fn open_file(&mut self, pid: u32, file: u32) -> (u32, &mut OpenFile) {
-        let vn = match self.files.get(&(pid, file)) {
-            // An implicit open holds no reference, so its vnode may have been
-            // discarded after an unlink: follow the name to its current file.
-            Some(of) if self.vnodes[of.vnode as usize].object != NIL => of.vnode,
-            Some(_) => self.vnode_for(file, None),
-            None => {
-                self.warnings.io_without_open += 1;
-                self.vnode_for(file, None)
-            }
-        };
-        let of = self
-            .files
-            .entry((pid, file))
-            .or_insert_with(|| OpenFile::new(Flags::NONE, vn));
-        of.vnode = vn;
-        (vn, of)
-    }
-
-    fn op_read(&mut self, ev: &Event) {
-        let unit = self.p.knobs.seq_unit;
-        let seqmax = self.p.knobs.io_seqmax;
-        let (vn, of) = self.open_file(ev.pid, ev.file);
-        let seqcount = of.sequential_heuristic(ev.offset, ev.length, unit, seqmax);
-        let direct = of.flags.contains(Flags::DIRECT);
-        of.f_nextoff = ev.offset.saturating_add(ev.length);
-        self.touch_range(vn, ev.offset, ev.length);
-        let io = ffs::IoFlags {
-            direct,
-            ..Default::default()
-        };
-        self.ffs_read(vn, ev.offset, ev.length, seqcount, io);
-    }
-
-    fn op_write(&mut self, ev: &Event) {
-        let unit = self.p.knobs.seq_unit;
-        let seqmax = self.p.knobs.io_seqmax;
-        let (vn, _) = self.open_file(ev.pid, ev.file);
-        let size = self.vnodes[vn as usize].v_filesize;
-        let (_, of) = self.open_file(ev.pid, ev.file);
-        let off = if !ev.has_offset || of.flags.contains(Flags::APPEND) {
-            size
-        } else {
-            ev.offset
-        };
-        let seqcount = of.sequential_heuristic(off, ev.length, unit, seqmax);
-        of.f_nextoff = off.saturating_add(ev.length);
-        let io = ffs::IoFlags {
-            sync: of.flags.contains(Flags::SYNC),
-            direct: of.flags.contains(Flags::DIRECT),
-            ..Default::default()
-        };
-        // Pages past EOF are touched too: the write creates them.
-        let object = self.vnodes[vn as usize].object;
-        let end = off.saturating_add(ev.length);
-        if ev.length > 0 {
-            for pi in off / PAGE_SIZE..=(end - 1) / PAGE_SIZE {
-                let pstart = pi * PAGE_SIZE;
-                let lo = off.max(pstart) - pstart;
-                let hi = end.min(pstart.saturating_add(PAGE_SIZE)) - pstart;
-                self.touch_page(object, pi, page::page_bits(lo, hi - lo));
-            }
-        }
-        self.write_origin_sync = Origin::IoSync;
-        self.write_origin_async = Origin::Bawrite;
-        self.ffs_write(vn, off, ev.length, seqcount, io);
-    }
-
-    fn op_mmap(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
-        let Some(object) = self.vnode_pager_reference(vn) else {
-            return;
-        };
-        let (start, end) = Self::page_range(ev.offset, ev.length);
-        let m = Mapping {
-            pid: ev.pid,
-            vnode: vn,
-            object,
-            start,
-            end,
-            writable: !ev.flags.contains(Flags::PRIVATE),
-            random: ev.flags.contains(Flags::RANDOM),
-            sequential: ev.flags.contains(Flags::SEQUENTIAL),
-            nosync: ev.flags.contains(Flags::NOSYNC),
-            implicit: false,
-            live: true,
-            ptes: FxHashMap::default(),
-        };
-        let id = self.map_insert(m);
-        self.vnodes[vn as usize].refs += 1;
-        self.had_explicit_map[vn as usize] = true;
-        // §6.1: small mappings (or objects) get their resident valid pages entered
-        // read-only at once; no I/O.
-        let resident = self.objects[object as usize].resident_page_count() as u64;
-        if end - start <= 96 || resident <= 96 {
-            let mut list = std::mem::take(&mut self.scratch_pages);
-            list.clear();
-            {
-                let o = &self.objects[object as usize];
-                if end - start <= resident {
-                    list.extend((start..end).filter_map(|pi| o.lookup(pi)));
-                } else {
-                    list.extend(
-                        o.resident
-                            .iter()
-                            .filter(|(pi, _)| **pi >= start && **pi < end)
-                            .map(|(_, m)| *m),
-                    );
-                }
-            }
-            list.sort_unstable_by_key(|&m| self.pages.pages[m as usize].pindex);
-            for &m in &list {
-                let p = &self.pages.pages[m as usize];
-                if p.valid != page::VM_PAGE_BITS_ALL || self.page_in_flight(m) {
-                    continue;
-                }
-                if p.queue == page::Queue::Cache {
-                    self.vm_page_deactivate(m);
-                }
-                let pi = self.pages.pages[m as usize].pindex;
-                self.pmap_enter(id, pi, m, false, false);
-            }
-            self.scratch_pages = list;
-        }
-    }
-
-    fn op_munmap(&mut self, ev: &Event) {
-        let Some(&vn) = self.file_vnode.get(ev.file as usize) else {
-            self.warnings.munmap_unmapped += 1;
-            return;
-        };
-        if vn == NIL {
-            self.warnings.munmap_unmapped += 1;
-            return;
-        }
-        let object = self.vnodes[vn as usize].object;
-        let (start, end) = Self::page_range(ev.offset, ev.length);
-        let ids: Vec<u32> = self.objects[object as usize]
-            .maps
-            .iter()
-            .copied()
-            .filter(|&id| {
-                let mp = &self.maps[id as usize];
-                mp.pid == ev.pid && !mp.implicit && mp.start < end && start < mp.end
-            })
-            .collect();
-        if ids.is_empty() {
-            self.warnings.munmap_unmapped += 1;
-        }
-        for id in ids {
-            let (ms, me) = (self.maps[id as usize].start, self.maps[id as usize].end);
-            if start <= ms && end >= me {
-                self.map_destroy(id);
-                self.objects[object as usize].ref_count -= 1;
-                self.vnode_rele(vn);
-                if self.vnodes[vn as usize].object == NIL {
-                    return;
-                }
+    fn final_sync_all(&mut self) {
+        self.stall = Stall::Daemon;
+        self.write_origin_async = Origin::FinalSync;
+        self.write_origin_sync = Origin::FinalSync;
+        for vn in 0..self.vnodes.len() as u32 {
+            let v = &self.vnodes[vn as usize];
+            if v.object == NIL || v.unlinked {
                 continue;
             }
-            self.map_remove_range(id, start.max(ms), end.min(me));
-            if start <= ms {
-                self.maps[id as usize].start = end;
-            } else if end >= me {
-                self.maps[id as usize].end = start;
-            } else {
-                // A hole in the middle splits the mapping; the new piece takes its own
-                // object reference as vm_map_clip does.
-                let mut tail = self.maps[id as usize].clone();
-                tail.start = end;
-                tail.ptes = std::mem::take(&mut self.maps[id as usize].ptes);
-                let (keep, moved): (FxHashMap<u64, u8>, FxHashMap<u64, u8>) =
-                    tail.ptes.drain().partition(|(pi, _)| *pi < start);
-                tail.ptes = moved;
-                self.maps[id as usize].ptes = keep;
-                self.maps[id as usize].end = start;
-                self.map_insert(tail);
-                self.objects[object as usize].ref_count += 1;
-                self.vnodes[vn as usize].refs += 1;
-            }
+            let object = v.object;
+            self.vm_object_page_clean(object, 0, 0, 0, Origin::FinalSync);
+            self.vfsync_wait(vn, Origin::FinalSync);
         }
+        self.write_origin_async = Origin::Bawrite;
+        self.write_origin_sync = Origin::IoSync;
     }
 
-    fn op_fault(&mut self, ev: &Event, write: bool) {
-        let vn = self.vnode_for(ev.file, None);
-        let object = self.vnodes[vn as usize].object;
-        let pindex = ev.offset / PAGE_SIZE;
-        let map = match self.find_mapping(object, ev.pid, pindex) {
-            Some(id) => id,
-            None => self.implicit_mapping(vn, object),
-        };
-        if self.maps[map as usize].implicit {
-            self.c.implicit_mapping_touches += 1;
-            if self.had_explicit_map[vn as usize] {
-                self.warnings.implicit_after_explicit += 1;
-            }
-        }
-        if write && !self.maps[map as usize].writable {
-            self.warnings.private_stores += 1;
-        }
-        let size = self.vnodes[vn as usize].v_filesize;
-        if ev.offset < size {
-            self.touch_page(object, pindex, page::VM_PAGE_BITS_ALL);
-        }
-        self.vm_fault_touch(map, pindex, write);
-    }
-
-    /// The implicit shared mapping of a whole file, for touches no mapping covers.
-    fn implicit_mapping(&mut self, vn: u32, object: u32) -> u32 {
-        if let Some(&id) = self.objects[object as usize]
-            .maps
-            .iter()
-            .find(|&&id| self.maps[id as usize].implicit)
-        {
-            return id;
-        }
-        self.objects[object as usize].ref_count += 1;
-        self.vnodes[vn as usize].refs += 1;
-        self.map_insert(Mapping {
-            pid: u32::MAX,
-            vnode: vn,
-            object,
-            start: 0,
-            end: u64::MAX / PAGE_SIZE,
-            writable: true,
-            implicit: true,
-            live: true,
-            ..Mapping::default()
-        })
-    }
-
-    /// Part-1 truncate: the seed's generic path (`vtruncbuf` + `vnode_pager_setsize`).
-    fn op_truncate(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
-        let nsize = ev.length;
-        let bsize = self.p.knobs.f_iosize;
-        let first_gone = nsize.div_ceil(bsize);
-        let old = self.vnodes[vn as usize].v_filesize;
-        if nsize < old {
-            let mut list = std::mem::take(&mut self.scratch_bufs);
-            list.clear();
-            list.extend(
-                self.bufs
-                    .index
-                    .iter()
-                    .filter(|((v, l), _)| *v == vn && *l >= first_gone)
-                    .map(|(_, b)| *b),
-            );
-            list.sort_unstable();
-            for &b in &list {
-                self.bwait(b);
-                self.bufs.unqueue(b);
-                self.bufs.bufs[b as usize].flags |= buf::bf::INVAL;
-                self.vfs_vmio_release(b);
-                self.bufs.insert_tail(buf::BufQueue::Empty, b);
-            }
-            self.scratch_bufs = list;
-            self.vnodes[vn as usize].free_from(first_gone);
-        }
-        self.vnode_pager_setsize(vn, nsize);
-    }
-
-    /// Part-1 fsync: write every dirty page of the file (clustered into runs of up to
-    /// `vm_pageout_page_count`) and wait for all of the file's writes.
-    fn op_fsync(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
-        let object = self.vnodes[vn as usize].object;
-        self.clean_range(
-            object,
-            0,
-            u64::MAX,
-            vnode_pager::put::CLUSTER_OK,
-            Origin::Fsync,
-        );
-        self.wait_vnode_writes(vn);
-    }
-
-    /// Part-1 msync: write the dirty pages of the range (SYNC unless MS_ASYNC);
-    /// MS_INVALIDATE unmaps first and drops the clean pages afterwards.
-    fn op_msync(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
-        let object = self.vnodes[vn as usize].object;
-        let (start, mut end) = Self::page_range(ev.offset, ev.length);
-        if ev.length == 0 {
-            end = u64::MAX;
-        }
-        let inval = ev.flags.contains(Flags::INVALIDATE);
-        let is_async = ev.flags.contains(Flags::ASYNC);
-        if inval {
-            let maps = self.objects[object as usize].maps.clone();
-            for id in maps {
-                self.map_remove_range(id, start, end.min(self.maps[id as usize].end));
-            }
-        }
-        let writable = self.objects[object as usize]
-            .maps
-            .iter()
-            .any(|&id| self.maps[id as usize].writable)
-            || self.objects[object as usize].flags & object::obj::MIGHTBEDIRTY != 0;
-        if writable {
-            let flags = if !is_async || inval {
-                vnode_pager::put::SYNC | if inval { vnode_pager::put::INVAL } else { 0 }
-            } else {
-                vnode_pager::put::CLUSTER_OK
-            };
-            self.clean_range(object, start, end, flags, Origin::Msync);
-        }
-        if inval {
-            self.scratch_pages.clear();
-            let o = &self.objects[object as usize];
-            let mut list: Vec<u32> = o
-                .resident
-                .iter()
-                .filter(|(pi, _)| **pi >= start && **pi < end)
-                .map(|(_, m)| *m)
-                .collect();
-            list.sort_unstable_by_key(|&m| self.pages.pages[m as usize].pindex);
-            for m in list {
+    /// Bytes still dirty: dirty pages (or pmap M bits) and dirty buffers.
+    fn dirty_bytes(&self) -> u64 {
+        let pages = (0..self.pages.pages.len() as u32)
+            .filter(|&m| {
                 let p = &self.pages.pages[m as usize];
-                if p.dirty == 0 && p.wire_count == 0 && p.busy == 0 && p.mapped == 0 {
-                    self.vm_page_free(m);
-                }
-            }
-        }
+                p.object != NIL && (p.dirty != 0 || (p.mapped > 0 && self.pmap_is_modified(m)))
+            })
+            .count() as u64;
+        pages * PAGE_SIZE + self.bufs.dirtybufspace
     }
 
-    /// Write the dirty pages of `[start, end)` of `object` in runs of contiguous dirty
-    /// pages of at most `vm_pageout_page_count`.
-    fn clean_range(&mut self, object: u32, start: u64, end: u64, flags: u32, origin: Origin) {
-        // Work from page indices, looking each page up when it is used: writing one
-        // run can free or reuse pages collected earlier.
-        let mut pis: Vec<u64> = self.objects[object as usize]
-            .resident
-            .keys()
-            .copied()
-            .filter(|pi| *pi >= start && *pi < end)
-            .collect();
-        pis.sort_unstable();
-        let max = self.p.vm_pageout_page_count as usize;
-        let mut run: Vec<u32> = Vec::with_capacity(max);
-        let mut last_pi = 0u64;
-        for pi in pis {
-            let dirty_page = |s: &mut Simulator| -> Option<u32> {
-                let m = s.objects[object as usize].lookup(pi)?;
-                s.vm_page_test_dirty(m);
-                let p = &s.pages.pages[m as usize];
-                (p.dirty != 0 && p.valid != 0).then_some(m)
-            };
-            let m = dirty_page(self);
-            let contiguous = !run.is_empty() && last_pi + 1 == pi;
-            if (m.is_none() || !contiguous || run.len() >= max) && !run.is_empty() {
-                self.vm_pageout_flush(&run, flags, origin);
-                run.clear();
-            }
-            // Re-check after a flush: it may have freed or cleaned this page.
-            if let Some(m) = dirty_page(self) {
-                run.push(m);
-                last_pi = pi;
-            }
-        }
-        if !run.is_empty() {
-            self.vm_pageout_flush(&run, flags, origin);
-        }
-    }
-
-    /// Wait until every write of vnode `vn` in flight has completed.
-    fn wait_vnode_writes(&mut self, vn: u32) {
-        loop {
-            let pending = self
-                .bufs
-                .bufs
-                .iter()
-                .find_map(|b| (b.vnode == vn && b.io.is_some()).then_some(b.io));
-            match pending.flatten() {
-                Some(req) => self.wait_req(req),
-                None => break,
-            }
-        }
-    }
-
-    fn op_unlink(&mut self, ev: &Event) {
-        // Whatever happens to the old vnode, the name now refers to a new file.
-        self.unlinked_files.insert(ev.file);
-        let vn = self
-            .file_vnode
-            .get(ev.file as usize)
-            .copied()
-            .unwrap_or(NIL);
-        if vn == NIL {
-            // Never seen: nothing cached to drop.
-            return;
-        }
-        self.vnodes[vn as usize].unlinked = true;
-        if self.vnodes[vn as usize].refs == 0 {
-            self.vnode_discard(vn);
-        }
-    }
-
-    /// Finish the replay: wait for I/O still in flight and return the statistics.
+    /// Finish the replay: let the daemons run to the end of the trace, optionally
+    /// sync everything, wait for I/O in flight and return the statistics.
     pub fn finish_run(&mut self) -> RunStats {
         let end = self.last_time;
-        loop {
-            let before = self.now;
-            if !self.wait_any_io() {
-                break;
-            }
-            let _ = before;
+        self.run_daemons_until(end);
+        if self.final_sync {
+            self.now = self.now.max(end);
+            self.final_sync_all();
         }
+        while self.wait_any_io() {}
+        self.c.dirty_bytes_at_end = self.dirty_bytes();
+        if let Some(tl) = self.timeline.as_mut() {
+            tl.active = true;
+        }
+        let at = self.now.max(end);
+        self.timeline_sample(at, at);
         let mut warnings = Vec::new();
         let w = &self.warnings;
         if w.implicit_after_explicit > 0 {
@@ -870,5 +622,9 @@ impl Model for Simulator {
 
     fn finish(&mut self) -> RunStats {
         self.finish_run()
+    }
+
+    fn take_timeline(&mut self) -> Vec<timeline::TimelineRow> {
+        self.timeline.take().map(|t| t.rows).unwrap_or_default()
     }
 }

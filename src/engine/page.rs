@@ -131,6 +131,8 @@ pub struct PageSet {
     total: u32,
     /// Wired pages (`v_wire_count`).
     pub wire_count: u32,
+    /// Pages with any dirty bit (kept incrementally for the timeline).
+    dirty_count: u32,
 }
 
 impl PageSet {
@@ -146,7 +148,25 @@ impl PageSet {
             virgin: n,
             total: n,
             wire_count: 0,
+            dirty_count: 0,
         }
+    }
+
+    /// Set page `m`'s dirty mask, keeping the count of dirty pages.
+    #[inline]
+    pub fn set_dirty(&mut self, m: u32, dirty: u8) {
+        let p = &mut self.pages[m as usize];
+        match (p.dirty != 0, dirty != 0) {
+            (false, true) => self.dirty_count += 1,
+            (true, false) => self.dirty_count -= 1,
+            _ => {}
+        }
+        p.dirty = dirty;
+    }
+
+    /// Pages with any dirty bit.
+    pub fn dirty_count(&self) -> u32 {
+        self.dirty_count
     }
 
     #[inline]
@@ -252,6 +272,13 @@ impl PageSet {
                 "page conservation: {queued} queued + {offq} off-queue + {} never used != {} pages",
                 self.virgin,
                 self.page_count()
+            ));
+        }
+        let dirty = self.pages.iter().filter(|p| p.dirty != 0).count() as u32;
+        if dirty != self.dirty_count {
+            return Err(format!(
+                "dirty page count {} but {dirty} pages are dirty",
+                self.dirty_count
             ));
         }
         for (qi, l) in self.lists.iter().enumerate() {

@@ -135,6 +135,13 @@ impl Simulator {
     /// now; if that freed nothing, waits for the next I/O completion (laundering or
     /// read-ahead finishing releases pages). Returns false if nothing can change.
     pub(crate) fn vm_wait(&mut self) -> bool {
+        let prev = std::mem::replace(&mut self.stall, super::Stall::Memory);
+        let r = self.vm_wait_inner();
+        self.stall = prev;
+        r
+    }
+
+    fn vm_wait_inner(&mut self) -> bool {
         if self.pageout.running {
             // The daemon never sleeps on itself: wait for I/O instead.
             return self.wait_any_io();
@@ -173,10 +180,10 @@ impl Simulator {
             o.resident.remove(&pindex);
             o.generation = o.generation.wrapping_add(1);
         }
+        self.pages.set_dirty(m, 0);
         let p = &mut self.pages.pages[m as usize];
         p.object = NIL;
         p.valid = 0;
-        p.dirty = 0;
         p.flags = 0;
         p.buf = NIL;
         self.pages.insert_tail(Queue::Free, m);
@@ -258,9 +265,8 @@ impl Simulator {
 
     /// `vm_page_dirty`: all sectors dirty; the object and vnode may now be dirty.
     pub(crate) fn vm_page_dirty(&mut self, m: u32) {
-        let p = &mut self.pages.pages[m as usize];
-        p.dirty = VM_PAGE_BITS_ALL;
-        let o = p.object;
+        self.pages.set_dirty(m, VM_PAGE_BITS_ALL);
+        let o = self.pages.pages[m as usize].object;
         if o != NIL {
             let ob = &mut self.objects[o as usize];
             ob.flags |= obj::WRITEABLE | obj::MIGHTBEDIRTY;
@@ -300,6 +306,7 @@ impl Simulator {
 
     fn vm_pageout_pass(&mut self) -> PassResult {
         self.c.v_pdwakeups += 1;
+        let skipped0 = self.c.vnodes_skipped;
         let mut res = PassResult::default();
         let pass = self.pageout.pass;
         let mut avail_shortage = self.vm_paging_target() + self.pageout.deficit as i64;
@@ -369,7 +376,7 @@ impl Simulator {
             } else {
                 let p = &mut self.pages.pages[m as usize];
                 p.act_count = p.act_count.saturating_sub(ACT_DECLINE);
-                let algo = false;
+                let algo = self.p.knobs.pageout_algorithm;
                 if algo || refc == 0 || (p.act_count as u32) < pass + 1 {
                     inactive_shortage -= 1;
                     if avail_shortage - delta > 0 || refc == 0 {
@@ -410,12 +417,85 @@ impl Simulator {
             res.freed_or_cached += 1;
         }
 
+        // Cache scan could not free enough and vnodes were skipped: speed up the syncer.
+        if self.vm_paging_target() > 0
+            && self.c.vnodes_skipped > skipped0
+            && self.vm_page_count_min(0)
+        {
+            self.daemons.rushjob = (self.daemons.rushjob + 1).min(self.p.knobs.syncdelay / 2);
+            self.c.rushjobs += 1;
+        }
         if avail_shortage > 0 {
+            // Sleep 100 ms and go again.
             self.pageout.pass += 1;
+            self.daemons.pageout_next = self.now.saturating_add(100_000_000);
         } else {
             self.pageout.pass = 0;
         }
         res
+    }
+
+    /// `vm_page_count_min(d)`.
+    pub(crate) fn vm_page_count_min(&self, d: u32) -> bool {
+        self.fc() < self.p.v_free_min + d || self.pages.free_count() < self.p.v_free_reserved
+    }
+
+    /// Whether the idle stats scan has anything to do (§7.1.4).
+    pub(crate) fn stats_scan_wanted(&self) -> bool {
+        let have = self.pages.free_count() as i64
+            + self.pages.len(Queue::Inactive) as i64
+            + self.pages.cache_count() as i64;
+        let want =
+            self.p.v_inactive_target as i64 + self.p.v_cache_max as i64 + self.p.v_free_min as i64;
+        want - have > 0 && self.pages.len(Queue::Active) > 0
+    }
+
+    /// The idle stats scan (§7.1.4) on the one active queue: a quarter of the queue plus
+    /// a share proportional to `v_free_target`. Referenced pages gain `3 + n`, pages at
+    /// `act_count` 0 are unmapped and deactivated, the others decline by one.
+    pub(crate) fn vm_pageout_page_stats(&mut self) {
+        self.c.stats_scans += 1;
+        let len = self.pages.len(Queue::Active) as u64;
+        let n = len / 4 + len * self.p.v_free_target as u64 / self.p.page_count.max(1) as u64 + 1;
+        let mut scan = n.min(len);
+        let mut m = self.pages.head(Queue::Active);
+        while m != NIL && scan > 0 {
+            scan -= 1;
+            let next = self.pages.pages[m as usize].next;
+            if self.pages.pages[m as usize].busy > 0 {
+                m = next;
+                continue;
+            }
+            let o = self.pages.pages[m as usize].object;
+            let refc = self.objects[o as usize].ref_count;
+            let mut refs = 0;
+            if self.pages.pages[m as usize].flags & pg::REFERENCED != 0 {
+                self.pages.pages[m as usize].flags &= !pg::REFERENCED;
+                refs += 1;
+            }
+            if self.pages.pages[m as usize].mapped > 0 {
+                refs += self.pmap_ts_referenced(m);
+            }
+            if refs > 0 && refc != 0 {
+                let p = &mut self.pages.pages[m as usize];
+                p.act_count = (p.act_count as u32 + 3 + refs).min(ACT_MAX as u32) as u8;
+                self.pages.requeue(Queue::Active, m);
+            } else if self.pages.pages[m as usize].act_count == 0 {
+                if self.pages.pages[m as usize].mapped > 0 {
+                    self.pmap_remove_all(m);
+                }
+                self.vm_page_deactivate(m);
+                self.c.pages_deactivated += 1;
+            } else {
+                let p = &mut self.pages.pages[m as usize];
+                p.act_count -= ACT_DECLINE;
+                self.pages.requeue(Queue::Active, m);
+            }
+            m = next;
+            if m != NIL && self.pages.pages[m as usize].queue != Queue::Active {
+                m = self.pages.head(Queue::Active);
+            }
+        }
     }
 
     /// The inactive-scan step for one page; returns 1 when it counts toward the quota.
@@ -463,7 +543,7 @@ impl Simulator {
             self.vm_page_cache(m);
             return 1;
         }
-        if p.flags & pg::WINATCFLS == 0 && pass == 0 {
+        if self.p.knobs.dirty_lap && p.flags & pg::WINATCFLS == 0 && pass == 0 {
             p.flags |= pg::WINATCFLS;
             self.pages.requeue(Queue::Inactive, m);
             return 0;
@@ -511,6 +591,7 @@ impl Simulator {
         let mut base = pindex;
         let mut count: u64 = 1;
         let mut ib: u64 = 1;
+        let mut is: u64 = 1;
         loop {
             // Backward scan.
             while ib > 0 && count < max {
@@ -533,7 +614,22 @@ impl Simulator {
                     break;
                 }
             }
-            // Forward scan: busies the candidate, then rejects it for being busy.
+            // Forward scan: in the snapshot it busies the candidate and then rejects
+            // it for being busy, so it never adds a page (knob launder_forward=1
+            // repairs it).
+            if self.p.knobs.launder_fixed {
+                let size = self.objects[object as usize].size;
+                while count < max && pindex + is < size {
+                    let Some(p) = self.objects[object as usize].lookup(pindex + is) else {
+                        break;
+                    };
+                    if !self.launder_candidate(p) {
+                        break;
+                    }
+                    count += 1;
+                    is += 1;
+                }
+            }
             if ib > 0 && count < max {
                 continue;
             }

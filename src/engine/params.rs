@@ -16,6 +16,25 @@ pub enum SeqAccess {
     Never,
 }
 
+/// The forced-sync threshold of `vnode_pager_putpages`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ForcedSync {
+    Off,
+    /// free+cache < v_pageout_free_min (the seed).
+    X1,
+    /// free+cache < 4 · v_pageout_free_min.
+    X4,
+}
+
+/// Which truncation path a `truncate` takes (§6.5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TruncatePath {
+    /// `ffs_truncate`: read/zero/rewrite of the straddling block, block-rounded object.
+    Ufs,
+    /// The seed's `vnode_pager_setsize` via `vtruncbuf`.
+    Generic,
+}
+
 /// User-settable values. `None` for a derived threshold means "the §4 formula".
 #[derive(Clone, Debug, PartialEq)]
 pub struct Knobs {
@@ -37,6 +56,22 @@ pub struct Knobs {
     pub v_inactive_target: Option<u32>,
     pub kernel_pct: u32,
     pub max_launder: u32,
+    pub noclusterw: bool,
+    pub write_behind: u8,
+    pub hidirtybufspace: Option<u64>,
+    pub lodirtybufspace: Option<u64>,
+    pub hirunningspace: Option<u64>,
+    pub filedelay: u64,
+    pub syncdelay: u64,
+    pub lazy_limit: u64,
+    pub pageout_page_count: Option<u32>,
+    pub launder_fixed: bool,
+    pub dirty_lap: bool,
+    pub pageout_algorithm: bool,
+    pub stats_interval: u64,
+    pub forced_sync: ForcedSync,
+    pub msync_needs_cleanchk: bool,
+    pub truncate: TruncatePath,
 }
 
 impl Default for Knobs {
@@ -60,6 +95,22 @@ impl Default for Knobs {
             v_inactive_target: None,
             kernel_pct: 3,
             max_launder: 32,
+            noclusterw: false,
+            write_behind: 1,
+            hidirtybufspace: None,
+            lodirtybufspace: None,
+            hirunningspace: None,
+            filedelay: 30,
+            syncdelay: 30,
+            lazy_limit: 1 << 20,
+            pageout_page_count: None,
+            launder_fixed: false,
+            dirty_lap: true,
+            pageout_algorithm: false,
+            stats_interval: 5,
+            forced_sync: ForcedSync::X1,
+            msync_needs_cleanchk: true,
+            truncate: TruncatePath::Ufs,
         }
     }
 }
@@ -87,6 +138,26 @@ fn u32_of(v: &str) -> Result<u32, String> {
 
 fn onoff(b: bool) -> String {
     if b { "1".into() } else { "0".into() }
+}
+
+fn opt_size(o: Option<u64>) -> String {
+    o.map_or_else(|| "auto".into(), format_size)
+}
+
+fn opt_size_of(v: &str) -> Result<Option<u64>, String> {
+    if v == "auto" {
+        Ok(None)
+    } else {
+        parse_size(v).map(Some)
+    }
+}
+
+fn secs_of(v: &str) -> Result<u64, String> {
+    let n = u32_of(v.strip_suffix('s').unwrap_or(v))? as u64;
+    if !(1..=3600).contains(&n) {
+        return Err("must be from 1 to 3600 seconds".into());
+    }
+    Ok(n)
 }
 
 fn opt_u32(o: Option<u32>) -> String {
@@ -297,6 +368,182 @@ pub const KNOBS: &[Knob] = &[
         get: |k| k.max_launder.to_string(),
     },
     Knob {
+        name: "noclusterw",
+        help: "1 = mount without write clustering (full blocks are bawrite'd at once)",
+        set: |k, v| {
+            k.noclusterw = bool_of(v)?;
+            Ok(())
+        },
+        get: |k| onoff(k.noclusterw),
+    },
+    Knob {
+        name: "vfs.write_behind",
+        help: "cluster_write pushes: 0 never, 1 the full cluster (default), 2 one cluster behind",
+        set: |k, v| {
+            let n = u32_of(v)?;
+            if n > 2 {
+                return Err("must be 0, 1 or 2".into());
+            }
+            k.write_behind = n as u8;
+            Ok(())
+        },
+        get: |k| k.write_behind.to_string(),
+    },
+    Knob {
+        name: "vfs.hidirtybufspace",
+        help: "dirty+running bytes at which writes turn into immediate bawrites (auto = hibufspace/2)",
+        set: |k, v| {
+            k.hidirtybufspace = opt_size_of(v)?;
+            Ok(())
+        },
+        get: |k| opt_size(k.hidirtybufspace),
+    },
+    Knob {
+        name: "vfs.lodirtybufspace",
+        help: "buf_daemon flushes while dirty+running exceeds half of this (auto = hidirtybufspace/2)",
+        set: |k, v| {
+            k.lodirtybufspace = opt_size_of(v)?;
+            Ok(())
+        },
+        get: |k| opt_size(k.lodirtybufspace),
+    },
+    Knob {
+        name: "vfs.hirunningspace",
+        help: "bytes of write I/O in flight before flushers wait (auto = max(hibufspace/16, 1M))",
+        set: |k, v| {
+            k.hirunningspace = opt_size_of(v)?;
+            if k.hirunningspace == Some(0) {
+                return Err("must be greater than zero".into());
+            }
+            Ok(())
+        },
+        get: |k| opt_size(k.hirunningspace),
+    },
+    Knob {
+        name: "kern.filedelay",
+        help: "seconds from a vnode's first dirty buffer to its syncer visit (1..30 used)",
+        set: |k, v| {
+            k.filedelay = secs_of(v)?;
+            Ok(())
+        },
+        get: |k| k.filedelay.to_string(),
+    },
+    Knob {
+        name: "kern.syncdelay",
+        help: "seconds between syncer visits of a vnode that stays dirty, and of the syncer vnode",
+        set: |k, v| {
+            k.syncdelay = secs_of(v)?;
+            Ok(())
+        },
+        get: |k| k.syncdelay.to_string(),
+    },
+    Knob {
+        name: "lazy_limit",
+        help: "bytes the syncer's lazy flush issues per vnode visit",
+        set: |k, v| {
+            let b = parse_size(v)?;
+            if b == 0 {
+                return Err("must be greater than zero".into());
+            }
+            k.lazy_limit = b;
+            Ok(())
+        },
+        get: |k| format_size(k.lazy_limit),
+    },
+    Knob {
+        name: "vm_pageout_page_count",
+        help: "pages per launder run and per page-clean run (auto = 16, or 8 below 2000 pages)",
+        set: |k, v| {
+            k.pageout_page_count = opt_u32_of(v)?;
+            if let Some(n) = k.pageout_page_count
+                && !(1..=32).contains(&n)
+            {
+                return Err("must be from 1 to 32".into());
+            }
+            Ok(())
+        },
+        get: |k| opt_u32(k.pageout_page_count),
+    },
+    Knob {
+        name: "launder_forward",
+        help: "1 = repair the snapshot's launder forward scan (runs may grow upward too)",
+        set: |k, v| {
+            k.launder_fixed = bool_of(v)?;
+            Ok(())
+        },
+        get: |k| onoff(k.launder_fixed),
+    },
+    Knob {
+        name: "pageout_dirty_lap",
+        help: "1 = a dirty inactive page gets one extra lap before laundering (PG_WINATCFLS)",
+        set: |k, v| {
+            k.dirty_lap = bool_of(v)?;
+            Ok(())
+        },
+        get: |k| onoff(k.dirty_lap),
+    },
+    Knob {
+        name: "vm_pageout_algorithm",
+        help: "1 = the active scan deactivates every page whose act_count declines",
+        set: |k, v| {
+            k.pageout_algorithm = bool_of(v)?;
+            Ok(())
+        },
+        get: |k| onoff(k.pageout_algorithm),
+    },
+    Knob {
+        name: "vm_pageout_stats_interval",
+        help: "seconds between the pageout daemon's idle stats scans",
+        set: |k, v| {
+            k.stats_interval = secs_of(v)?;
+            Ok(())
+        },
+        get: |k| k.stats_interval.to_string(),
+    },
+    Knob {
+        name: "forced_sync",
+        help: "putpages goes synchronous when free+cache < v_pageout_free_min: off | x1 | x4",
+        set: |k, v| {
+            k.forced_sync = match v {
+                "off" => ForcedSync::Off,
+                "x1" => ForcedSync::X1,
+                "x4" => ForcedSync::X4,
+                _ => return Err(format!("expected off, x1 or x4, got \"{v}\"")),
+            };
+            Ok(())
+        },
+        get: |k| match k.forced_sync {
+            ForcedSync::Off => "off".into(),
+            ForcedSync::X1 => "x1".into(),
+            ForcedSync::X4 => "x4".into(),
+        },
+    },
+    Knob {
+        name: "msync_needs_cleanchk",
+        help: "1 = page-clean pass 2 takes only PG_CLEANCHK pages (partial msync caveat, §6.7)",
+        set: |k, v| {
+            k.msync_needs_cleanchk = bool_of(v)?;
+            Ok(())
+        },
+        get: |k| onoff(k.msync_needs_cleanchk),
+    },
+    Knob {
+        name: "truncate",
+        help: "truncation path: ufs (ffs_truncate, default) | generic (the seed's setsize)",
+        set: |k, v| {
+            k.truncate = match v {
+                "ufs" => TruncatePath::Ufs,
+                "generic" => TruncatePath::Generic,
+                _ => return Err(format!("expected ufs or generic, got \"{v}\"")),
+            };
+            Ok(())
+        },
+        get: |k| match k.truncate {
+            TruncatePath::Ufs => "ufs".into(),
+            TruncatePath::Generic => "generic".into(),
+        },
+    },
+    Knob {
         name: "kernel_pct",
         help: "percent of RAM the kernel itself holds at boot (F0 = P minus this), 0..=50",
         set: |k, v| {
@@ -429,7 +676,10 @@ impl Params {
                 v_free_min + v_cache_min + 64
             ));
         }
-        let vm_pageout_page_count = if p < 2000 { 8 } else { 16 };
+        let vm_pageout_page_count =
+            knobs
+                .pageout_page_count
+                .unwrap_or(if p < 2000 { 8 } else { 16 });
 
         // machdep.c: nbuf from physical memory in KiB, factor = 4·BKVASIZE/1024 = 64.
         let k = mem / 1024;
@@ -447,9 +697,11 @@ impl Params {
         let maxbufspace = nbuf * (16 << 10);
         let hibufspace = (maxbufspace * 3 / 4).max(maxbufspace.saturating_sub(640 << 10));
         let lobufspace = hibufspace.saturating_sub(64 << 10);
-        let hidirtybufspace = hibufspace / 2;
-        let lodirtybufspace = hidirtybufspace / 2;
-        let hirunningspace = (hibufspace / 16).max(1 << 20);
+        let hidirtybufspace = knobs.hidirtybufspace.unwrap_or(hibufspace / 2);
+        let lodirtybufspace = knobs.lodirtybufspace.unwrap_or(hidirtybufspace / 2);
+        let hirunningspace = knobs
+            .hirunningspace
+            .unwrap_or((hibufspace / 16).max(1 << 20));
         let nswbuf = (nbuf / 4).clamp(16, 256);
         Ok(Params {
             knobs,

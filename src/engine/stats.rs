@@ -261,6 +261,15 @@ counters! {
         getpages_errors,
         /// putpages calls made synchronous because free+cache < v_pageout_free_min.
         putpages_forced_sync,
+        /// putpages calls by mode: VM_PAGER_PUT_SYNC (or INVAL), CLUSTER_OK, neither (IO_ASYNC).
+        putpages_sync,
+        putpages_cluster_ok,
+        putpages_async,
+        /// putpages calls by origin.
+        putpages_pageout,
+        putpages_fsync,
+        putpages_msync,
+        putpages_syncer_msync,
     }
     "faults" => {
         /// vm_fault calls that entered a page (prefaulted entries included, as the kernel counts).
@@ -317,6 +326,17 @@ counters! {
         bram_hits,
         /// Peak bufspace in bytes.
         bufspace_peak,
+        /// Peak dirtybufspace and runningbufspace in bytes.
+        dirtybufspace_peak,
+        runningbufspace_peak,
+        /// Cluster writes that waited for a cluster pbuf.
+        cluster_pbuf_waits,
+        /// Clusters made contiguous by VOP_REALLOCBLKS.
+        reallocblks,
+        /// Flushers that waited in waitrunningbufspace.
+        runningbufspace_waits,
+        /// buf_daemon wake-ups that found work.
+        bufdaemon_runs,
     }
     "pageout" => {
         /// Pageout daemon passes.
@@ -338,10 +358,34 @@ counters! {
         alloc_reserve_overrides,
         /// Dirty pages skipped because their vnode was locked by a running op.
         vnodes_skipped,
+        /// Idle stats scans of the active queue.
+        stats_scans,
         /// Launder clusters written by vm_pageout_clean.
         launder_runs,
         /// Pages in those clusters.
         launder_pages,
+    }
+    "syncer" => {
+        /// Vnodes the syncer visited.
+        syncer_vnodes,
+        /// Visits that stopped at the lazy flush limit.
+        syncer_lazy_limit_hits,
+        /// Runs of the syncer vnode (vfs_msync + VFS_SYNC).
+        syncer_msync_runs,
+        /// Extra syncer slots requested by pageout.
+        rushjobs,
+    }
+    "stalls" => {
+        /// Time ops waited for their own synchronous I/O (ns).
+        stall_sync_io_ns,
+        /// Time ops waited for pages or buffers under someone else's I/O (ns).
+        stall_busy_ns,
+        /// Time ops waited for free memory (ns).
+        stall_memory_ns,
+        /// Time ops waited for a buffer header in getnewbuf (ns).
+        stall_getnewbuf_ns,
+        /// Bytes still dirty when the trace ended (pages and buffers; 0 with --final-sync).
+        dirty_bytes_at_end,
     }
 }
 

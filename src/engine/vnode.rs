@@ -55,6 +55,21 @@ pub struct Vnode {
     pub unlinked: bool,
     /// VOBJDIRTY: the object might have dirty pages.
     pub obj_dirty: bool,
+    /// Dirty (B_DELWRI) buffers of this vnode; the vnode is on the syncer wheel while
+    /// this is non-zero.
+    pub dirty_bufs: u32,
+    /// Write clustering state (B4), in bytes: logical offset of the last write, its disk
+    /// offset, the cluster start, and how far the cluster may still grow.
+    pub v_lastw: u64,
+    pub v_lasta: u64,
+    pub v_cstart: u64,
+    pub v_clen: u64,
+    /// Where the last lazy (syncer) flush stopped.
+    pub v_lazyw: u64,
+    /// Second at which the syncer next visits this vnode, if it is on the wheel.
+    pub syncer_due: Option<u64>,
+    /// Bytes per logical block (to split extents).
+    pub block_bytes: u64,
 }
 
 impl Vnode {
@@ -68,6 +83,14 @@ impl Vnode {
             refs: 0,
             unlinked: false,
             obj_dirty: false,
+            dirty_bufs: 0,
+            v_lastw: 0,
+            v_lasta: 0,
+            v_cstart: 0,
+            v_clen: 0,
+            v_lazyw: 0,
+            syncer_due: None,
+            block_bytes: 16384,
         }
     }
 
@@ -92,6 +115,7 @@ impl Vnode {
         if n == 0 {
             return;
         }
+        self.block_bytes = bsize;
         let at = disk.alloc(n * bsize);
         if let Some((start, ext)) = self.extent_of(lblk.wrapping_sub(1))
             && start + ext.blocks == lblk
@@ -113,16 +137,42 @@ impl Vnode {
 
     /// Forget blocks at or past `lblk` (truncation frees them).
     pub fn free_from(&mut self, lblk: u64) {
-        if let Some((start, ext)) = self.extent_of(lblk)
-            && start < lblk
-            && let Some(e) = self.extents.get_mut(&start)
-        {
-            e.blocks = lblk - start;
-            let _ = ext;
-        }
-        let tail: Vec<u64> = self.extents.range(lblk..).map(|(k, _)| *k).collect();
-        for k in tail {
-            self.extents.remove(&k);
+        self.free_from_range(lblk, u64::MAX - lblk);
+    }
+
+    /// Forget blocks `[lblk, lblk+n)`, splitting extents as needed.
+    pub fn free_from_range(&mut self, lblk: u64, n: u64) {
+        let end = lblk.saturating_add(n);
+        let keys: Vec<u64> = self
+            .extents
+            .range(..end)
+            .filter(|(k, e)| **k + e.blocks > lblk)
+            .map(|(k, _)| *k)
+            .collect();
+        for k in keys {
+            let Some(e) = self.extents.remove(&k) else {
+                continue;
+            };
+            if k < lblk {
+                self.extents.insert(
+                    k,
+                    Extent {
+                        blocks: lblk - k,
+                        disk: e.disk,
+                    },
+                );
+            }
+            let ext_end = k + e.blocks;
+            if ext_end > end {
+                // Disk addresses advance by one block per logical block.
+                self.extents.insert(
+                    end,
+                    Extent {
+                        blocks: ext_end - end,
+                        disk: e.disk + (end - k) * self.block_bytes,
+                    },
+                );
+            }
         }
     }
 
@@ -160,6 +210,10 @@ mod tests {
         v.allocate(12, 1, 16384, &mut d);
         assert_eq!(v.extents.len(), 2);
         assert_eq!(v.bmap(11, 16384, 8), Some((11 * 16384, 16384)));
+        v.free_from_range(2, 1);
+        assert_eq!(v.bmap(1, 16384, 8), Some((16384, 16384)));
+        assert_eq!(v.bmap(2, 16384, 8), None);
+        assert_eq!(v.bmap(3, 16384, 8), Some((3 * 16384, 8 * 16384)));
         v.free_from(5);
         assert_eq!(v.bmap(4, 16384, 8), Some((4 * 16384, 16384)));
         assert_eq!(v.bmap(5, 16384, 8), None);

@@ -11,6 +11,7 @@ use super::Simulator;
 use super::ffs::IoFlags;
 use super::object::{VmObject, obj};
 use super::page::{NIL, PAGE_SIZE, VM_PAGE_BITS_ALL, pg};
+use super::params::ForcedSync;
 use super::stats::Origin;
 use super::vnode::NOOFFSET;
 
@@ -132,15 +133,11 @@ impl Simulator {
                 if self.pages.pages[m as usize].valid != 0 {
                     let base = nsize % PAGE_SIZE;
                     self.pmap_remove_all(m);
-                    vm_page_clear_dirty_beg_nonincl(
-                        &mut self.pages.pages[m as usize].dirty,
-                        base,
-                        PAGE_SIZE - base,
-                    );
-                    let p = &mut self.pages.pages[m as usize];
-                    if p.dirty != 0 {
-                        p.dirty = VM_PAGE_BITS_ALL;
-                    }
+                    let mut d = self.pages.pages[m as usize].dirty;
+                    vm_page_clear_dirty_beg_nonincl(&mut d, base, PAGE_SIZE - base);
+                    // Any dirt left makes the whole page dirty (EOF rule).
+                    self.pages
+                        .set_dirty(m, if d != 0 { VM_PAGE_BITS_ALL } else { 0 });
                 }
             }
         } else {
@@ -171,9 +168,8 @@ impl Simulator {
                 self.pmap_remove_all(m);
             }
             if self.pages.pages[m as usize].wire_count > 0 {
-                let p = &mut self.pages.pages[m as usize];
-                p.valid = 0;
-                p.dirty = 0;
+                self.pages.pages[m as usize].valid = 0;
+                self.pages.set_dirty(m, 0);
             } else {
                 self.vm_page_free(m);
             }
@@ -290,12 +286,31 @@ impl Simulator {
         rtvals: &mut [PagerResult],
     ) {
         let mut flags = flags;
-        if self.pages.free_count() + self.pages.cache_count() < self.p.v_pageout_free_min {
+        let threshold = match self.p.knobs.forced_sync {
+            ForcedSync::Off => 0,
+            ForcedSync::X1 => self.p.v_pageout_free_min,
+            ForcedSync::X4 => 4 * self.p.v_pageout_free_min,
+        };
+        if self.pages.free_count() + self.pages.cache_count() < threshold {
             if flags & put::SYNC == 0 {
                 self.c.putpages_forced_sync += 1;
                 self.write_origin_sync = Origin::ForcedSync;
             }
             flags |= put::SYNC;
+        }
+        if flags & (put::SYNC | put::INVAL) != 0 {
+            self.c.putpages_sync += 1;
+        } else if flags & put::CLUSTER_OK != 0 {
+            self.c.putpages_cluster_ok += 1;
+        } else {
+            self.c.putpages_async += 1;
+        }
+        match self.write_origin_async {
+            Origin::PageoutLaunder => self.c.putpages_pageout += 1,
+            Origin::Fsync => self.c.putpages_fsync += 1,
+            Origin::Msync => self.c.putpages_msync += 1,
+            Origin::SyncerMsync => self.c.putpages_syncer_msync += 1,
+            _ => {}
         }
         let vn = self.objects[object as usize].vnode;
         self.vnode_pager_generic_putpages(vn, m, flags, rtvals);
@@ -352,7 +367,7 @@ impl Simulator {
         self.c.v_vnodepgsout += ncount as u64;
         for i in 0..ncount {
             rtvals[i] = PagerResult::Ok;
-            self.pages.pages[m[i] as usize].dirty = 0;
+            self.pages.set_dirty(m[i], 0);
         }
         rtvals[0]
     }
@@ -384,7 +399,7 @@ impl Simulator {
         let severe = self.vm_page_count_severe();
         for (i, &m) in run.iter().enumerate() {
             if rtvals[i] == PagerResult::Bad {
-                self.pages.pages[m as usize].dirty = 0;
+                self.pages.set_dirty(m, 0);
             }
             if severe && self.pages.pages[m as usize].object != NIL {
                 self.vm_page_deactivate(m);
@@ -553,7 +568,7 @@ mod tests {
         let m = page(&s, 2);
         // Fold the M bit, then keep only sectors 4..7 dirty.
         s.pmap_remove_all(m);
-        s.pages.pages[m as usize].dirty = 0xf0;
+        s.pages.set_dirty(m, 0xf0);
         s.vnode_pager_setsize(0, 8192 + 1024);
         assert_eq!(s.pages.pages[m as usize].dirty, 0, "all dirt was past EOF");
         // A cut inside sector 4 keeps that sector (and so the whole page) dirty.
@@ -561,7 +576,7 @@ mod tests {
         dirty(&mut s, size, &[2]);
         let m = page(&s, 2);
         s.pmap_remove_all(m);
-        s.pages.pages[m as usize].dirty = 0xf0;
+        s.pages.set_dirty(m, 0xf0);
         s.vnode_pager_setsize(0, 8192 + 2100);
         assert_eq!(s.pages.pages[m as usize].dirty, VM_PAGE_BITS_ALL);
     }
@@ -581,7 +596,7 @@ mod tests {
             .collect();
         for &m in &run {
             s.pmap_remove_all(m);
-            s.pages.pages[m as usize].dirty = VM_PAGE_BITS_ALL;
+            s.pages.set_dirty(m, VM_PAGE_BITS_ALL);
         }
         let mut rtvals = vec![PagerResult::Again; 3];
         s.vnode_pager_putpages(o, &run, put::SYNC, &mut rtvals);
@@ -622,7 +637,7 @@ mod tests {
         let run: Vec<u32> = (0..8).map(|pi| page(&s, pi)).collect();
         for &m in &run {
             s.pmap_remove_all(m);
-            s.pages.pages[m as usize].dirty = VM_PAGE_BITS_ALL;
+            s.pages.set_dirty(m, VM_PAGE_BITS_ALL);
         }
         let mut rtvals = vec![PagerResult::Again; 8];
         s.vnode_pager_putpages(o, &run, 0, &mut rtvals);

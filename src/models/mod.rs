@@ -29,6 +29,10 @@ pub trait Model: Send {
     fn step(&mut self, ev: &Event);
     /// End the replay and return its statistics.
     fn finish(&mut self) -> RunStats;
+    /// The `--timeline` samples, for models that keep them.
+    fn take_timeline(&mut self) -> Vec<crate::engine::timeline::TimelineRow> {
+        Vec::new()
+    }
 }
 
 /// Sentinel "no slot" for the intrusive lists.
