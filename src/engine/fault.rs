@@ -54,6 +54,16 @@ impl Simulator {
     fn vm_fault(&mut self, map: u32, pindex: u64, write: bool) -> FaultResult {
         let object = self.maps[map as usize].object;
         let writable_map = self.maps[map as usize].writable;
+        // Userland never sees the object's resident pages past v_filesize (they exist
+        // only to cover the buffer straddling EOF): the fault code tests the file size.
+        // A page past EOF that is not resident goes to getpages, which fails it.
+        let vn = self.maps[map as usize].vnode;
+        if pindex.saturating_mul(super::page::PAGE_SIZE) >= self.vnodes[vn as usize].v_filesize
+            && self.objects[object as usize].lookup(pindex).is_some()
+        {
+            self.c.fault_sigbus += 1;
+            return FaultResult::Sigbus;
+        }
 
         // Quick path: resident, not busy, fully valid. PG_RAM is not looked at.
         if self.p.knobs.vm_shared_fault

@@ -109,6 +109,8 @@ pub struct Simulator {
     pub(crate) stall: Stall,
     /// Daemon schedules (buf_daemon, syncer, pageout timers).
     pub daemons: syncer::Daemons,
+    /// Launder runs, when recorded.
+    pub launder_log: Option<Vec<pageout::LaunderRun>>,
     /// Sync everything at the end (`--final-sync`).
     final_sync: bool,
     /// `--timeline` sampler.
@@ -176,6 +178,7 @@ impl Simulator {
             shadow: shadow::Shadow::new(cfg!(debug_assertions)),
             timeline: None,
             final_sync: false,
+            launder_log: None,
             check_invariants: cfg!(debug_assertions),
             scratch_bufs: Vec::new(),
             scratch_pages: Vec::new(),
@@ -318,6 +321,11 @@ impl Simulator {
     /// Whether any buffer or page of any file is dirty (syncer vnode has work).
     fn anything_dirty(&self) -> bool {
         self.bufs.dirtybufcount > 0 || self.vnodes.iter().any(|v| v.obj_dirty)
+    }
+
+    /// Latency percentiles of `op` so far.
+    pub fn latency_summary(&self, op: Op) -> stats::LatencySummary {
+        self.lat.summary(op)
     }
 
     /// Invariants: page conservation, buffer accounting (bufspace, dirtybufspace,

@@ -6,6 +6,16 @@ use super::Simulator;
 use super::object::obj;
 use super::page::{ACT_DECLINE, ACT_INIT, ACT_MAX, NIL, Queue, VM_PAGE_BITS_ALL, pg};
 
+/// One launder cluster (for tests and analysis: `Simulator::record_launder_runs`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LaunderRun {
+    /// First page index of the run.
+    pub first: u64,
+    pub pages: u32,
+    /// The inactive page the scan found dirty.
+    pub trigger: u64,
+}
+
 /// Outcome of a pageout pass, for the caller's "did memory get better" test.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct PassResult {
@@ -643,6 +653,13 @@ impl Simulator {
         }
         self.c.launder_runs += 1;
         self.c.launder_pages += count;
+        if let Some(log) = self.launder_log.as_mut() {
+            log.push(LaunderRun {
+                first: base,
+                pages: count as u32,
+                trigger: pindex,
+            });
+        }
         let run = std::mem::take(&mut self.scratch_run);
         self.vm_pageout_flush(&run, 0, super::stats::Origin::PageoutLaunder);
         self.scratch_run = run;

@@ -107,7 +107,7 @@ impl Simulator {
             }
             if !safe {
                 return Err(format!(
-                    "data lost: page {pi} of file {} was written by the trace but is neither dirty nor written to the device",
+                    "data lost: page {pi} of file {} (vnode {vn}, modified at {modified}, last written at {written}) was written by the trace but is neither dirty nor written to the device",
                     self.vnodes[vn as usize].file
                 ));
             }

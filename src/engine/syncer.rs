@@ -123,7 +123,6 @@ impl Simulator {
         }
         let hit_limit = self.vfsync_lazy(vn, Origin::SyncerLazy);
         if hit_limit {
-            self.c.syncer_lazy_limit_hits += 1;
             self.syncer_requeue(vn, sec + 1);
         } else if self.vnodes[vn as usize].dirty_bufs > 0 {
             self.syncer_requeue(vn, sec + self.p.knobs.syncdelay.min(30));
@@ -154,6 +153,7 @@ impl Simulator {
             self.waitrunningbufspace();
             if issued >= self.p.knobs.lazy_limit {
                 self.vnodes[vn as usize].v_lazyw = (lblk + 1) * bsize;
+                self.c.syncer_lazy_limit_hits += 1;
                 hit = true;
                 break;
             }

@@ -82,7 +82,11 @@ impl Simulator {
     /// `v_filesize = NOOFFSET`.
     pub(crate) fn vnode_pager_dealloc(&mut self, object: u32) {
         let vn = self.objects[object as usize].vnode;
-        self.objects[object as usize].flags |= obj::DEAD;
+        let o = &mut self.objects[object as usize];
+        o.flags |= obj::DEAD;
+        // A dead object keeps no memory: its maps may have grown large.
+        o.resident = Default::default();
+        o.maps = Vec::new();
         let v = &mut self.vnodes[vn as usize];
         v.object = NIL;
         v.v_filesize = NOOFFSET;
