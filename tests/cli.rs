@@ -765,3 +765,81 @@ fn identical_runs_give_identical_json() {
     assert!(!a.stdout.is_empty());
     assert!(a.stdout == b.stdout, "two runs of the same replay differ");
 }
+
+#[test]
+fn timeline_and_final_sync() {
+    let dir = test_dir("timeline_and_final_sync");
+    let tl = dir.join("tl.csv");
+    let v = replay_json(&[
+        "replay",
+        "traces/pyio.events.csv.zst",
+        "--mem",
+        "64M",
+        "--final-sync",
+        "--timeline",
+        path_str(&tl),
+        "--timeline-step",
+        "100ms",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(v["config"]["final_sync"], Value::Bool(true));
+    assert_eq!(num(&v, &["counters", "dirty_bytes_at_end"]), 0);
+    assert!(num(&v, &["device", "by_origin", "final_sync", "writes"]) > 0);
+    let text = std::fs::read_to_string(&tl).expect("timeline written");
+    let mut lines = text.lines();
+    let header = lines.next().expect("header");
+    for col in [
+        "time_s",
+        "free",
+        "cache",
+        "inactive",
+        "active",
+        "wired",
+        "dirty_pages",
+        "dirtybufspace",
+        "runningbufspace",
+        "queue_depth",
+        "reads",
+        "writes",
+    ] {
+        assert!(header.split(',').any(|h| h == col), "{col} in {header}");
+    }
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| {
+            l.split(',')
+                .map(|x| x.parse::<f64>().expect("number"))
+                .collect()
+        })
+        .collect();
+    // pyio spans ≈1.15 s: about a dozen 100 ms rows, in time order.
+    assert!(rows.len() >= 5, "{} rows", rows.len());
+    assert!(rows.windows(2).all(|w| w[0][0] < w[1][0]));
+    // The reads column adds up to the device's reads.
+    let reads: f64 = rows.iter().map(|r| r[10]).sum();
+    assert_eq!(reads as u64, num(&v, &["device", "reads"]));
+
+    // Without --final-sync dirty data may remain and is reported.
+    let v = replay_json(&["replay", "traces/mixed.csv", "--format", "json"]);
+    assert_eq!(v["config"]["final_sync"], Value::Bool(false));
+    assert!(v["counters"].get("dirty_bytes_at_end").is_some());
+
+    // Both flags belong to the kernel model.
+    let o = vpsim(&[
+        "replay",
+        "traces/seqread.csv",
+        "--model",
+        "lru",
+        "--final-sync",
+    ]);
+    assert_code(&o, 2);
+    let o = vpsim(&[
+        "replay",
+        "traces/seqread.csv",
+        "--timeline-step",
+        "0s",
+        "--timeline",
+        "x.csv",
+    ]);
+    assert_code(&o, 2);
+}

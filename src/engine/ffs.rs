@@ -95,7 +95,14 @@ impl Simulator {
             let blkoff = pos % bsize;
             let xfer = (bsize - blkoff).min(end - pos);
             if pos + xfer > self.vnodes[vn as usize].v_filesize && !io.nocopy {
-                self.vnode_pager_setsize(vn, pos + xfer);
+                // Growth goes through the filesystem's setsize: UFS keeps the object
+                // block-rounded (nvnode_pager_setsize), the generic path page-rounded.
+                match self.p.knobs.truncate {
+                    super::params::TruncatePath::Ufs => self.nvnode_pager_setsize(vn, pos + xfer),
+                    super::params::TruncatePath::Generic => {
+                        self.vnode_pager_setsize(vn, pos + xfer)
+                    }
+                }
             }
             let size = self.vnodes[vn as usize].blksize(lblk, bsize);
             let existed = self.vop_bmap(vn, lblk).is_some();
