@@ -9,6 +9,7 @@ use crate::engine::device::DeviceSpec;
 use crate::engine::params::{Knobs, Params};
 use crate::engine::stats::RunStats;
 use crate::models::{Lru, Model, Opt};
+use crate::policies::PolicySet;
 use crate::trace::{Event, FileTable, Prescan, TraceError, TraceReader};
 use crate::units::format_size;
 use std::fmt;
@@ -60,6 +61,10 @@ pub struct RunConfig {
     pub final_sync: bool,
     /// Sample a timeline row every this many ns of simulated time.
     pub timeline_step_ns: Option<u64>,
+    /// Policy specs (`name[:key=value,...]`) of the three families.
+    pub readahead: String,
+    pub cluster: String,
+    pub sync: String,
 }
 
 impl Default for RunConfig {
@@ -73,14 +78,26 @@ impl Default for RunConfig {
             check_invariants: false,
             final_sync: false,
             timeline_step_ns: None,
+            readahead: "dragonfly".into(),
+            cluster: "dragonfly".into(),
+            sync: "dragonfly".into(),
         }
     }
 }
 
 impl RunConfig {
-    /// The thresholds derived from this configuration (errors for impossible sizes).
+    /// The thresholds derived from this configuration (errors for impossible sizes),
+    /// with the policies' knob keys applied.
     pub fn params(&self) -> Result<Params, String> {
-        Params::derive(self.mem, self.unavailable, self.knobs.clone())
+        let (_, knobs) = self.policies()?;
+        Params::derive(self.mem, self.unavailable, knobs)
+    }
+
+    /// The three policies, and the knobs after their keys are applied.
+    pub fn policies(&self) -> Result<(PolicySet, Knobs), String> {
+        let mut knobs = self.knobs.clone();
+        let set = PolicySet::parse(&self.readahead, &self.cluster, &self.sync, &mut knobs)?;
+        Ok((set, knobs))
     }
 
     /// Every effective setting as JSON, defaults included.
@@ -98,8 +115,17 @@ impl RunConfig {
         }
         m.insert("device_params".into(), dev.into());
         if self.model == ModelKind::Dragonfly {
+            if let Ok((set, _)) = self.policies() {
+                m.insert("readahead".into(), set.readahead.spec().into());
+                m.insert("cluster".into(), set.cluster.spec().into());
+                m.insert("sync".into(), set.sync.spec().into());
+            }
             let mut k = serde_json::Map::new();
-            for (name, v) in self.knobs.entries() {
+            let knobs = self
+                .policies()
+                .map(|(_, k)| k)
+                .unwrap_or_else(|_| self.knobs.clone());
+            for (name, v) in knobs.entries() {
                 k.insert(name.into(), v.into());
             }
             m.insert("knobs".into(), k.into());
@@ -181,8 +207,11 @@ fn make_model(
 ) -> Result<Box<dyn Model>, RunError> {
     Ok(match cfg.model {
         ModelKind::Dragonfly => {
-            let params = cfg.params().map_err(RunError::Config)?;
+            let (set, knobs) = cfg.policies().map_err(RunError::Config)?;
+            let params =
+                Params::derive(cfg.mem, cfg.unavailable, knobs).map_err(RunError::Config)?;
             let mut sim = Simulator::new(params, cfg.device.clone(), files);
+            sim.set_policies(set);
             if cfg.check_invariants {
                 sim.set_check_invariants(true);
             }
@@ -199,6 +228,65 @@ fn make_model(
             cfg.device.clone(),
             events.unwrap_or(&[]),
         )),
+    })
+}
+
+/// A trace parsed once and kept in memory, shared read-only by many configurations
+/// (compare, sweep): the events, the file table with initial sizes, and the reader's
+/// warnings.
+#[derive(Clone, Debug)]
+pub struct LoadedTrace {
+    pub path: String,
+    pub files: FileTable,
+    pub events: Vec<Event>,
+    pub warnings: Vec<String>,
+}
+
+/// Parse the whole trace at `path` into memory.
+pub fn load_trace(path: &str) -> Result<LoadedTrace, RunError> {
+    let pre = Prescan::for_path(path)?;
+    let mut files = pre.files.clone();
+    let mut reader = TraceReader::open(path)?;
+    let mut events = Vec::with_capacity(pre.events as usize);
+    while let Some(ev) = reader.next_event(&mut files)? {
+        events.push(ev);
+    }
+    let mut warnings = pre.warnings.clone();
+    for w in reader.warnings() {
+        if !warnings.contains(&w) {
+            warnings.push(w);
+        }
+    }
+    Ok(LoadedTrace {
+        path: path.to_string(),
+        files,
+        events,
+        warnings,
+    })
+}
+
+/// Replay an in-memory trace under `cfg` (no I/O, no parsing: safe to run many of
+/// these in parallel over one shared `LoadedTrace`).
+pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, RunError> {
+    if cfg.model == ModelKind::Dragonfly {
+        cfg.params().map_err(RunError::Config)?;
+    }
+    let mut model = make_model(cfg, &trace.files, Some(&trace.events))?;
+    for ev in &trace.events {
+        model.step(ev);
+    }
+    let stats = model.finish();
+    let timeline = model.take_timeline();
+    let mut warnings = trace.warnings.clone();
+    warnings.extend(stats.warnings.iter().cloned());
+    Ok(RunOutput {
+        trace_path: trace.path.clone(),
+        events: trace.events.len() as u64,
+        files: trace.files.len(),
+        config: cfg.clone(),
+        stats,
+        warnings,
+        timeline,
     })
 }
 

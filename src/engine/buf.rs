@@ -489,7 +489,11 @@ impl Simulator {
             // Sleeping for a buffer kicks the buf_daemon (dirty buffers are not
             // reusable until written).
             if self.bufs.len(BufQueue::Dirty) > 0 && !self.pageout.running {
-                self.buf_daemon_run();
+                if self.pol.sync.kernel_mechanisms() {
+                    self.buf_daemon_run();
+                } else {
+                    self.policy_flush(self.now);
+                }
             }
             let prev = std::mem::replace(&mut self.stall, super::Stall::Getnewbuf);
             let progressed = self.wait_any_io();

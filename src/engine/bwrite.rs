@@ -27,10 +27,15 @@ impl Simulator {
         self.c.dirtybufspace_peak = self.c.dirtybufspace_peak.max(self.bufs.dirtybufspace);
         let v = &mut self.vnodes[vn as usize];
         v.dirty_bufs += 1;
+        if v.dirtied_at.is_none() {
+            v.dirtied_at = Some(self.now);
+        }
         if v.dirty_bufs == 1 {
             self.syncer_add(vn, self.p.knobs.filedelay.min(30));
         }
-        self.bd_heatup();
+        if self.pol.sync.kernel_mechanisms() {
+            self.bd_heatup();
+        }
     }
 
     /// `bundirty`: the buffer's data is on its way to the disk (or discarded).

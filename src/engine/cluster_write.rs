@@ -37,9 +37,16 @@ impl Simulator {
     /// unlocked buffer starts a run of following dirty, `B_CLUSTEROK`, same-size,
     /// physically contiguous buffers (≤ `mnt_iosize_max`) written as one request. A
     /// buffer that cannot cluster, or the last one of the range, goes alone.
-    pub(crate) fn cluster_wbuild(&mut self, vn: u32, start: u64, bytes: u64, origin: Origin) {
+    pub(crate) fn cluster_wbuild(
+        &mut self,
+        vn: u32,
+        start: u64,
+        bytes: u64,
+        origin: Origin,
+        maxbytes: u64,
+    ) {
         let bsize = self.p.knobs.f_iosize;
-        let maxblocks = (self.p.knobs.mnt_iosize_max / bsize).max(1);
+        let maxblocks = (maxbytes / bsize).max(1);
         let mut lblk = start / bsize;
         let mut left = bytes / bsize;
         let mut list = std::mem::take(&mut self.scratch_bufs);
@@ -108,10 +115,17 @@ impl Simulator {
     fn cluster_wbuild_wb(&mut self, vn: u32, start: u64, bytes: u64) {
         match self.p.knobs.write_behind {
             0 => {}
-            1 => self.cluster_wbuild(vn, start, bytes, Origin::ClusterPush),
+            1 => self.cluster_wbuild(
+                vn,
+                start,
+                bytes,
+                Origin::ClusterPush,
+                self.p.knobs.mnt_iosize_max,
+            ),
             _ => {
                 if start >= bytes {
-                    self.cluster_wbuild(vn, start - bytes, bytes, Origin::ClusterPush);
+                    let max = self.p.knobs.mnt_iosize_max;
+                    self.cluster_wbuild(vn, start - bytes, bytes, Origin::ClusterPush, max);
                 }
             }
         }
@@ -255,8 +269,13 @@ impl Simulator {
             self.bufs.bufs[b as usize].disk = d;
         }
         let disk = self.bufs.bufs[b as usize].disk;
-        if flags & bf::CLUSTEROK != 0 && bcount == bsize && disk != u64::MAX {
-            let maxcl = (128 << 10) / bsize;
+        let merge = self.pol.cluster.merge(&self.p.knobs);
+        if flags & bf::CLUSTEROK != 0
+            && bcount == bsize
+            && disk != u64::MAX
+            && merge.max_bytes > bsize
+        {
+            let maxcl = merge.max_bytes / bsize;
             let mut fwd = 1;
             while fwd < maxcl {
                 match self.bufs.lookup(vn, lblk + fwd) {
@@ -265,7 +284,7 @@ impl Simulator {
                 }
             }
             let mut back = 0;
-            while back + fwd < maxcl && lblk > back {
+            while merge.backward && back + fwd < maxcl && lblk > back {
                 let l = lblk - back - 1;
                 match self.bufs.lookup(vn, l) {
                     Some(nb)
@@ -279,7 +298,13 @@ impl Simulator {
             }
             let n = back + fwd;
             if n > 1 {
-                self.cluster_wbuild(vn, (lblk - back) * bsize, n * bsize, origin);
+                self.cluster_wbuild(
+                    vn,
+                    (lblk - back) * bsize,
+                    n * bsize,
+                    origin,
+                    merge.max_bytes,
+                );
                 return n * bsize;
             }
         }

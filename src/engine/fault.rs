@@ -74,6 +74,7 @@ impl Simulator {
             self.fault_enter(map, m, pindex, write, writable_map);
             self.c.minor_faults += 1;
             self.vm_prefault(map, pindex, write, true);
+            self.fault_marker(vn, pindex);
             return FaultResult::Minor;
         }
 
@@ -148,6 +149,7 @@ impl Simulator {
         if hard {
             FaultResult::Major
         } else {
+            self.fault_marker(vn, pindex);
             FaultResult::Minor
         }
     }

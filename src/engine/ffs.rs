@@ -9,6 +9,8 @@ use super::Simulator;
 use super::buf::bf;
 use super::page::{NIL, PAGE_SIZE, page_bits};
 use super::stats::Origin;
+use crate::policies::cluster::FullBlock;
+use crate::policies::readahead::RaPlan;
 
 /// What the caller of ffs_read/ffs_write wants done with the buffers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -38,17 +40,36 @@ impl Simulator {
         let bsize = self.p.knobs.f_iosize;
         let filesize = self.vnodes[vn as usize].v_filesize;
         let size = self.vnodes[vn as usize].blksize(lblk, bsize);
-        if (lblk + 1).saturating_mul(bsize) >= filesize {
-            self.bread(vn, lblk, size, origin)
-        } else if self.p.knobs.noclusterr {
-            if seqcount > 1 {
-                self.breadn(vn, lblk, size, origin)
-            } else {
-                self.bread(vn, lblk, size, origin)
+        self.fire_marker(vn, lblk);
+        let cached = self.block_cached(vn, lblk);
+        let ctx = self.ra_ctx(vn, lblk, seqcount, cached);
+        match self.pol.readahead.on_access(&ctx) {
+            RaPlan::Cluster { maxreq } => {
+                if (lblk + 1).saturating_mul(bsize) >= filesize {
+                    self.bread(vn, lblk, size, origin)
+                } else if self.p.knobs.noclusterr {
+                    if maxreq > bsize {
+                        self.breadn(vn, lblk, size, origin)
+                    } else {
+                        self.bread(vn, lblk, size, origin)
+                    }
+                } else {
+                    self.cluster_readx(vn, filesize, lblk, bsize, maxreq)
+                }
             }
-        } else {
-            let maxreq = seqcount as u64 * self.p.knobs.seq_unit;
-            self.cluster_readx(vn, filesize, lblk, bsize, maxreq)
+            RaPlan::Window {
+                start,
+                sync_end,
+                end,
+                mark,
+            } => {
+                let b = self.read_window(vn, Some(lblk), start, sync_end, end, mark);
+                match b {
+                    Some(b) => Some(b),
+                    None => self.bread(vn, lblk, size, origin),
+                }
+            }
+            RaPlan::Nothing => self.bread(vn, lblk, size, origin),
         }
     }
 
@@ -113,6 +134,12 @@ impl Simulator {
             let Some(b) = self.getblk(vn, lblk, size, false) else {
                 break;
             };
+            // ffs_balloc leaves the block's disk address in the buffer.
+            if self.bufs.bufs[b as usize].disk == u64::MAX
+                && let Some((d, _)) = self.vop_bmap(vn, lblk)
+            {
+                self.bufs.bufs[b as usize].disk = d;
+            }
             let cached = self.bufs.bufs[b as usize].flags & bf::CACHE != 0;
             let partial = xfer < size || io.nocopy;
             if !cached && existed && partial && !self.buf_fully_valid(b) {
@@ -217,14 +244,20 @@ impl Simulator {
         let blkoff = pos - blk_start;
         if io.sync {
             self.bwrite(b, self.write_origin_sync);
-        } else if self.vm_page_count_severe() || self.buf_dirty_count_severe() || io.async_ {
+        } else if self.vm_page_count_severe()
+            || (self.pol.sync.kernel_mechanisms() && self.buf_dirty_count_severe())
+            || io.async_
+        {
             self.bawrite(b, self.write_origin_async);
         } else if blkoff + xfer == bsize {
-            if self.p.knobs.noclusterw {
-                self.bawrite(b, self.write_origin_async);
-            } else {
-                let filesize = self.vnodes[vn as usize].v_filesize;
-                self.cluster_write(b, filesize, seqcount);
+            // A full block: the clustering policy decides.
+            match self.pol.cluster.on_full_block() {
+                FullBlock::Cluster if !self.p.knobs.noclusterw => {
+                    let filesize = self.vnodes[vn as usize].v_filesize;
+                    self.cluster_write(b, filesize, seqcount);
+                }
+                FullBlock::Delay => self.bdwrite(b),
+                _ => self.bawrite(b, self.write_origin_async),
             }
         } else if io.direct {
             self.bawrite(b, self.write_origin_async);

@@ -19,6 +19,7 @@ pub mod object;
 pub mod page;
 pub mod pageout;
 pub mod params;
+pub mod readahead;
 pub mod shadow;
 pub mod stats;
 pub mod syncer;
@@ -26,6 +27,7 @@ pub mod syscalls;
 pub mod timeline;
 pub mod vnode;
 pub mod vnode_pager;
+pub mod writeback;
 
 use crate::models::Model;
 use crate::trace::{Event, FileTable, Op};
@@ -55,6 +57,28 @@ pub struct PageoutState {
     pub running: bool,
 }
 
+/// The origin of the read in progress, as the read-ahead policy sees it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct RaReq {
+    pub pid: u32,
+    pub map: Option<u32>,
+    pub advice: crate::policies::readahead::Advice,
+    pub offset: u64,
+    pub len: u64,
+}
+
+impl Default for RaReq {
+    fn default() -> Self {
+        RaReq {
+            pid: 0,
+            map: None,
+            advice: crate::policies::readahead::Advice::Normal,
+            offset: 0,
+            len: 0,
+        }
+    }
+}
+
 /// What an op is waiting for, to split its latency into stalls (§9).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Stall {
@@ -62,6 +86,7 @@ pub(crate) enum Stall {
     Busy,
     Memory,
     Getnewbuf,
+    Throttle,
     /// A daemon's own wait: no op is charged.
     Daemon,
 }
@@ -109,6 +134,12 @@ pub struct Simulator {
     pub(crate) stall: Stall,
     /// Daemon schedules (buf_daemon, syncer, pageout timers).
     pub daemons: syncer::Daemons,
+    /// The read-ahead, clustering and sync policies.
+    pub(crate) pol: crate::policies::PolicySet,
+    /// Who is asking for the current read (for the read-ahead policy).
+    pub(crate) ra_req: RaReq,
+    /// Policy markers set and not yet fired (0 ⇒ faults skip the marker check).
+    pub(crate) markers_live: u64,
     /// Launder runs, when recorded.
     pub launder_log: Option<Vec<pageout::LaunderRun>>,
     /// Sync everything at the end (`--final-sync`).
@@ -179,6 +210,9 @@ impl Simulator {
             timeline: None,
             final_sync: false,
             launder_log: None,
+            pol: crate::policies::PolicySet::dragonfly(),
+            ra_req: RaReq::default(),
+            markers_live: 0,
             check_invariants: cfg!(debug_assertions),
             scratch_bufs: Vec::new(),
             scratch_pages: Vec::new(),
@@ -186,6 +220,13 @@ impl Simulator {
             scratch_rtvals: Vec::new(),
             p: params,
         }
+    }
+
+    /// Plug in the read-ahead, clustering and sync policies (the knobs their keys set
+    /// must already be in the simulator's parameters).
+    pub fn set_policies(&mut self, set: crate::policies::PolicySet) {
+        self.pol = set;
+        self.daemons.policy_next = self.pol.sync.next_wakeup(0).unwrap_or(u64::MAX);
     }
 
     /// Check the invariants (page conservation, buffer accounting) after every event
@@ -261,7 +302,8 @@ impl Simulator {
             let bd = self.daemons.bufdaemon_next;
             let sy = self.syncer_next_time();
             let tl = self.timeline.as_ref().map_or(u64::MAX, |x| x.next_ns);
-            let next = po.min(bd).min(sy).min(tl);
+            let pf = self.daemons.policy_next;
+            let next = po.min(bd).min(sy).min(tl).min(pf);
             if next > t {
                 break;
             }
@@ -274,6 +316,17 @@ impl Simulator {
             self.process_completions();
             if next == tl {
                 self.timeline_sample(next, t);
+            } else if next == pf {
+                if self.anything_dirty() {
+                    self.policy_flush(next);
+                }
+                // Idle: the next wake-up that can find work is after `t`.
+                let from = if self.anything_dirty() {
+                    next
+                } else {
+                    t.max(next)
+                };
+                self.daemons.policy_next = self.pol.sync.next_wakeup(from).unwrap_or(u64::MAX);
             } else if next == po {
                 self.pageout_timer(t);
             } else if next == bd {
@@ -361,6 +414,7 @@ impl Simulator {
             Stall::Busy => self.c.stall_busy_ns += d,
             Stall::Memory => self.c.stall_memory_ns += d,
             Stall::Getnewbuf => self.c.stall_getnewbuf_ns += d,
+            Stall::Throttle => self.c.stall_throttle_ns += d,
             Stall::Daemon => {}
         }
         self.now = t;

@@ -35,6 +35,8 @@ pub mod pg {
     pub const NOSYNC: u16 = 1 << 4;
     /// vpsim bookkeeping: brought in by read-ahead and not yet used (accuracy stats).
     pub const READAHEAD: u16 = 1 << 5;
+    /// A read-ahead policy's marker (Linux PG_readahead) on the first page of a block.
+    pub const MARK: u16 = 1 << 6;
 }
 
 /// Which queue a page is on. `None` means wired (in a buffer) or otherwise off-queue.

@@ -281,7 +281,11 @@ impl Simulator {
             let ob = &mut self.objects[o as usize];
             ob.flags |= obj::WRITEABLE | obj::MIGHTBEDIRTY;
             let vn = ob.vnode;
-            self.vnodes[vn as usize].obj_dirty = true;
+            let v = &mut self.vnodes[vn as usize];
+            v.obj_dirty = true;
+            if v.dirtied_at.is_none() {
+                v.dirtied_at = Some(self.now);
+            }
         }
     }
 
@@ -597,7 +601,8 @@ impl Simulator {
             let p = &self.pages.pages[m as usize];
             (p.object, p.pindex)
         };
-        let max = self.p.vm_pageout_page_count as u64;
+        let (run_max, forward) = self.pol.cluster.launder(&self.p.knobs);
+        let max = run_max.unwrap_or(self.p.vm_pageout_page_count) as u64;
         let mut base = pindex;
         let mut count: u64 = 1;
         let mut ib: u64 = 1;
@@ -627,7 +632,7 @@ impl Simulator {
             // Forward scan: in the snapshot it busies the candidate and then rejects
             // it for being busy, so it never adds a page (knob launder_forward=1
             // repairs it).
-            if self.p.knobs.launder_fixed {
+            if forward {
                 let size = self.objects[object as usize].size;
                 while count < max && pindex + is < size {
                     let Some(p) = self.objects[object as usize].lookup(pindex + is) else {

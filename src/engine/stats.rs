@@ -45,10 +45,12 @@ pub enum Origin {
     Bawrite,
     /// Inode and indirect-block I/O.
     Metadata,
+    /// A sync policy's own flusher (linux writeback, periodic update daemon).
+    Writeback,
 }
 
 impl Origin {
-    pub const ALL: [Origin; 16] = [
+    pub const ALL: [Origin; 17] = [
         Origin::Demand,
         Origin::Readahead,
         Origin::ReadBeforeWrite,
@@ -65,6 +67,7 @@ impl Origin {
         Origin::IoSync,
         Origin::Bawrite,
         Origin::Metadata,
+        Origin::Writeback,
     ];
 
     pub fn name(self) -> &'static str {
@@ -85,6 +88,7 @@ impl Origin {
             Origin::IoSync => "io_sync",
             Origin::Bawrite => "bawrite",
             Origin::Metadata => "metadata",
+            Origin::Writeback => "writeback",
         }
     }
 
@@ -324,6 +328,8 @@ counters! {
         readahead_pages_evicted_unused,
         /// Reads that hit a B_RAM buffer and triggered read-ahead.
         bram_hits,
+        /// Reads or faults that reached a read-ahead policy's marker.
+        ra_marker_hits,
         /// Peak bufspace in bytes.
         bufspace_peak,
         /// Peak dirtybufspace and runningbufspace in bytes.
@@ -374,6 +380,8 @@ counters! {
         syncer_msync_runs,
         /// Extra syncer slots requested by pageout.
         rushjobs,
+        /// Runs of a sync policy's own flusher.
+        writeback_runs,
     }
     "stalls" => {
         /// Time ops waited for their own synchronous I/O (ns).
@@ -384,6 +392,8 @@ counters! {
         stall_memory_ns,
         /// Time ops waited for a buffer header in getnewbuf (ns).
         stall_getnewbuf_ns,
+        /// Time writers were paused by a sync policy's dirty throttling (ns).
+        stall_throttle_ns,
         /// Bytes still dirty when the trace ended (pages and buffers; 0 with --final-sync).
         dirty_bytes_at_end,
     }

@@ -34,6 +34,8 @@ pub struct Daemons {
     pub pageout_next: u64,
     /// Stats scans run in the current idle stretch (bounded: the queues converge).
     pub idle_stats_scans: u32,
+    /// Next wake-up of the sync policy's own flusher.
+    pub policy_next: u64,
 }
 
 impl Default for Daemons {
@@ -47,6 +49,7 @@ impl Default for Daemons {
             rushjob: 0,
             pageout_next: 5 * SEC,
             idle_stats_scans: 0,
+            policy_next: u64::MAX,
         }
     }
 }
@@ -54,7 +57,7 @@ impl Default for Daemons {
 impl Simulator {
     /// Put `vn` on the syncer wheel `delay` seconds ahead (if it is not on it yet).
     pub(crate) fn syncer_add(&mut self, vn: u32, delay: u64) {
-        if self.vnodes[vn as usize].syncer_due.is_some() {
+        if self.vnodes[vn as usize].syncer_due.is_some() || !self.pol.sync.kernel_mechanisms() {
             return;
         }
         let due = (self.now / SEC).max(self.daemons.syncer_sec) + delay;
@@ -69,6 +72,9 @@ impl Simulator {
 
     /// Time (ns) of the syncer's next piece of work, skipping idle seconds.
     pub(crate) fn syncer_next_time(&self) -> u64 {
+        if !self.pol.sync.kernel_mechanisms() {
+            return u64::MAX;
+        }
         let wheel = self
             .daemons
             .wheel
@@ -289,7 +295,8 @@ impl Simulator {
 
     /// Whether the buf_daemon has work at its next 1 s tick.
     pub(crate) fn bufdaemon_has_work(&self) -> bool {
-        self.bufs.dirtybufcount > 0
+        self.pol.sync.kernel_mechanisms()
+            && self.bufs.dirtybufcount > 0
             && (self.bufs.runningbufspace + self.bufs.dirtybufspace > self.p.lodirtybufspace / 2
                 || self.bufs.dirtybufcount >= self.p.nbuf / 2)
     }

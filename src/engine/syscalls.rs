@@ -79,6 +79,13 @@ impl Simulator {
         let direct = of.flags.contains(Flags::DIRECT);
         of.f_nextoff = ev.offset.saturating_add(ev.length);
         self.touch_range(vn, ev.offset, ev.length);
+        self.ra_req = super::RaReq {
+            pid: ev.pid,
+            map: None,
+            advice: crate::policies::readahead::Advice::Normal,
+            offset: ev.offset,
+            len: ev.length,
+        };
         let io = ffs::IoFlags {
             direct,
             ..Default::default()
@@ -99,8 +106,10 @@ impl Simulator {
         };
         let seqcount = of.sequential_heuristic(off, ev.length, unit, seqmax);
         of.f_nextoff = off.saturating_add(ev.length);
+        let writethrough = self.pol.sync.writethrough();
+        let (_, of) = self.open_file(ev.pid, ev.file);
         let io = ffs::IoFlags {
-            sync: of.flags.contains(Flags::SYNC),
+            sync: of.flags.contains(Flags::SYNC) || writethrough,
             direct: of.flags.contains(Flags::DIRECT),
             ..Default::default()
         };
@@ -118,6 +127,7 @@ impl Simulator {
         self.write_origin_sync = Origin::IoSync;
         self.write_origin_async = Origin::Bawrite;
         self.ffs_write(vn, off, ev.length, seqcount, io);
+        self.sync_throttle();
     }
 
     pub(crate) fn op_mmap(&mut self, ev: &Event) {
@@ -256,7 +266,28 @@ impl Simulator {
         if ev.offset < size {
             self.touch_page(object, pindex, page::VM_PAGE_BITS_ALL);
         }
-        self.vm_fault_touch(map, pindex, write);
+        let mp = &self.maps[map as usize];
+        self.ra_req = super::RaReq {
+            pid: ev.pid,
+            map: Some(map),
+            advice: if mp.random {
+                crate::policies::readahead::Advice::Random
+            } else if mp.sequential {
+                crate::policies::readahead::Advice::Sequential
+            } else {
+                crate::policies::readahead::Advice::Normal
+            },
+            offset: pindex * PAGE_SIZE,
+            len: PAGE_SIZE,
+        };
+        let r = self.vm_fault_touch(map, pindex, write);
+        if write && self.maps[map as usize].writable && r != super::fault::FaultResult::Sigbus {
+            if self.pol.sync.writethrough() {
+                self.writethrough_pages(vn, pindex);
+            } else {
+                self.sync_throttle();
+            }
+        }
     }
 
     /// The implicit shared mapping of a whole file, for touches no mapping covers.

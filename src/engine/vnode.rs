@@ -70,6 +70,8 @@ pub struct Vnode {
     pub syncer_due: Option<u64>,
     /// Bytes per logical block (to split extents).
     pub block_bytes: u64,
+    /// When the vnode last went from clean to dirty (for age-based writeback).
+    pub dirtied_at: Option<u64>,
 }
 
 impl Vnode {
@@ -91,6 +93,7 @@ impl Vnode {
             v_lazyw: 0,
             syncer_due: None,
             block_bytes: 16384,
+            dirtied_at: None,
         }
     }
 

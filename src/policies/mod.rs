@@ -1,1 +1,175 @@
-//! Policy plug-ins (read-ahead, write clustering, sync thresholds); filled by later issues.
+//! Policy plug-ins: read-ahead, write clustering and sync thresholds.
+//!
+//! Each family is a small trait whose hooks the engine calls at fixed points (in the
+//! style of ChampSim's prefetcher and replacement modules): the read-ahead family on
+//! every block a read or pagein needs and on its markers, the clustering family when a
+//! full block is written and when a dirty buffer or page is flushed, the sync family
+//! on writes and on its own timer. Each policy is one type in one file; adding one
+//! means adding a type and a line to its family's registry, never touching the engine.
+//!
+//! Policies are chosen with spec strings `name[:key=value,...]`, parsed here, in one
+//! place, with errors that list the policies and their keys.
+
+pub mod cluster;
+pub mod readahead;
+pub mod sync;
+
+pub use cluster::Clustering;
+pub use readahead::ReadAhead;
+pub use sync::SyncPolicy;
+
+use crate::engine::params::Knobs;
+
+/// A parsed spec string: the policy name and its `key=value` settings, in order.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Spec {
+    pub name: String,
+    pub params: Vec<(String, String)>,
+}
+
+impl Spec {
+    /// Parse `name[:key=value,...]`.
+    pub fn parse(s: &str) -> Result<Spec, String> {
+        let s = s.trim();
+        let (name, rest) = match s.split_once(':') {
+            Some((n, r)) => (n.trim(), Some(r)),
+            None => (s, None),
+        };
+        if name.is_empty() {
+            return Err(format!("empty policy name in \"{s}\""));
+        }
+        let mut params = Vec::new();
+        if let Some(rest) = rest {
+            for kv in rest.split(',').filter(|x| !x.trim().is_empty()) {
+                let Some((k, v)) = kv.split_once('=') else {
+                    return Err(format!("\"{kv}\" in \"{s}\" is not key=value"));
+                };
+                params.push((k.trim().to_string(), v.trim().to_string()));
+            }
+        }
+        Ok(Spec {
+            name: name.to_string(),
+            params,
+        })
+    }
+
+    /// The canonical form: `name` or `name:k=v,...`.
+    pub fn render(name: &str, params: &[(&'static str, String)]) -> String {
+        if params.is_empty() {
+            return name.to_string();
+        }
+        let kv: Vec<String> = params.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!("{name}:{}", kv.join(","))
+    }
+}
+
+/// One policy of a family: its name, what it is, its keys (name, default, meaning).
+pub struct PolicyInfo {
+    pub name: &'static str,
+    pub help: &'static str,
+    pub keys: &'static [(&'static str, &'static str, &'static str)],
+}
+
+/// Check that every key of `spec` is one `info` knows; the error lists the valid keys.
+pub(crate) fn check_keys(family: &str, spec: &Spec, info: &PolicyInfo) -> Result<(), String> {
+    for (k, _) in &spec.params {
+        if !info.keys.iter().any(|(name, _, _)| name == k) {
+            let valid: Vec<&str> = info.keys.iter().map(|(n, _, _)| *n).collect();
+            return Err(format!(
+                "{family} policy \"{}\" has no key \"{k}\"; its keys: {}",
+                info.name,
+                if valid.is_empty() {
+                    "(none)".to_string()
+                } else {
+                    valid.join(", ")
+                }
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The error for an unknown policy name, listing the family's policies and keys.
+pub(crate) fn unknown(family: &str, name: &str, all: &[PolicyInfo]) -> String {
+    let list: Vec<String> = all
+        .iter()
+        .map(|p| {
+            if p.keys.is_empty() {
+                p.name.to_string()
+            } else {
+                let keys: Vec<&str> = p.keys.iter().map(|(k, _, _)| *k).collect();
+                format!("{}[:{}]", p.name, keys.join(","))
+            }
+        })
+        .collect();
+    format!(
+        "unknown {family} policy \"{name}\"; valid: {}",
+        list.join(" | ")
+    )
+}
+
+/// Split a flag value that may be a plain comma list (`none,linux,dragonfly`): only
+/// when no element has keys; a spec with keys is taken whole.
+pub fn split_list(value: &str) -> Vec<String> {
+    if value.contains(':') {
+        vec![value.trim().to_string()]
+    } else {
+        value
+            .split(',')
+            .map(|x| x.trim().to_string())
+            .filter(|x| !x.is_empty())
+            .collect()
+    }
+}
+
+/// The three policies of one configuration.
+pub struct PolicySet {
+    pub readahead: Box<dyn ReadAhead>,
+    pub cluster: Box<dyn Clustering>,
+    pub sync: Box<dyn SyncPolicy>,
+}
+
+impl PolicySet {
+    /// Parse the three specs; policies that are views of kernel knobs (the dragonfly
+    /// ones) apply their keys to `knobs`.
+    pub fn parse(ra: &str, cl: &str, sy: &str, knobs: &mut Knobs) -> Result<PolicySet, String> {
+        Ok(PolicySet {
+            readahead: readahead::parse(ra, knobs)?,
+            cluster: cluster::parse(cl, knobs)?,
+            sync: sync::parse(sy, knobs)?,
+        })
+    }
+
+    /// The DragonFly defaults.
+    pub fn dragonfly() -> PolicySet {
+        let mut k = Knobs::default();
+        PolicySet::parse("dragonfly", "dragonfly", "dragonfly", &mut k)
+            .unwrap_or_else(|_| unreachable!("the default specs parse"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spec_parsing() {
+        let s = Spec::parse("linux:max=64, background=10").unwrap();
+        assert_eq!(s.name, "linux");
+        assert_eq!(
+            s.params,
+            vec![
+                ("max".into(), "64".into()),
+                ("background".into(), "10".into())
+            ]
+        );
+        assert_eq!(Spec::parse("none").unwrap().params, vec![]);
+        assert!(Spec::parse("fixed:pages").is_err());
+        assert!(Spec::parse(":x=1").is_err());
+        assert_eq!(
+            split_list("none,linux, dragonfly"),
+            vec!["none", "linux", "dragonfly"]
+        );
+        assert_eq!(split_list("linux:max=64,x=1"), vec!["linux:max=64,x=1"]);
+    }
+}
