@@ -194,7 +194,7 @@ fn freebsd_fault_clustering() {
     // Page 113 continues 112: sequential ⇒ 7 pages ahead (113..120 is resident up to
     // 127, so fault at 128 after walking there).
     for p in 113..128 {
-        s.step_event(&ev((p as u64) * SEC, Op::FaultRead, Some(p * 4096), 4096));
+        s.step_event(&ev(p * SEC, Op::FaultRead, Some(p * 4096), 4096));
     }
     let before = s.device.stats().read_bytes;
     s.step_event(&ev(200 * SEC, Op::FaultRead, Some(128 * 4096), 4096));
@@ -392,4 +392,24 @@ fn every_policy_runs_round_trips_and_is_deterministic() {
         assert_eq!(j2["counters"], ja["counters"], "{ra} {cl} {sy}: same run");
         assert_eq!(ja["counters"]["dirty_bytes_at_end"], 0);
     }
+}
+
+/// `linux` with DragonFly's 16 KiB blocks: the 4-page initial window fits in the
+/// needed block, so its marker lands on that block and fires on the next read of it;
+/// from there the window ramps as with 4 KiB pages. A sequential read of 1 MiB then
+/// reads every byte once, waiting only for the first block, and uses all it reads.
+#[test]
+fn linux_ramps_with_16k_blocks() {
+    let mut s = sim(1 << 20, 1 << 30, "linux", "dragonfly", "dragonfly", &[]);
+    s.step_event(&ev(0, Op::Open, None, 1 << 20));
+    for i in 0..256u64 {
+        s.step_event(&ev((i + 1) * 10 * MS, Op::Read, Some(i * 4096), 4096));
+    }
+    let d = s.device.stats();
+    assert_eq!(d.read_bytes, 1 << 20);
+    assert_eq!(d.sync_reads, 1);
+    assert!(s.c.ra_marker_hits > 0);
+    assert_eq!(s.c.readahead_pages_used, s.c.readahead_pages);
+    assert_eq!(s.c.page_misses, 1);
+    s.check().unwrap();
 }

@@ -2,13 +2,17 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
 use vpsim::engine::device::DeviceSpec;
 use vpsim::engine::params::{KNOBS, Knobs};
+use vpsim::policies::{PolicyInfo, split_list};
+use vpsim::report::compare::{self, Comparison, Row, RowError};
 use vpsim::report::replay as out;
-use vpsim::run::{ModelKind, Progress, RunConfig, run_trace};
+use vpsim::run::{ModelKind, Progress, RunConfig, load_trace, run_loaded, run_trace};
 use vpsim::units::{parse_duration_ns, parse_size};
 
 /// Trace-driven simulator of the DragonFly BSD vnode pager, VM and buffer cache.
@@ -31,6 +35,17 @@ enum Cmd {
     ///
     /// Example: vpsim replay traces/pyio.events.csv.zst --mem 256M --device hdd --set vfs.max_readahead=0 --format json
     Replay(ReplayArgs),
+    /// Replay one trace under several policy configurations and compare them.
+    ///
+    /// Every combination of the --readahead, --cluster and --sync specs is replayed
+    /// (read-ahead outermost, then clustering, then sync; the first combination is the
+    /// baseline) on the dragonfly model with the same memory, device and knobs. The trace
+    /// is read once; configurations run in parallel (--jobs). The table shows device
+    /// I/O, pager counters, read-ahead accuracy and p99 latencies with each number's
+    /// change against the baseline in %.
+    ///
+    /// Example: vpsim compare traces/pyio.events.csv.zst --readahead none,linux,dragonfly --readahead fixed:pages=16 --sync dragonfly,linux --mem 256M
+    Compare(CompareArgs),
     /// Validate a trace: list every bad line (up to --max-errors) and summarise it.
     ///
     /// Exits 0 when every line is good, 1 otherwise. Example: vpsim check traces/mixed.csv
@@ -57,13 +72,9 @@ enum Format {
     Csv,
 }
 
+/// The simulated machine, shared by `replay` and `compare`.
 #[derive(clap::Args, Debug)]
-struct ReplayArgs {
-    /// Trace file (.csv, .csv.gz, .csv.zst; compression is also detected by content) or - for standard input.
-    trace: String,
-    /// Model: dragonfly (the kernel), lru (exact page LRU) or opt (Belady's MIN).
-    #[arg(long, default_value = "dragonfly")]
-    model: String,
+struct MachineArgs {
     /// Simulated RAM (bytes, or with K/M/G/T suffix, powers of 1024). Sets every §4 threshold.
     #[arg(long, default_value = "1G")]
     mem: String,
@@ -76,6 +87,87 @@ struct ReplayArgs {
     /// Set a kernel knob, e.g. --set vfs.max_readahead=0 --set f_iosize=4096 (repeatable; see `vpsim knobs`).
     #[arg(long = "set", value_name = "KNOB=VALUE")]
     set: Vec<String>,
+}
+
+/// One policy family as the command line presents it: its flag, what it decides, the
+/// registry its help is built from (so a new policy shows up without touching the
+/// CLI) and an example spec.
+struct Family {
+    flag: &'static str,
+    what: &'static str,
+    all: &'static [PolicyInfo],
+    example: &'static str,
+}
+
+const READAHEAD: Family = Family {
+    flag: "readahead",
+    what: "Read-ahead policy: how much to read when a read or a pagein misses",
+    all: vpsim::policies::readahead::POLICIES,
+    example: "fixed:pages=16",
+};
+const CLUSTER: Family = Family {
+    flag: "cluster",
+    what: "Write clustering policy: how dirty blocks and pages are merged into device writes",
+    all: vpsim::policies::cluster::POLICIES,
+    example: "contiguous:max=16",
+};
+const SYNC: Family = Family {
+    flag: "sync",
+    what: "Sync policy: when dirty data is written back",
+    all: vpsim::policies::sync::POLICIES,
+    example: "linux:background=5,ratio=10",
+};
+
+/// `-h` text of a policy flag: the spec syntax, the policy names and an example.
+/// `many` adds how `compare` takes several specs.
+fn policy_help(f: &Family, many: bool) -> String {
+    let names: Vec<&str> = f.all.iter().map(|p| p.name).collect();
+    let mut s = format!(
+        "{} (dragonfly model only). SPEC is name[:key=value,...]; names: {} (default dragonfly). Example: --{} {}",
+        f.what,
+        names.join(", "),
+        f.flag,
+        f.example
+    );
+    if many {
+        s.push_str(&format!(
+            ". Repeatable, and a comma list without ':' gives several (--{} {}); a value with ':' is one spec",
+            f.flag,
+            names.iter().take(3).copied().collect::<Vec<_>>().join(",")
+        ));
+    }
+    s
+}
+
+/// `--help` text of a policy flag: the short help, then every policy with what it does
+/// and one line per key with its default and meaning.
+fn policy_long_help(f: &Family, many: bool) -> String {
+    let mut s = policy_help(f, many);
+    s.push_str(".\n\nPolicies:");
+    for p in f.all {
+        s.push_str(&format!("\n  {}: {}", p.name, p.help));
+        for (k, d, m) in p.keys {
+            s.push_str(&format!("\n      {k}={d}  {m}"));
+        }
+    }
+    s
+}
+
+#[derive(clap::Args, Debug)]
+struct ReplayArgs {
+    /// Trace file (.csv, .csv.gz, .csv.zst; compression is also detected by content) or - for standard input.
+    trace: String,
+    /// Model: dragonfly (the kernel), lru (exact page LRU) or opt (Belady's MIN).
+    #[arg(long, default_value = "dragonfly")]
+    model: String,
+    #[command(flatten)]
+    machine: MachineArgs,
+    #[arg(long, value_name = "SPEC", help = policy_help(&READAHEAD, false), long_help = policy_long_help(&READAHEAD, false))]
+    readahead: Option<String>,
+    #[arg(long, value_name = "SPEC", help = policy_help(&CLUSTER, false), long_help = policy_long_help(&CLUSTER, false))]
+    cluster: Option<String>,
+    #[arg(long, value_name = "SPEC", help = policy_help(&SYNC, false), long_help = policy_long_help(&SYNC, false))]
+    sync: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -96,24 +188,108 @@ struct ReplayArgs {
     timeline_step: String,
 }
 
-fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
-    let model = ModelKind::parse(&a.model)?;
-    let mem = parse_size(&a.mem).map_err(|e| format!("--mem: {e}"))?;
-    let unavailable = parse_size(&a.unavailable).map_err(|e| format!("--unavailable: {e}"))?;
-    let device: DeviceSpec = a.device.parse().map_err(|e| format!("--device: {e}"))?;
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum CompareFormat {
+    /// The configurations, then device I/O, pager counters and p99 latencies, one row per configuration with changes against the first in %.
+    Table,
+    /// {"trace", "baseline": 0, "configs": [the replay JSON object of each configuration, or {"config", "error"}]}.
+    Json,
+    /// config_index and the replay CSV's columns: one header line, one row per configuration.
+    Csv,
+}
+
+#[derive(clap::Args, Debug)]
+struct CompareArgs {
+    /// Trace file (.csv, .csv.gz, .csv.zst; compression is also detected by content) or - for standard input. Read once.
+    trace: String,
+    #[arg(long, value_name = "SPEC", help = policy_help(&READAHEAD, true), long_help = policy_long_help(&READAHEAD, true))]
+    readahead: Vec<String>,
+    #[arg(long, value_name = "SPEC", help = policy_help(&CLUSTER, true), long_help = policy_long_help(&CLUSTER, true))]
+    cluster: Vec<String>,
+    #[arg(long, value_name = "SPEC", help = policy_help(&SYNC, true), long_help = policy_long_help(&SYNC, true))]
+    sync: Vec<String>,
+    #[command(flatten)]
+    machine: MachineArgs,
+    /// At the end of the trace flush everything as sync(2) would (origin final_sync), so bytes written compare across policies.
+    #[arg(long)]
+    final_sync: bool,
+    /// Configurations replayed at the same time (default: the number of CPUs). The output does not depend on it.
+    #[arg(long, short = 'j', value_name = "N")]
+    jobs: Option<usize>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = CompareFormat::Table)]
+    format: CompareFormat,
+    /// Write the output to FILE instead of standard output (written atomically).
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<String>,
+}
+
+/// The machine every configuration shares: memory, device and `--set` knobs.
+fn parse_machine(m: &MachineArgs) -> Result<(u64, u64, DeviceSpec, Knobs), String> {
+    let mem = parse_size(&m.mem).map_err(|e| format!("--mem: {e}"))?;
+    let unavailable = parse_size(&m.unavailable).map_err(|e| format!("--unavailable: {e}"))?;
+    let device: DeviceSpec = m.device.parse().map_err(|e| format!("--device: {e}"))?;
     let mut knobs = Knobs::default();
-    for s in &a.set {
+    for s in &m.set {
         knobs.set(s)?;
     }
+    Ok((mem, unavailable, device, knobs))
+}
+
+/// Check one spec of one family alone (the other two at their defaults), so a typo is
+/// a usage error naming the flag before any trace is read. A value with ':' whose
+/// comma-separated parts are not all key=value (`none,fixed:pages=8`,
+/// `linux:max=64,dragonfly`) was probably meant as a list; say how to give several.
+fn check_spec(base: &RunConfig, f: &Family, spec: &str) -> Result<(), String> {
+    let mut cfg = RunConfig {
+        readahead: "dragonfly".into(),
+        cluster: "dragonfly".into(),
+        sync: "dragonfly".into(),
+        ..base.clone()
+    };
+    match f.flag {
+        "readahead" => cfg.readahead = spec.to_string(),
+        "cluster" => cfg.cluster = spec.to_string(),
+        _ => cfg.sync = spec.to_string(),
+    }
+    cfg.policies().map(|_| ()).map_err(|e| {
+        let mut msg = format!("--{} \"{spec}\": {e}", f.flag);
+        let looks_like_list = spec.split_once(':').is_some_and(|(name, keys)| {
+            name.contains(',')
+                || keys
+                    .split(',')
+                    .any(|kv| !kv.trim().is_empty() && !kv.contains('='))
+        });
+        if looks_like_list {
+            msg.push_str(&format!(
+                " (a value containing ':' is a single spec; repeat --{} to give several)",
+                f.flag
+            ));
+        }
+        msg
+    })
+}
+
+fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
+    let model = ModelKind::parse(&a.model)?;
+    let (mem, unavailable, device, knobs) = parse_machine(&a.machine)?;
     if model != ModelKind::Dragonfly && unavailable > 0 {
         return Err(format!(
             "--unavailable applies to the dragonfly model only (the {} model's capacity is --mem / 4096 pages)",
             model.name()
         ));
     }
-    if model != ModelKind::Dragonfly && !a.set.is_empty() {
+    if model != ModelKind::Dragonfly && !a.machine.set.is_empty() {
         return Err(format!(
             "--set applies to the dragonfly model only (the {} model has no kernel knobs)",
+            model.name()
+        ));
+    }
+    if model != ModelKind::Dragonfly
+        && (a.readahead.is_some() || a.cluster.is_some() || a.sync.is_some())
+    {
+        return Err(format!(
+            "--readahead, --cluster and --sync apply to the dragonfly model only (the {} model has no such policies)",
             model.name()
         ));
     }
@@ -127,7 +303,7 @@ fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
             model.name()
         ));
     }
-    Ok(RunConfig {
+    let cfg = RunConfig {
         model,
         mem,
         unavailable,
@@ -136,7 +312,30 @@ fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
         check_invariants: a.check_invariants,
         final_sync: a.final_sync,
         timeline_step_ns: a.timeline.as_ref().map(|_| step),
-    })
+        readahead: a.readahead.clone().unwrap_or_else(|| "dragonfly".into()),
+        cluster: a.cluster.clone().unwrap_or_else(|| "dragonfly".into()),
+        sync: a.sync.clone().unwrap_or_else(|| "dragonfly".into()),
+    };
+    if model == ModelKind::Dragonfly {
+        for (f, v) in [
+            (&READAHEAD, &a.readahead),
+            (&CLUSTER, &a.cluster),
+            (&SYNC, &a.sync),
+        ] {
+            if let Some(v) = v {
+                if split_list(v).len() > 1 {
+                    return Err(format!(
+                        "--{} \"{v}\": replay takes one spec per family; `vpsim compare` compares several",
+                        f.flag
+                    ));
+                }
+                check_spec(&cfg, f, v)?;
+            }
+        }
+        // The three together (a dragonfly key may set a knob another family reads).
+        cfg.policies()?;
+    }
+    Ok(cfg)
 }
 
 /// Write `text` to `path` through a temporary file renamed into place, so an
@@ -250,6 +449,202 @@ fn cmd_replay(a: &ReplayArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+/// Run `work` with a progress bar of `total` configurations on stderr. The bar appears
+/// only on a terminal and only once the work has taken a second (a helper thread waits
+/// for that, so a comparison of a few slow configurations still shows it before the
+/// first one finishes); `work` ticks it with `inc(1)` from any thread.
+fn with_count_bar<T>(total: u64, work: impl FnOnce(&ProgressBar) -> T) -> T {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+    let tty = std::io::stderr().is_terminal();
+    let (done_tx, done_rx) = channel::<()>();
+    let res = std::thread::scope(|scope| {
+        if tty {
+            let b = bar.clone();
+            scope.spawn(move || {
+                // Disconnected (the work ended) within the second: never show the bar.
+                if let Err(RecvTimeoutError::Timeout) = done_rx.recv_timeout(Duration::from_secs(1))
+                {
+                    let style = ProgressStyle::with_template(
+                        "{spinner} comparing [{bar:30}] {pos}/{len} configs, {elapsed}, eta {eta}",
+                    )
+                    .unwrap_or_else(|_| ProgressStyle::default_bar())
+                    .progress_chars("=> ");
+                    b.set_style(style);
+                    b.set_draw_target(ProgressDrawTarget::stderr());
+                    b.enable_steady_tick(Duration::from_millis(200));
+                }
+            });
+        }
+        let r = work(&bar);
+        drop(done_tx);
+        r
+    });
+    bar.finish_and_clear();
+    res
+}
+
+/// The message of a caught panic (a `&str` or `String` payload, as `panic!` makes).
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = p.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".into()
+    }
+}
+
+/// The specs of one family for `compare`: every value through `split_list`, each
+/// checked alone; `["dragonfly"]` when the flag is absent.
+fn family_specs(base: &RunConfig, f: &Family, values: &[String]) -> Result<Vec<String>, String> {
+    if values.is_empty() {
+        return Ok(vec!["dragonfly".into()]);
+    }
+    let mut specs = Vec::new();
+    for v in values {
+        let list = split_list(v);
+        if list.is_empty() {
+            return Err(format!("--{} \"{v}\": empty spec", f.flag));
+        }
+        for spec in list {
+            check_spec(base, f, &spec)?;
+            specs.push(spec);
+        }
+    }
+    Ok(specs)
+}
+
+fn cmd_compare(a: &CompareArgs) -> ExitCode {
+    let usage = |e: String| {
+        eprintln!("vpsim compare: {e}");
+        ExitCode::from(2)
+    };
+    let (mem, unavailable, device, knobs) = match parse_machine(&a.machine) {
+        Ok(m) => m,
+        Err(e) => return usage(e),
+    };
+    let base = RunConfig {
+        model: ModelKind::Dragonfly,
+        mem,
+        unavailable,
+        knobs,
+        device,
+        final_sync: a.final_sync,
+        ..RunConfig::default()
+    };
+    let mut lists = Vec::with_capacity(3);
+    for (f, values) in [
+        (&READAHEAD, &a.readahead),
+        (&CLUSTER, &a.cluster),
+        (&SYNC, &a.sync),
+    ] {
+        match family_specs(&base, f, values) {
+            Ok(l) => lists.push(l),
+            Err(e) => return usage(e),
+        }
+    }
+    let configs = compare::configurations(&base, &lists[0], &lists[1], &lists[2]);
+    let jobs = match a.jobs {
+        Some(0) => return usage("--jobs must be at least 1".into()),
+        Some(n) => n,
+        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
+    };
+    // A local pool, so --jobs bounds this comparison whatever rayon's global pool is.
+    let pool = match rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs.min(configs.len()).max(1))
+        .thread_name(|i| format!("vpsim-compare-{i}"))
+        .build()
+    {
+        Ok(p) => p,
+        Err(e) => return usage(format!("cannot start {jobs} threads: {e}")),
+    };
+    let trace = match load_trace(&a.trace) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("vpsim compare: {e}");
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    let results: Vec<Result<_, RowError>> = with_count_bar(configs.len() as u64, |bar| {
+        pool.install(|| {
+            configs
+                .par_iter()
+                .map(|cfg| {
+                    // A panic in one configuration (an engine bug) must not lose the
+                    // others: catch it and report it in that row.
+                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_loaded(&trace, cfg)
+                    }));
+                    bar.inc(1);
+                    match r {
+                        Ok(Ok(o)) => Ok(o),
+                        Ok(Err(e)) => Err(RowError::Run(e)),
+                        Err(p) => Err(RowError::Panic(panic_message(p.as_ref()))),
+                    }
+                })
+                .collect()
+        })
+    });
+    let cmp = Comparison {
+        trace_path: trace.path.clone(),
+        events: trace.events.len() as u64,
+        files: trace.files.len(),
+        rows: configs
+            .into_iter()
+            .zip(results)
+            .map(|(config, result)| Row { config, result })
+            .collect(),
+    };
+    let text = match a.format {
+        CompareFormat::Table => compare::to_table(&cmp),
+        CompareFormat::Json => {
+            let mut s = serde_json::to_string_pretty(&compare::to_json(&cmp)).unwrap_or_default();
+            s.push('\n');
+            s
+        }
+        CompareFormat::Csv => compare::to_csv(&cmp),
+    };
+    if let Some(path) = &a.output {
+        if let Err(e) = write_atomic(path, &text) {
+            eprintln!("vpsim compare: cannot write {path}: {e}");
+            return ExitCode::from(3);
+        }
+    } else {
+        let mut so = std::io::stdout().lock();
+        if so.write_all(text.as_bytes()).is_err() {
+            return ExitCode::from(3);
+        }
+    }
+    let mut failed = 0;
+    let mut config_errors = 0;
+    let mut panicked = false;
+    for (i, row) in cmp.rows.iter().enumerate() {
+        if let Err(e) = &row.result {
+            failed += 1;
+            config_errors += usize::from(e.is_config());
+            panicked |= matches!(e, RowError::Panic(_));
+            eprintln!(
+                "vpsim compare: configuration #{i} (readahead {}, cluster {}, sync {}) failed: {e}",
+                row.config.readahead, row.config.cluster, row.config.sync
+            );
+        }
+    }
+    if a.format != CompareFormat::Table {
+        for w in compare::warnings(&cmp) {
+            eprintln!("vpsim compare: warning: {w}");
+        }
+    }
+    if panicked {
+        ExitCode::from(101)
+    } else if failed == cmp.rows.len() && config_errors == failed {
+        ExitCode::from(2)
+    } else if failed == cmp.rows.len() {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 fn cmd_check(trace: &str, max_errors: usize) -> ExitCode {
     match vpsim::trace::check(trace, max_errors) {
         Ok(report) => {
@@ -287,6 +682,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match &cli.cmd {
         Cmd::Replay(a) => cmd_replay(a),
+        Cmd::Compare(a) => cmd_compare(a),
         Cmd::Check { trace, max_errors } => cmd_check(trace, *max_errors),
         Cmd::Knobs => cmd_knobs(),
     }

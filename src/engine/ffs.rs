@@ -106,8 +106,16 @@ impl Simulator {
     /// `ffs_write` of `[off, off+len)` (offset already resolved for O_APPEND). Grows
     /// the file, allocates missing blocks (no read needed), reads partial blocks that
     /// exist on disk but are not cached (read-before-write, with read-ahead), fills the
-    /// pages and writes the block out.
-    pub(crate) fn ffs_write(&mut self, vn: u32, off: u64, len: u64, seqcount: u32, io: IoFlags) {
+    /// pages and writes the block out. Returns false when a block could not be
+    /// written (no buffer or memory could be had).
+    pub(crate) fn ffs_write(
+        &mut self,
+        vn: u32,
+        off: u64,
+        len: u64,
+        seqcount: u32,
+        io: IoFlags,
+    ) -> bool {
         let bsize = self.p.knobs.f_iosize;
         let end = off.saturating_add(len);
         let mut pos = off;
@@ -132,7 +140,7 @@ impl Simulator {
                 v.allocate(lblk, 1, bsize, &mut self.disk);
             }
             let Some(b) = self.getblk(vn, lblk, size, false) else {
-                break;
+                return false;
             };
             // ffs_balloc leaves the block's disk address in the buffer.
             if self.bufs.bufs[b as usize].disk == u64::MAX
@@ -154,7 +162,7 @@ impl Simulator {
                     } else {
                         self.bread(vn, lblk, size, Origin::ReadBeforeWrite)
                     };
-                let Some(nb) = nb else { break };
+                let Some(nb) = nb else { return false };
                 self.write_fill_and_dispose(nb, pos, xfer, io, seqcount);
             } else {
                 if !existed {
@@ -165,6 +173,7 @@ impl Simulator {
             }
             pos += xfer;
         }
+        true
     }
 
     /// Read-before-write through cluster_readx, tagging the synchronous read.

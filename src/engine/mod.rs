@@ -138,6 +138,8 @@ pub struct Simulator {
     pub(crate) pol: crate::policies::PolicySet,
     /// Who is asking for the current read (for the read-ahead policy).
     pub(crate) ra_req: RaReq,
+    /// A sync policy's flusher is running (no nested flushes).
+    pub(crate) flushing: bool,
     /// Policy markers set and not yet fired (0 ⇒ faults skip the marker check).
     pub(crate) markers_live: u64,
     /// Launder runs, when recorded.
@@ -213,6 +215,7 @@ impl Simulator {
             pol: crate::policies::PolicySet::dragonfly(),
             ra_req: RaReq::default(),
             markers_live: 0,
+            flushing: false,
             check_invariants: cfg!(debug_assertions),
             scratch_bufs: Vec::new(),
             scratch_pages: Vec::new(),

@@ -265,6 +265,9 @@ counters! {
         getpages_errors,
         /// putpages calls made synchronous because free+cache < v_pageout_free_min.
         putpages_forced_sync,
+        /// putpages calls whose write could not be done (no buffer or memory); the
+        /// pages stay dirty.
+        putpages_errors,
         /// putpages calls by mode: VM_PAGER_PUT_SYNC (or INVAL), CLUSTER_OK, neither (IO_ASYNC).
         putpages_sync,
         putpages_cluster_ok,

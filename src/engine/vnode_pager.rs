@@ -365,11 +365,14 @@ impl Simulator {
             async_: flags & (put::SYNC | put::INVAL) == 0 && flags & put::CLUSTER_OK == 0,
             ..IoFlags::default()
         };
-        if maxsize > 0 {
-            self.ffs_write(vn, poffset, maxsize, self.p.knobs.io_seqmax, io);
-        }
+        let ok = maxsize == 0 || self.ffs_write(vn, poffset, maxsize, self.p.knobs.io_seqmax, io);
         self.c.v_vnodeout += 1;
         self.c.v_vnodepgsout += ncount as u64;
+        if !ok {
+            // An I/O error: the pages stay dirty (AGAIN) and will be retried.
+            self.c.putpages_errors += 1;
+            return rtvals[0];
+        }
         for i in 0..ncount {
             rtvals[i] = PagerResult::Ok;
             self.pages.set_dirty(m[i], 0);

@@ -46,6 +46,16 @@ impl Simulator {
 
     /// Run the policy's flusher at `now`.
     pub(crate) fn policy_flush(&mut self, now: u64) {
+        // The flusher's own buffer waits must not start another flush.
+        if self.flushing {
+            return;
+        }
+        self.flushing = true;
+        self.policy_flush_inner(now);
+        self.flushing = false;
+    }
+
+    fn policy_flush_inner(&mut self, now: u64) {
         self.c.writeback_runs += 1;
         let st = self.dirty_state();
         let mut actions = Vec::new();

@@ -395,7 +395,9 @@ impl Linux {
             start: start.min(ctx.lblk),
             sync_end,
             end,
-            mark: mark.filter(|m| *m < end && *m > ctx.lblk),
+            // With blocks larger than pages the marker page may share the needed
+            // block: marking it still works (it fires on the next access).
+            mark: mark.filter(|m| *m < end && *m >= ctx.lblk),
         }
     }
 }

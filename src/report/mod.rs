@@ -1,3 +1,4 @@
 //! Rendering results: tables, JSON and CSV of replays.
 
+pub mod compare;
 pub mod replay;

@@ -64,8 +64,9 @@ pub fn to_json(out: &RunOutput) -> Value {
     })
 }
 
-/// Flatten a JSON object into `a.b.c` keys (arrays joined with `; `).
-fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
+/// Flatten a JSON object into `a.b.c` keys (arrays joined with `; `); every CSV
+/// output uses it so their columns share names.
+pub(crate) fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     match v {
         Value::Object(m) => {
             for (k, v) in m {
@@ -89,7 +90,8 @@ fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-fn csv_field(s: &str) -> String {
+/// Quote a CSV field when it needs it.
+pub(crate) fn csv_field(s: &str) -> String {
     if s.contains([',', '"', '\n']) {
         format!("\"{}\"", s.replace('"', "\"\""))
     } else {
@@ -106,7 +108,8 @@ pub fn to_csv(out: &RunOutput) -> String {
     format!("{}\n{}\n", header.join(","), row.join(","))
 }
 
-fn us(ns: u64) -> String {
+/// Nanoseconds as microseconds, two decimals below 10 us.
+pub(crate) fn us(ns: u64) -> String {
     if ns == 0 {
         "0".into()
     } else if ns < 10_000 {
