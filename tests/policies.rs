@@ -391,6 +391,12 @@ fn every_policy_runs_round_trips_and_is_deterministic() {
         assert_eq!(j2["config"], ja["config"], "{ra} {cl} {sy}: round trip");
         assert_eq!(j2["counters"], ja["counters"], "{ra} {cl} {sy}: same run");
         assert_eq!(ja["counters"]["dirty_bytes_at_end"], 0);
+        // No policy may leave the engine without a way to free buffers or pages.
+        assert_eq!(ja["counters"]["getnewbuf_overcommits"], 0, "{ra} {cl} {sy}");
+        assert_eq!(
+            ja["counters"]["alloc_reserve_overrides"], 0,
+            "{ra} {cl} {sy}"
+        );
     }
 }
 

@@ -22,6 +22,8 @@ fn replay(name: &str, mem: u64) {
         "{name} at {mem}: final sync left dirty data"
     );
     assert!(c.page_hits + c.page_misses > 0);
+    assert_eq!(c.getnewbuf_overcommits, 0);
+    assert_eq!(c.alloc_reserve_overrides, 0);
     let d = &out.stats.device;
     let by_origin_writes: u64 = Origin::ALL.iter().map(|o| d.by_origin[o.index()][2]).sum();
     assert_eq!(by_origin_writes, d.writes, "every write has an origin");

@@ -325,6 +325,12 @@ impl Simulator {
             return Some(b);
         }
         let b = self.getnewbuf(size, nowait)?;
+        if self.bufs.lookup(vn, lblkno).is_some() {
+            // A flush run while we slept in getnewbuf built this block's buffer: use
+            // that one and give the header back.
+            self.bufs.insert_tail(BufQueue::Empty, b);
+            return self.getblk(vn, lblkno, size, nowait);
+        }
         let obj = self.vnode_object(vn);
         let bsize = self.p.knobs.f_iosize;
         let first = lblkno * bsize / PAGE_SIZE;
@@ -500,7 +506,9 @@ impl Simulator {
             self.stall = prev;
             if !progressed {
                 // Nothing in flight will ever free a header: overcommit rather than
-                // deadlock (only reachable with absurdly small nbuf).
+                // deadlock (counted: it means buffer space is exhausted by dirty
+                // buffers no flusher may write).
+                self.c.getnewbuf_overcommits += 1;
                 if empty != NIL {
                     self.bufs.unqueue(empty);
                     return Some(empty);

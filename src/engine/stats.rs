@@ -315,6 +315,8 @@ counters! {
         getnewbuf_recycles,
         /// Sleeps in getnewbuf waiting for a buffer (the write throttle).
         getnewbuf_waits,
+        /// getnewbuf found nothing to wait for and went past hibufspace (should stay 0).
+        getnewbuf_overcommits,
         /// Blocks that were holes: zero-filled, no device I/O.
         hole_reads,
         /// Partial-block writes (and putpages of partly resident blocks) that read first.

@@ -101,13 +101,15 @@ impl Simulator {
     /// buffer, asynchronously, tagged `writeback`.
     fn writeback_vnode(&mut self, vn: u32) {
         let v = &self.vnodes[vn as usize];
-        if v.object == NIL || v.unlinked || vn == self.op_vnode {
+        if v.object == NIL || v.unlinked {
             return;
         }
         let object = v.object;
         self.write_origin_async = Origin::Writeback;
         self.write_origin_sync = Origin::Writeback;
-        if self.vnodes[vn as usize].obj_dirty {
+        // The vnode an op holds: its dirty buffers (unlocked, on the DIRTY queue) can
+        // be written, but its pages are not cleaned under the op.
+        if self.vnodes[vn as usize].obj_dirty && vn != self.op_vnode {
             self.vm_object_page_clean(object, 0, 0, 0, Origin::Writeback);
         }
         let mut list = std::mem::take(&mut self.scratch_pages);
