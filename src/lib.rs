@@ -10,5 +10,6 @@ pub mod models;
 pub mod policies;
 pub mod report;
 pub mod run;
+pub mod sweep;
 pub mod trace;
 pub mod units;

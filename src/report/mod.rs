@@ -1,4 +1,7 @@
 //! Rendering results: tables, JSON and CSV of replays.
 
 pub mod compare;
+pub mod html;
+pub mod plot;
 pub mod replay;
+pub mod results;

@@ -1,5 +1,7 @@
 //! The `vpsim` command line: parse arguments, call the library, print.
 
+mod sweep_cmd;
+
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use rayon::prelude::*;
@@ -56,6 +58,23 @@ enum Cmd {
         #[arg(long, default_value_t = 50)]
         max_errors: usize,
     },
+    /// Sweep a grid of configurations (the cartesian product of every listed dimension)
+    /// over one trace, in parallel, writing results as they complete.
+    ///
+    /// Example: vpsim sweep traces/pyio.events.csv.zst --mem 64M,256M,1G --readahead none,linux,dragonfly --set-grid vfs.write_behind=0,1 --output results.parquet --plots plots/
+    Sweep(sweep_cmd::SweepArgs),
+    /// Merge the results of `sweep --shard I/N` runs into one file.
+    ///
+    /// Example: vpsim merge all.parquet part1.parquet part2.parquet
+    Merge(sweep_cmd::MergeArgs),
+    /// Plot a results file (sweep/compare/replay output) or a --timeline CSV as PNG and SVG.
+    ///
+    /// Example: vpsim plot results.parquet --out plots/
+    Plot(sweep_cmd::PlotArgs),
+    /// Write a self-contained HTML report (tables and inline SVG plots) of a results file.
+    ///
+    /// Example: vpsim report results.parquet --out reports/pyio.html
+    Report(sweep_cmd::ReportArgs),
     /// List the --set knobs with their defaults and meaning.
     ///
     /// Example: vpsim knobs
@@ -430,7 +449,14 @@ fn cmd_replay(a: &ReplayArgs) -> ExitCode {
             return ExitCode::from(3);
         }
     }
-    if let Some(path) = &a.output {
+    if let Some(path) = a.output.as_ref().filter(|p| p.ends_with(".parquet")) {
+        // A results file: the same row schema as sweep and compare.
+        let row = vpsim::report::results::Row::from_output(&run, Vec::new());
+        if let Err(e) = vpsim::report::results::write_results(&[row], std::path::Path::new(path)) {
+            eprintln!("vpsim replay: cannot write {e}");
+            return ExitCode::from(3);
+        }
+    } else if let Some(path) = &a.output {
         if let Err(e) = write_atomic(path, &text) {
             eprintln!("vpsim replay: cannot write {path}: {e}");
             return ExitCode::from(3);
@@ -453,7 +479,7 @@ fn cmd_replay(a: &ReplayArgs) -> ExitCode {
 /// only on a terminal and only once the work has taken a second (a helper thread waits
 /// for that, so a comparison of a few slow configurations still shows it before the
 /// first one finishes); `work` ticks it with `inc(1)` from any thread.
-fn with_count_bar<T>(total: u64, work: impl FnOnce(&ProgressBar) -> T) -> T {
+fn with_count_bar<T>(total: u64, what: &str, work: impl FnOnce(&ProgressBar) -> T) -> T {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
     let tty = std::io::stderr().is_terminal();
     let (done_tx, done_rx) = channel::<()>();
@@ -464,9 +490,9 @@ fn with_count_bar<T>(total: u64, work: impl FnOnce(&ProgressBar) -> T) -> T {
                 // Disconnected (the work ended) within the second: never show the bar.
                 if let Err(RecvTimeoutError::Timeout) = done_rx.recv_timeout(Duration::from_secs(1))
                 {
-                    let style = ProgressStyle::with_template(
-                        "{spinner} comparing [{bar:30}] {pos}/{len} configs, {elapsed}, eta {eta}",
-                    )
+                    let style = ProgressStyle::with_template(&format!(
+                        "{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} configs, {{per_sec}}, {{elapsed}}, eta {{eta}}"
+                    ))
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> ");
                     b.set_style(style);
@@ -565,26 +591,27 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
-    let results: Vec<Result<_, RowError>> = with_count_bar(configs.len() as u64, |bar| {
-        pool.install(|| {
-            configs
-                .par_iter()
-                .map(|cfg| {
-                    // A panic in one configuration (an engine bug) must not lose the
-                    // others: catch it and report it in that row.
-                    let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        run_loaded(&trace, cfg)
-                    }));
-                    bar.inc(1);
-                    match r {
-                        Ok(Ok(o)) => Ok(o),
-                        Ok(Err(e)) => Err(RowError::Run(e)),
-                        Err(p) => Err(RowError::Panic(panic_message(p.as_ref()))),
-                    }
-                })
-                .collect()
-        })
-    });
+    let results: Vec<Result<_, RowError>> =
+        with_count_bar(configs.len() as u64, "comparing", |bar| {
+            pool.install(|| {
+                configs
+                    .par_iter()
+                    .map(|cfg| {
+                        // A panic in one configuration (an engine bug) must not lose the
+                        // others: catch it and report it in that row.
+                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            run_loaded(&trace, cfg)
+                        }));
+                        bar.inc(1);
+                        match r {
+                            Ok(Ok(o)) => Ok(o),
+                            Ok(Err(e)) => Err(RowError::Run(e)),
+                            Err(p) => Err(RowError::Panic(panic_message(p.as_ref()))),
+                        }
+                    })
+                    .collect()
+            })
+        });
     let cmp = Comparison {
         trace_path: trace.path.clone(),
         events: trace.events.len() as u64,
@@ -604,6 +631,33 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
         }
         CompareFormat::Csv => compare::to_csv(&cmp),
     };
+    if let Some(path) = a.output.as_ref().filter(|p| p.ends_with(".parquet")) {
+        // A results file: one row per configuration, as sweep writes them.
+        let rows: Vec<vpsim::report::results::Row> = cmp
+            .rows
+            .iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let extra = vec![(
+                    "config_id".to_string(),
+                    vpsim::report::results::Cell::Int(i as i64),
+                )];
+                match &r.result {
+                    Ok(out) => vpsim::report::results::Row::from_output(out, extra),
+                    Err(e) => {
+                        let mut row = vpsim::report::results::Row { cells: extra };
+                        row.push("error", vpsim::report::results::Cell::Str(e.to_string()));
+                        row
+                    }
+                }
+            })
+            .collect();
+        if let Err(e) = vpsim::report::results::write_results(&rows, std::path::Path::new(path)) {
+            eprintln!("vpsim compare: cannot write {e}");
+            return ExitCode::from(3);
+        }
+        return ExitCode::SUCCESS;
+    }
     if let Some(path) = &a.output {
         if let Err(e) = write_atomic(path, &text) {
             eprintln!("vpsim compare: cannot write {path}: {e}");
@@ -685,5 +739,9 @@ fn main() -> ExitCode {
         Cmd::Compare(a) => cmd_compare(a),
         Cmd::Check { trace, max_errors } => cmd_check(trace, *max_errors),
         Cmd::Knobs => cmd_knobs(),
+        Cmd::Sweep(a) => sweep_cmd::cmd_sweep(a),
+        Cmd::Merge(a) => sweep_cmd::cmd_merge(a),
+        Cmd::Plot(a) => sweep_cmd::cmd_plot(a),
+        Cmd::Report(a) => sweep_cmd::cmd_report(a),
     }
 }

@@ -1,0 +1,426 @@
+//! `vpsim sweep`, `vpsim merge`, `vpsim plot` and `vpsim report`: the results side of
+//! the command line.
+
+use crate::{panic_message, with_count_bar};
+use clap::Args;
+use rayon::prelude::*;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::mpsc;
+use vpsim::policies::split_list;
+use vpsim::report::results::{Cell, Row, read_results, rows_table, sort_rows, write_results};
+use vpsim::run::{ModelKind, load_trace};
+use vpsim::sweep::{Grid, SweepOptions, parse_shard, run_point, todo};
+use vpsim::units::parse_size;
+
+#[derive(Args, Debug)]
+pub struct SweepArgs {
+    /// Trace file (.csv, .csv.gz, .csv.zst).
+    trace: String,
+    /// Read the grid from a TOML file (keys: model, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]); flags given as well add to it.
+    #[arg(long, value_name = "FILE.toml")]
+    grid: Option<String>,
+    /// Models to sweep, e.g. dragonfly,lru,opt (lru and opt ignore policies and knobs).
+    #[arg(long)]
+    model: Vec<String>,
+    /// Memory sizes, e.g. --mem 64M,256M,1G.
+    #[arg(long)]
+    mem: Vec<String>,
+    /// RAM the file cache cannot use (dragonfly model).
+    #[arg(long, default_value = "0")]
+    unavailable: String,
+    /// Devices, e.g. --device ssd,hdd or --device ssd:lat=50us (repeat for specs with keys).
+    #[arg(long)]
+    device: Vec<String>,
+    /// Read-ahead policies (repeat, or a comma list of names without keys).
+    #[arg(long)]
+    readahead: Vec<String>,
+    /// Write clustering policies.
+    #[arg(long)]
+    cluster: Vec<String>,
+    /// Sync policies.
+    #[arg(long)]
+    sync: Vec<String>,
+    /// A knob fixed for every configuration, e.g. --set vm.prefault_pages=0.
+    #[arg(long = "set", value_name = "KNOB=VALUE")]
+    set: Vec<String>,
+    /// A knob as a dimension, e.g. --set-grid vfs.max_readahead=0,256K,2M.
+    #[arg(long = "set-grid", value_name = "KNOB=V1,V2,...")]
+    set_grid: Vec<String>,
+    /// Flush everything at the end of the trace (so bytes written compare).
+    #[arg(long)]
+    final_sync: bool,
+    /// Configurations run at once (default: all cores).
+    #[arg(long, default_value_t = 0)]
+    jobs: usize,
+    /// Results file (.parquet, .csv or .json), rewritten as each configuration
+    /// completes so an interrupted sweep keeps what it finished.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    output: Option<String>,
+    /// Also write the plots (PNG and SVG) into this directory.
+    #[arg(long, value_name = "DIR")]
+    plots: Option<String>,
+    /// Skip configurations already in --output (same grid and trace).
+    #[arg(long)]
+    resume: bool,
+    /// Run only the I-th of N deterministic slices of the grid, e.g. --shard 2/8.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<String>,
+    /// Sort the printed table by this metric (e.g. device_reads, counters.page_misses, latency_ns.read.p99).
+    #[arg(long, default_value = "device_reads")]
+    sort: String,
+    /// Stop after this many configurations (as if interrupted; for testing --resume).
+    #[arg(long, hide = true)]
+    limit: Option<usize>,
+}
+
+fn lists(values: &[String]) -> Vec<String> {
+    values.iter().flat_map(|v| split_list(v)).collect()
+}
+
+fn build_grid(a: &SweepArgs) -> Result<Grid, String> {
+    let mut g = match &a.grid {
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|e| format!("--grid {p}: {e}"))?;
+            Grid::from_toml(&text).map_err(|e| format!("--grid {p}: {e}"))?
+        }
+        None => Grid::default(),
+    };
+    if !a.model.is_empty() {
+        g.models = lists(&a.model)
+            .iter()
+            .map(|m| ModelKind::parse(m))
+            .collect::<Result<_, _>>()?;
+    }
+    if !a.mem.is_empty() {
+        g.mems = lists(&a.mem)
+            .iter()
+            .map(|m| parse_size(m).map_err(|e| format!("--mem: {e}")))
+            .collect::<Result<_, _>>()?;
+    }
+    if !a.device.is_empty() {
+        g.devices = lists(&a.device);
+    }
+    for (flag, vals, dst) in [
+        ("readahead", &a.readahead, &mut g.readahead),
+        ("cluster", &a.cluster, &mut g.cluster),
+        ("sync", &a.sync, &mut g.sync),
+    ] {
+        if !vals.is_empty() {
+            let l = lists(vals);
+            if l.is_empty() {
+                return Err(format!("--{flag}: empty"));
+            }
+            *dst = l;
+        }
+    }
+    g.unavailable = parse_size(&a.unavailable).map_err(|e| format!("--unavailable: {e}"))?;
+    g.fixed_sets.extend(a.set.iter().cloned());
+    for s in &a.set_grid {
+        let (k, v) = s
+            .split_once('=')
+            .ok_or_else(|| format!("--set-grid expects KNOB=V1,V2,..., got \"{s}\""))?;
+        let vals: Vec<String> = v.split(',').map(|x| x.trim().to_string()).collect();
+        g.knob_dims.push((k.trim().to_string(), vals));
+    }
+    g.final_sync |= a.final_sync;
+    g.validate()?;
+    // Every spec must parse: a typo is a usage error, not a grid of failed rows.
+    for d in &g.devices {
+        d.parse::<vpsim::engine::device::DeviceSpec>()
+            .map_err(|e| format!("--device {d}: {e}"))?;
+    }
+    for ra in &g.readahead {
+        for cl in &g.cluster {
+            for sy in &g.sync {
+                let mut k = vpsim::engine::params::Knobs::default();
+                vpsim::policies::PolicySet::parse(ra, cl, sy, &mut k)?;
+            }
+        }
+    }
+    Ok(g)
+}
+
+pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
+    let usage = |e: String| {
+        eprintln!("vpsim sweep: {e}");
+        ExitCode::from(2)
+    };
+    let grid = match build_grid(a) {
+        Ok(g) => g,
+        Err(e) => return usage(e),
+    };
+    let shard = match a.shard.as_deref().map(parse_shard).transpose() {
+        Ok(s) => s,
+        Err(e) => return usage(e),
+    };
+    if a.resume && a.output.is_none() {
+        return usage("--resume needs --output (the results to resume)".into());
+    }
+    let trace = match load_trace(&a.trace) {
+        Ok(t) => t,
+        Err(e) => {
+            eprintln!("vpsim sweep: {e}");
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    let points = grid.points();
+    let output = a.output.as_ref().map(PathBuf::from);
+    let mut rows: Vec<Row> = Vec::new();
+    if a.resume
+        && let Some(out) = &output
+        && out.exists()
+    {
+        match read_results(out) {
+            Ok(r) => rows = r,
+            Err(e) => return usage(format!("--resume: {e}")),
+        }
+        let fp = grid.fingerprint();
+        if let Some(bad) = rows
+            .iter()
+            .find(|r| r.get("grid") != Some(&Cell::Str(fp.clone())))
+        {
+            let _ = bad;
+            return usage(format!(
+                "--resume: {} holds results of a different grid; use another --output",
+                out.display()
+            ));
+        }
+    }
+    let done: Vec<usize> = rows
+        .iter()
+        .filter_map(|r| match r.get("config_id") {
+            Some(Cell::Int(i)) => Some(*i as usize),
+            _ => None,
+        })
+        .collect();
+    let opts = SweepOptions {
+        jobs: a.jobs,
+        shard,
+        done,
+        limit: a.limit,
+    };
+    let work = todo(&points, &opts);
+    let jobs = if a.jobs == 0 {
+        std::thread::available_parallelism().map_or(1, |n| n.get())
+    } else {
+        a.jobs
+    };
+    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+        Ok(p) => p,
+        Err(e) => return usage(format!("--jobs {jobs}: {e}")),
+    };
+    let write = |rows: &mut Vec<Row>| -> Option<String> {
+        rows.sort_by_key(|r| match r.get("config_id") {
+            Some(Cell::Int(i)) => *i,
+            _ => i64::MAX,
+        });
+        output.as_ref().and_then(|p| write_results(rows, p).err())
+    };
+    // Workers only simulate; this thread collects and writes each row as it comes (the
+    // results writers use their own thread pool, which must not be entered from a
+    // busy worker of ours).
+    let (tx, rx) = mpsc::channel::<Row>();
+    let mut write_err = None;
+    let panicked = with_count_bar(work.len() as u64, "sweeping", |bar| {
+        std::thread::scope(|scope| {
+            let workers = scope.spawn(|| {
+                pool.install(|| {
+                    work.par_iter().for_each_with(tx, |tx, p| {
+                        let _ = tx.send(run_point(p, &grid, &trace));
+                    });
+                });
+            });
+            for row in rx {
+                rows.push(row);
+                // Written as they complete: an interrupted sweep keeps them.
+                if let Some(e) = write(&mut rows) {
+                    write_err = Some(e);
+                }
+                bar.inc(1);
+            }
+            workers.join().err()
+        })
+    });
+    if let Some(p) = panicked {
+        eprintln!("vpsim sweep: internal error: {}", panic_message(p.as_ref()));
+        return ExitCode::from(101);
+    }
+    if let Some(e) = write_err {
+        eprintln!("vpsim sweep: cannot write results: {e}");
+        return ExitCode::from(3);
+    }
+    if let Some(e) = write(&mut rows) {
+        eprintln!("vpsim sweep: cannot write results: {e}");
+        return ExitCode::from(3);
+    }
+    let failed: Vec<&Row> = rows.iter().filter(|r| r.get("error").is_some()).collect();
+    for r in &failed {
+        if let (Some(k), Some(e)) = (r.get("config_key"), r.get("error")) {
+            eprintln!("vpsim sweep: {}: {}", k.text(), e.text());
+        }
+    }
+    let mut shown = rows.clone();
+    match sort_rows(&mut shown, &a.sort) {
+        Ok(_) => print!("{}", rows_table(&shown, &grid.dims())),
+        Err(e) => return usage(format!("--sort: {e}")),
+    }
+    if let Some(dir) = &a.plots {
+        let results = match &output {
+            Some(p) => p.clone(),
+            None => {
+                let p = Path::new(dir).join("results.parquet");
+                if let Err(e) = std::fs::create_dir_all(dir)
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| write_results(&rows, &p))
+                {
+                    eprintln!("vpsim sweep: --plots {dir}: {e}");
+                    return ExitCode::from(3);
+                }
+                p
+            }
+        };
+        if let Err(e) = vpsim::report::plot::plot_results(&results, Path::new(dir)) {
+            eprintln!("vpsim sweep: --plots {dir}: {e}");
+            return ExitCode::from(3);
+        }
+    }
+    if !rows.is_empty() && failed.len() == rows.len() {
+        return ExitCode::from(2);
+    }
+    ExitCode::SUCCESS
+}
+
+#[derive(Args, Debug)]
+pub struct MergeArgs {
+    /// The merged results file (.parquet, .csv or .json).
+    out: String,
+    /// Results of `sweep --shard I/N` runs of the same trace and grid.
+    #[arg(required = true)]
+    parts: Vec<String>,
+}
+
+/// `vpsim merge OUT PARTS...`: combine shard results, checking they come from the
+/// same grid and trace.
+pub fn cmd_merge(a: &MergeArgs) -> ExitCode {
+    let mut all: Vec<Row> = Vec::new();
+    let mut ident: Option<(Option<Cell>, Option<Cell>, Option<Cell>)> = None;
+    for p in &a.parts {
+        let rows = match read_results(Path::new(p)) {
+            Ok(r) => r,
+            Err(e) => {
+                eprintln!("vpsim merge: {e}");
+                return ExitCode::from(1);
+            }
+        };
+        for r in rows {
+            let id = (
+                r.get("grid").cloned(),
+                r.get("trace.path").cloned(),
+                r.get("trace_events").cloned(),
+            );
+            if id.0.is_none() {
+                eprintln!("vpsim merge: {p}: not the output of vpsim sweep (no grid column)");
+                return ExitCode::from(1);
+            }
+            match &ident {
+                None => ident = Some(id),
+                Some(i)
+                    if i.0 != id.0
+                        || i.2 != id.2
+                        || (i.1.is_some() && id.1.is_some() && i.1 != id.1) =>
+                {
+                    eprintln!(
+                        "vpsim merge: {p} comes from a different grid or trace than {}",
+                        a.parts[0]
+                    );
+                    return ExitCode::from(1);
+                }
+                Some(_) => {}
+            }
+            let cid = r.get("config_id").cloned();
+            if !all.iter().any(|x| x.get("config_id").cloned() == cid) {
+                all.push(r);
+            }
+        }
+    }
+    all.sort_by_key(|r| match r.get("config_id") {
+        Some(Cell::Int(i)) => *i,
+        _ => i64::MAX,
+    });
+    if let Err(e) = write_results(&all, Path::new(&a.out)) {
+        eprintln!("vpsim merge: {e}");
+        return ExitCode::from(3);
+    }
+    eprintln!(
+        "vpsim merge: {} configurations from {} files",
+        all.len(),
+        a.parts.len()
+    );
+    ExitCode::SUCCESS
+}
+
+#[derive(Args, Debug)]
+pub struct PlotArgs {
+    /// A results file (.parquet, .csv, .json from sweep/replay/compare) or a --timeline CSV.
+    results: String,
+    /// Directory for the PNG and SVG files.
+    #[arg(long, default_value = "plots")]
+    out: String,
+}
+
+/// `vpsim plot RESULTS --out DIR`.
+pub fn cmd_plot(a: &PlotArgs) -> ExitCode {
+    let path = Path::new(&a.results);
+    let is_timeline = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.lines().next().map(|l| l.starts_with("time_s,")))
+        .unwrap_or(false);
+    let res = if is_timeline {
+        vpsim::report::plot::plot_timeline(path, Path::new(&a.out))
+    } else {
+        vpsim::report::plot::plot_results(path, Path::new(&a.out))
+    };
+    match res {
+        Ok(files) => {
+            for f in files {
+                println!("{}", f.display());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vpsim plot: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+pub struct ReportArgs {
+    /// A results file (.parquet, .csv, .json).
+    results: String,
+    /// The HTML file to write (self-contained: SVG plots inline).
+    #[arg(long, default_value = "report.html")]
+    out: String,
+    /// A --timeline CSV to include.
+    #[arg(long)]
+    timeline: Option<String>,
+}
+
+/// `vpsim report RESULTS --out NAME.html`.
+pub fn cmd_report(a: &ReportArgs) -> ExitCode {
+    match vpsim::report::html::write_report(
+        Path::new(&a.results),
+        Path::new(&a.out),
+        a.timeline.as_deref().map(Path::new),
+    ) {
+        Ok(()) => {
+            println!("{}", a.out);
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("vpsim report: {e}");
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,455 @@
+//! The results model: one row per configuration, as a polars `DataFrame`.
+//!
+//! A row is the replay JSON object flattened to `a.b.c` columns (the same names as
+//! `replay --format csv`), plus whatever identifies the row in a sweep
+//! (`config_id`, `config_key`, `error`). `replay`, `compare` and `sweep` all write
+//! rows of this schema, so every command (plot, report, merge) reads every output.
+//! Files are written by extension — `.parquet`, `.csv` or `.json` — through a
+//! temporary file renamed into place, so a half-written file never looks complete.
+
+use super::replay::{flatten, to_json};
+use crate::run::RunOutput;
+use polars::prelude::*;
+use std::path::Path;
+
+/// One cell of a results row.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Int(i64),
+    Float(f64),
+    Str(String),
+    Null,
+}
+
+impl Cell {
+    /// A cell from a flattened JSON value's text: integers stay integers.
+    pub fn parse(s: &str) -> Cell {
+        if let Ok(i) = s.parse::<i64>() {
+            Cell::Int(i)
+        } else if let Ok(f) = s.parse::<f64>()
+            && !s.is_empty()
+            && s.chars().any(|c| c.is_ascii_digit())
+        {
+            Cell::Float(f)
+        } else {
+            Cell::Str(s.to_string())
+        }
+    }
+
+    pub fn as_f64(&self) -> Option<f64> {
+        match self {
+            Cell::Int(i) => Some(*i as f64),
+            Cell::Float(f) => Some(*f),
+            _ => None,
+        }
+    }
+
+    pub fn text(&self) -> String {
+        match self {
+            Cell::Int(i) => i.to_string(),
+            Cell::Float(f) => {
+                if f.fract() == 0.0 && f.abs() < 1e15 {
+                    format!("{f:.1}")
+                } else {
+                    f.to_string()
+                }
+            }
+            Cell::Str(s) => s.clone(),
+            Cell::Null => String::new(),
+        }
+    }
+}
+
+/// One configuration's results: ordered `(column, cell)` pairs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Row {
+    pub cells: Vec<(String, Cell)>,
+}
+
+impl Row {
+    pub fn get(&self, col: &str) -> Option<&Cell> {
+        self.cells.iter().find(|(c, _)| c == col).map(|(_, v)| v)
+    }
+
+    pub fn push(&mut self, col: &str, cell: Cell) {
+        self.cells.push((col.to_string(), cell));
+    }
+
+    /// The row of a finished run, with `extra` identifying columns first.
+    pub fn from_output(out: &RunOutput, extra: Vec<(String, Cell)>) -> Row {
+        let mut kv = Vec::new();
+        flatten("", &to_json(out), &mut kv);
+        let mut cells = extra;
+        cells.extend(kv.into_iter().map(|(k, v)| {
+            let c = Cell::parse(&v);
+            (k, c)
+        }));
+        Row { cells }
+    }
+}
+
+/// Column types: integers if every non-null cell is one, floats if every one is a
+/// number, text otherwise.
+fn column(name: &str, rows: &[Row]) -> Column {
+    let cells: Vec<Option<&Cell>> = rows.iter().map(|r| r.get(name)).collect();
+    let present = cells.iter().flatten().filter(|c| ***c != Cell::Null);
+    let (mut ints, mut nums) = (true, true);
+    for c in present {
+        match c {
+            Cell::Int(_) => {}
+            Cell::Float(_) => ints = false,
+            _ => {
+                ints = false;
+                nums = false;
+            }
+        }
+    }
+    if ints {
+        let v: Vec<Option<i64>> = cells
+            .iter()
+            .map(|c| match c {
+                Some(Cell::Int(i)) => Some(*i),
+                _ => None,
+            })
+            .collect();
+        Column::new(name.into(), v)
+    } else if nums {
+        let v: Vec<Option<f64>> = cells.iter().map(|c| c.and_then(Cell::as_f64)).collect();
+        Column::new(name.into(), v)
+    } else {
+        let v: Vec<Option<String>> = cells
+            .iter()
+            .map(|c| match c {
+                None | Some(Cell::Null) => None,
+                Some(c) => Some(c.text()),
+            })
+            .collect();
+        Column::new(name.into(), v)
+    }
+}
+
+/// The union of the rows' columns, in first-seen order.
+pub fn columns(rows: &[Row]) -> Vec<String> {
+    let mut seen = rustc_hash::FxHashSet::default();
+    let mut cols = Vec::new();
+    for r in rows {
+        for (c, _) in &r.cells {
+            if seen.insert(c.clone()) {
+                cols.push(c.clone());
+            }
+        }
+    }
+    cols
+}
+
+/// Rows → DataFrame.
+pub fn to_dataframe(rows: &[Row]) -> Result<DataFrame, String> {
+    let cols: Vec<Column> = columns(rows).iter().map(|c| column(c, rows)).collect();
+    DataFrame::new_infer_height(cols).map_err(|e| format!("building the results table: {e}"))
+}
+
+/// DataFrame → rows.
+pub fn from_dataframe(df: &DataFrame) -> Result<Vec<Row>, String> {
+    let mut rows = vec![Row::default(); df.height()];
+    for col in df.columns() {
+        let name = col.name().to_string();
+        for (i, row) in rows.iter_mut().enumerate() {
+            let v = col.get(i).map_err(|e| e.to_string())?;
+            let cell = match v {
+                AnyValue::Null => Cell::Null,
+                AnyValue::Int64(x) => Cell::Int(x),
+                AnyValue::Int32(x) => Cell::Int(x as i64),
+                AnyValue::UInt64(x) => Cell::Int(x as i64),
+                AnyValue::UInt32(x) => Cell::Int(x as i64),
+                AnyValue::Float64(x) => Cell::Float(x),
+                AnyValue::Float32(x) => Cell::Float(x as f64),
+                AnyValue::Boolean(b) => Cell::Str(b.to_string()),
+                AnyValue::String(s) => Cell::parse_text(s),
+                AnyValue::StringOwned(s) => Cell::parse_text(s.as_str()),
+                other => Cell::Str(other.to_string()),
+            };
+            if cell != Cell::Null {
+                row.cells.push((name.clone(), cell));
+            }
+        }
+    }
+    Ok(rows)
+}
+
+impl Cell {
+    /// Text read back from a file stays text (a CSV column of text is not re-parsed).
+    fn parse_text(s: &str) -> Cell {
+        Cell::Str(s.to_string())
+    }
+}
+
+/// Write `rows` to `path` by extension (.parquet, .csv or .json), atomically.
+pub fn write_results(rows: &[Row], path: &Path) -> Result<(), String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let tmp = path.with_extension(format!("{ext}.tmp.{}", std::process::id()));
+    let res = (|| -> Result<(), String> {
+        match ext.as_str() {
+            "parquet" => {
+                let mut df = to_dataframe(rows)?;
+                let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+                ParquetWriter::new(f)
+                    .finish(&mut df)
+                    .map_err(|e| e.to_string())?;
+            }
+            "csv" => {
+                let mut df = to_dataframe(rows)?;
+                let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
+                CsvWriter::new(f)
+                    .include_header(true)
+                    .finish(&mut df)
+                    .map_err(|e| e.to_string())?;
+            }
+            "json" => {
+                let arr: Vec<serde_json::Value> = rows
+                    .iter()
+                    .map(|r| {
+                        let mut m = serde_json::Map::new();
+                        for (k, c) in &r.cells {
+                            let v = match c {
+                                Cell::Int(i) => serde_json::Value::from(*i),
+                                Cell::Float(f) => serde_json::Value::from(*f),
+                                Cell::Str(s) => serde_json::Value::from(s.clone()),
+                                Cell::Null => serde_json::Value::Null,
+                            };
+                            m.insert(k.clone(), v);
+                        }
+                        serde_json::Value::Object(m)
+                    })
+                    .collect();
+                let text = serde_json::to_string_pretty(&arr).map_err(|e| e.to_string())?;
+                std::fs::write(&tmp, text + "\n").map_err(|e| e.to_string())?;
+            }
+            other => {
+                return Err(format!(
+                    "unknown results format \".{other}\": use .parquet, .csv or .json"
+                ));
+            }
+        }
+        std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+    })();
+    if res.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    res.map_err(|e| format!("{}: {e}", path.display()))
+}
+
+/// Read a results file written by any vpsim command.
+pub fn read_results(path: &Path) -> Result<Vec<Row>, String> {
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    let err = |e: String| format!("{}: {e}", path.display());
+    match ext.as_str() {
+        "parquet" => {
+            let f = std::fs::File::open(path).map_err(|e| err(e.to_string()))?;
+            let df = ParquetReader::new(f)
+                .finish()
+                .map_err(|e| err(e.to_string()))?;
+            from_dataframe(&df).map_err(err)
+        }
+        "csv" => {
+            let df = CsvReadOptions::default()
+                .with_has_header(true)
+                .with_infer_schema_length(None)
+                .try_into_reader_with_file_path(Some(path.into()))
+                .and_then(|r| r.finish())
+                .map_err(|e| err(e.to_string()))?;
+            from_dataframe(&df).map_err(err)
+        }
+        "json" => {
+            let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
+            let v: serde_json::Value =
+                serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+            let arr = v
+                .as_array()
+                .ok_or_else(|| err("expected a JSON array of result rows".into()))?;
+            Ok(arr
+                .iter()
+                .map(|o| {
+                    let mut row = Row::default();
+                    if let Some(m) = o.as_object() {
+                        for (k, v) in m {
+                            let c = match v {
+                                serde_json::Value::Number(n) => match n.as_i64() {
+                                    Some(i) => Cell::Int(i),
+                                    None => Cell::Float(n.as_f64().unwrap_or(0.0)),
+                                },
+                                serde_json::Value::String(s) => Cell::Str(s.clone()),
+                                serde_json::Value::Null => Cell::Null,
+                                other => Cell::Str(other.to_string()),
+                            };
+                            if c != Cell::Null {
+                                row.cells.push((k.clone(), c));
+                            }
+                        }
+                    }
+                    row
+                })
+                .collect())
+        }
+        other => Err(err(format!(
+            "unknown results format \".{other}\": use .parquet, .csv or .json"
+        ))),
+    }
+}
+
+/// Sort rows by a metric column (ascending), failed rows last. `metric` may be a
+/// column name (`device.reads`) or the same with `_` for the first dot
+/// (`device_reads`).
+pub fn sort_rows(rows: &mut [Row], metric: &str) -> Result<String, String> {
+    let cols = columns(rows);
+    let col = if cols.iter().any(|c| c == metric) {
+        metric.to_string()
+    } else if let Some(c) = cols.iter().find(|c| c.replacen('.', "_", 1) == metric) {
+        c.clone()
+    } else if let Some(c) = cols.iter().find(|c| {
+        c.ends_with(&format!(".{metric}"))
+            && rows
+                .iter()
+                .any(|r| r.get(c).and_then(Cell::as_f64).is_some())
+    }) {
+        c.clone()
+    } else {
+        return Err(format!(
+            "no metric \"{metric}\" in the results; try device_reads, device_writes, counters.page_misses, latency_ns.read.p99"
+        ));
+    };
+    rows.sort_by(|a, b| {
+        let x = a.get(&col).and_then(Cell::as_f64).unwrap_or(f64::INFINITY);
+        let y = b.get(&col).and_then(Cell::as_f64).unwrap_or(f64::INFINITY);
+        x.total_cmp(&y)
+    });
+    Ok(col)
+}
+
+/// The printed table of a sweep: the swept dimensions (or the configuration key) and
+/// the headline metrics; the best (lowest) value of each metric is marked `*`.
+pub fn rows_table(rows: &[Row], dims: &[String]) -> String {
+    use std::fmt::Write as _;
+    let metrics = [
+        ("device.reads", "reads"),
+        ("device.read_bytes", "read bytes"),
+        ("device.writes", "writes"),
+        ("device.write_bytes", "write bytes"),
+        ("counters.page_misses", "page misses"),
+        ("latency_ns.read.p99", "read p99 us"),
+        ("latency_ns.fsync.p99", "fsync p99 us"),
+    ];
+    let label = |r: &Row| -> String {
+        if dims.is_empty() {
+            return r.get("config_key").map(Cell::text).unwrap_or_default();
+        }
+        dims.iter()
+            .map(|d| {
+                let v = match r.get(d) {
+                    Some(Cell::Int(b)) if d == "config.mem" => crate::units::format_size(*b as u64),
+                    Some(c) => c.text(),
+                    None => String::new(),
+                };
+                let short = d.rsplit('.').next().unwrap_or(d);
+                format!("{short}={v}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let best: Vec<Option<f64>> = metrics
+        .iter()
+        .map(|(m, _)| {
+            rows.iter()
+                .filter(|r| r.get("error").is_none())
+                .filter_map(|r| r.get(m).and_then(Cell::as_f64))
+                .min_by(f64::total_cmp)
+        })
+        .collect();
+    let labels: Vec<String> = rows.iter().map(label).collect();
+    let w = labels
+        .iter()
+        .map(|l| l.len())
+        .max()
+        .unwrap_or(6)
+        .clamp(6, 60);
+    let mut s = String::new();
+    let _ = write!(s, "{:>4}  {:<w$}", "id", "configuration");
+    for (_, h) in &metrics {
+        let _ = write!(s, " {h:>13}");
+    }
+    s.push('\n');
+    for (r, l) in rows.iter().zip(&labels) {
+        let id = r.get("config_id").map(Cell::text).unwrap_or_default();
+        let l: String = l.chars().take(w).collect();
+        let _ = write!(s, "{id:>4}  {l:<w$}");
+        if let Some(e) = r.get("error") {
+            let _ = write!(s, " error: {}", e.text());
+            s.push('\n');
+            continue;
+        }
+        for ((m, _), b) in metrics.iter().zip(&best) {
+            let v = r.get(m).and_then(Cell::as_f64);
+            let text = match v {
+                None => "-".to_string(),
+                Some(x) if m.starts_with("latency") => format!("{:.0}", x / 1000.0),
+                Some(x) if m.ends_with("bytes") => crate::units::format_size(x as u64),
+                Some(x) => format!("{x:.0}"),
+            };
+            let mark = if v.is_some() && v == *b && rows.len() > 1 {
+                "*"
+            } else {
+                " "
+            };
+            let _ = write!(s, " {text:>12}{mark}");
+        }
+        s.push('\n');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(id: i64, reads: i64, name: &str) -> Row {
+        let mut r = Row::default();
+        r.push("config_id", Cell::Int(id));
+        r.push("config.readahead", Cell::Str(name.into()));
+        r.push("device.reads", Cell::Int(reads));
+        r.push("latency_ns.read.mean", Cell::Float(12.5));
+        r
+    }
+
+    #[test]
+    fn every_format_round_trips() {
+        let dir = std::env::temp_dir().join(format!("vpsim-results-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let rows = vec![row(0, 10, "none"), row(1, 5, "linux:max=32")];
+        for ext in ["parquet", "csv", "json"] {
+            let p = dir.join(format!("r.{ext}"));
+            write_results(&rows, &p).unwrap();
+            let back = read_results(&p).unwrap();
+            assert_eq!(back, rows, "{ext}");
+        }
+        assert!(write_results(&rows, &dir.join("r.xlsx")).is_err());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn sorting_by_metric_aliases() {
+        let mut rows = vec![row(0, 10, "a"), row(1, 5, "b")];
+        assert_eq!(
+            sort_rows(&mut rows, "device_reads").unwrap(),
+            "device.reads"
+        );
+        assert_eq!(rows[0].get("config_id"), Some(&Cell::Int(1)));
+        assert!(sort_rows(&mut rows, "bogus").is_err());
+    }
+}

@@ -1,0 +1,493 @@
+//! Parameter sweeps: the cartesian product of every listed dimension, run in parallel
+//! over one parsed trace, written as results rows as configurations complete.
+//!
+//! Each configuration has a stable index in the full grid (`config_id`) and a
+//! canonical description (`config_key`); a grid fingerprint ties rows to the grid
+//! that made them, so `--resume`, `--shard I/N` and `merge` can check what belongs
+//! together. The reference models (lru, opt) have no policies or knobs: their
+//! configurations ignore those dimensions and appear once per memory size and device.
+
+use crate::engine::params::Knobs;
+use crate::report::results::{Cell, Row};
+use crate::run::{LoadedTrace, ModelKind, RunConfig, run_loaded};
+use crate::units::{format_size, parse_size};
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+
+/// The dimensions of a sweep; each list must be non-empty.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Grid {
+    pub models: Vec<ModelKind>,
+    pub mems: Vec<u64>,
+    pub devices: Vec<String>,
+    pub readahead: Vec<String>,
+    pub cluster: Vec<String>,
+    pub sync: Vec<String>,
+    /// `--set-grid KNOB=V1,V2,...`: knob dimensions.
+    pub knob_dims: Vec<(String, Vec<String>)>,
+    /// `--set KNOB=V`: fixed for every configuration.
+    pub fixed_sets: Vec<String>,
+    pub unavailable: u64,
+    pub final_sync: bool,
+}
+
+impl Default for Grid {
+    fn default() -> Self {
+        Grid {
+            models: vec![ModelKind::Dragonfly],
+            mems: vec![1 << 30],
+            devices: vec!["ssd".into()],
+            readahead: vec!["dragonfly".into()],
+            cluster: vec!["dragonfly".into()],
+            sync: vec!["dragonfly".into()],
+            knob_dims: Vec::new(),
+            fixed_sets: Vec::new(),
+            unavailable: 0,
+            final_sync: false,
+        }
+    }
+}
+
+/// One configuration of a grid.
+#[derive(Clone, Debug)]
+pub struct Point {
+    /// Index in the full grid (stable across shards and resumes).
+    pub id: usize,
+    pub key: String,
+    pub config: Result<RunConfig, String>,
+}
+
+impl Grid {
+    /// The swept dimensions (lists with more than one value), as results columns.
+    pub fn dims(&self) -> Vec<String> {
+        let mut d = Vec::new();
+        if self.models.len() > 1 {
+            d.push("config.model".to_string());
+        }
+        if self.mems.len() > 1 {
+            d.push("config.mem".into());
+        }
+        if self.devices.len() > 1 {
+            d.push("config.device".into());
+        }
+        if self.readahead.len() > 1 {
+            d.push("config.readahead".into());
+        }
+        if self.cluster.len() > 1 {
+            d.push("config.cluster".into());
+        }
+        if self.sync.len() > 1 {
+            d.push("config.sync".into());
+        }
+        for (k, v) in &self.knob_dims {
+            if v.len() > 1 {
+                d.push(format!("config.knobs.{k}"));
+            }
+        }
+        d
+    }
+
+    /// A fingerprint of everything that defines the grid (not the trace).
+    pub fn fingerprint(&self) -> String {
+        let mut h = DefaultHasher::new();
+        format!("{self:?}").hash(&mut h);
+        format!("{:016x}", h.finish())
+    }
+
+    /// Every configuration, in a fixed order: model, mem, device, readahead, cluster,
+    /// sync, then the knob dimensions in the order given.
+    pub fn points(&self) -> Vec<Point> {
+        let mut knob_combos: Vec<Vec<(String, String)>> = vec![Vec::new()];
+        for (k, vals) in &self.knob_dims {
+            let mut next = Vec::new();
+            for combo in &knob_combos {
+                for v in vals {
+                    let mut c = combo.clone();
+                    c.push((k.clone(), v.clone()));
+                    next.push(c);
+                }
+            }
+            knob_combos = next;
+        }
+        let mut out = Vec::new();
+        let mut seen = rustc_hash::FxHashSet::default();
+        let mut id = 0;
+        for &model in &self.models {
+            for &mem in &self.mems {
+                for dev in &self.devices {
+                    for ra in &self.readahead {
+                        for cl in &self.cluster {
+                            for sy in &self.sync {
+                                for knobs in &knob_combos {
+                                    let this = id;
+                                    id += 1;
+                                    let kernel = model == ModelKind::Dragonfly;
+                                    let key = if kernel {
+                                        let ks: Vec<String> =
+                                            knobs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                                        format!(
+                                            "model={};mem={};device={dev};readahead={ra};cluster={cl};sync={sy};knobs={}",
+                                            model.name(),
+                                            format_size(mem),
+                                            ks.join(",")
+                                        )
+                                    } else {
+                                        format!(
+                                            "model={};mem={};device={dev}",
+                                            model.name(),
+                                            format_size(mem)
+                                        )
+                                    };
+                                    // Reference models ignore policies and knobs: one
+                                    // configuration per (model, mem, device).
+                                    if !seen.insert(key.clone()) {
+                                        continue;
+                                    }
+                                    let config = self.config(model, mem, dev, ra, cl, sy, knobs);
+                                    out.push(Point {
+                                        id: this,
+                                        key,
+                                        config,
+                                    });
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn config(
+        &self,
+        model: ModelKind,
+        mem: u64,
+        dev: &str,
+        ra: &str,
+        cl: &str,
+        sy: &str,
+        knobs: &[(String, String)],
+    ) -> Result<RunConfig, String> {
+        let device = dev.parse().map_err(|e| format!("--device {dev}: {e}"))?;
+        let mut k = Knobs::default();
+        let kernel = model == ModelKind::Dragonfly;
+        if kernel {
+            for s in &self.fixed_sets {
+                k.set(s)?;
+            }
+            for (name, v) in knobs {
+                k.set(&format!("{name}={v}"))?;
+            }
+        }
+        let cfg = RunConfig {
+            model,
+            mem,
+            unavailable: if kernel { self.unavailable } else { 0 },
+            knobs: k,
+            device,
+            check_invariants: false,
+            final_sync: kernel && self.final_sync,
+            timeline_step_ns: None,
+            readahead: if kernel {
+                ra.into()
+            } else {
+                "dragonfly".into()
+            },
+            cluster: if kernel {
+                cl.into()
+            } else {
+                "dragonfly".into()
+            },
+            sync: if kernel {
+                sy.into()
+            } else {
+                "dragonfly".into()
+            },
+        };
+        if kernel {
+            cfg.params()?;
+        }
+        Ok(cfg)
+    }
+
+    /// Read a grid from a TOML file, e.g.
+    /// ```toml
+    /// mem = ["64M", "256M"]
+    /// device = ["ssd", "hdd"]
+    /// readahead = ["none", "linux:max=64"]
+    /// model = ["dragonfly", "lru"]
+    /// final_sync = true
+    /// [set]
+    /// "vm.prefault_pages" = "0"
+    /// [set_grid]
+    /// "vfs.max_readahead" = ["0", "2M"]
+    /// ```
+    pub fn from_toml(text: &str) -> Result<Grid, String> {
+        let v: toml::Table = text.parse().map_err(|e| format!("grid file: {e}"))?;
+        let mut g = Grid::default();
+        let strings = |key: &str, v: &toml::Value| -> Result<Vec<String>, String> {
+            match v {
+                toml::Value::String(s) => Ok(vec![s.clone()]),
+                toml::Value::Array(a) => a
+                    .iter()
+                    .map(|x| match x {
+                        toml::Value::String(s) => Ok(s.clone()),
+                        toml::Value::Integer(i) => Ok(i.to_string()),
+                        other => Err(format!("grid file: {key}: unexpected value {other}")),
+                    })
+                    .collect(),
+                toml::Value::Integer(i) => Ok(vec![i.to_string()]),
+                other => Err(format!(
+                    "grid file: {key}: expected a string or a list, got {other}"
+                )),
+            }
+        };
+        for (key, val) in &v {
+            match key.as_str() {
+                "model" => {
+                    g.models = strings(key, val)?
+                        .iter()
+                        .map(|m| ModelKind::parse(m))
+                        .collect::<Result<_, _>>()?
+                }
+                "mem" => {
+                    g.mems = strings(key, val)?
+                        .iter()
+                        .map(|m| parse_size(m))
+                        .collect::<Result<_, _>>()?
+                }
+                "device" => g.devices = strings(key, val)?,
+                "readahead" => g.readahead = strings(key, val)?,
+                "cluster" => g.cluster = strings(key, val)?,
+                "sync" => g.sync = strings(key, val)?,
+                "unavailable" => {
+                    g.unavailable = parse_size(&strings(key, val)?.join(""))?;
+                }
+                "final_sync" => {
+                    g.final_sync = val
+                        .as_bool()
+                        .ok_or("grid file: final_sync must be true or false")?;
+                }
+                "set" => {
+                    let t = val.as_table().ok_or("grid file: [set] must be a table")?;
+                    for (k, v) in t {
+                        for s in strings(k, v)? {
+                            g.fixed_sets.push(format!("{k}={s}"));
+                        }
+                    }
+                }
+                "set_grid" => {
+                    let t = val
+                        .as_table()
+                        .ok_or("grid file: [set_grid] must be a table")?;
+                    for (k, v) in t {
+                        g.knob_dims.push((k.clone(), strings(k, v)?));
+                    }
+                }
+                other => {
+                    return Err(format!(
+                        "grid file: unknown key \"{other}\"; keys: model, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]"
+                    ));
+                }
+            }
+        }
+        g.validate()?;
+        Ok(g)
+    }
+
+    /// Every list non-empty, knob names known.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.models.is_empty()
+            || self.mems.is_empty()
+            || self.devices.is_empty()
+            || self.readahead.is_empty()
+            || self.cluster.is_empty()
+            || self.sync.is_empty()
+        {
+            return Err("every sweep dimension needs at least one value".into());
+        }
+        let mut k = Knobs::default();
+        for (name, vals) in &self.knob_dims {
+            if vals.is_empty() {
+                return Err(format!("--set-grid {name}: no values"));
+            }
+            for v in vals {
+                k.set(&format!("{name}={v}"))?;
+            }
+        }
+        for s in &self.fixed_sets {
+            k.set(s)?;
+        }
+        Ok(())
+    }
+}
+
+/// How to run a sweep.
+#[derive(Clone, Debug, Default)]
+pub struct SweepOptions {
+    /// Worker threads (0 = all cores).
+    pub jobs: usize,
+    /// Run only the I-th of N slices (1-based), as `(I, N)`.
+    pub shard: Option<(usize, usize)>,
+    /// Configuration ids already done (from `--resume`): skipped.
+    pub done: Vec<usize>,
+    /// Stop after this many configurations (for tests that simulate an interruption).
+    pub limit: Option<usize>,
+}
+
+/// The identifying columns of a sweep row.
+fn extra(point: &Point, grid: &Grid, trace: &LoadedTrace) -> Vec<(String, Cell)> {
+    vec![
+        ("config_id".into(), Cell::Int(point.id as i64)),
+        ("config_key".into(), Cell::Str(point.key.clone())),
+        ("grid".into(), Cell::Str(grid.fingerprint())),
+        ("dims".into(), Cell::Str(grid.dims().join(","))),
+        ("trace_events".into(), Cell::Int(trace.events.len() as i64)),
+    ]
+}
+
+/// Run one point: its row, or a row naming its error (an invalid combination, or a
+/// panic, which is a bug but must not stop the other configurations).
+pub fn run_point(point: &Point, grid: &Grid, trace: &LoadedTrace) -> Row {
+    let mut cells = extra(point, grid, trace);
+    let cfg = match &point.config {
+        Ok(c) => c.clone(),
+        Err(e) => {
+            cells.push(("error".into(), Cell::Str(e.clone())));
+            return Row { cells };
+        }
+    };
+    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_loaded(trace, &cfg)));
+    match res {
+        Ok(Ok(out)) => Row::from_output(&out, cells),
+        Ok(Err(e)) => {
+            cells.push(("error".into(), Cell::Str(e.to_string())));
+            Row { cells }
+        }
+        Err(p) => {
+            let msg = p
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown".into());
+            cells.push((
+                "error".into(),
+                Cell::Str(format!("internal error (panic): {msg}")),
+            ));
+            Row { cells }
+        }
+    }
+}
+
+/// The points this run must do: its shard, minus those already done, up to `limit`.
+pub fn todo(points: &[Point], opts: &SweepOptions) -> Vec<Point> {
+    let mut v: Vec<Point> = points
+        .iter()
+        .filter(|p| match opts.shard {
+            Some((i, n)) => p.id % n == i - 1,
+            None => true,
+        })
+        .filter(|p| !opts.done.contains(&p.id))
+        .cloned()
+        .collect();
+    if let Some(l) = opts.limit {
+        v.truncate(l);
+    }
+    v
+}
+
+/// Parse `I/N` (1 ≤ I ≤ N).
+pub fn parse_shard(s: &str) -> Result<(usize, usize), String> {
+    let (i, n) = s
+        .split_once('/')
+        .ok_or_else(|| format!("--shard expects I/N (e.g. 2/8), got \"{s}\""))?;
+    let i: usize = i
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard {s}: bad I"))?;
+    let n: usize = n
+        .trim()
+        .parse()
+        .map_err(|_| format!("--shard {s}: bad N"))?;
+    if n == 0 || i == 0 || i > n {
+        return Err(format!("--shard {s}: need 1 <= I <= N"));
+    }
+    Ok((i, n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grid_order_dedup_and_dims() {
+        let g = Grid {
+            models: vec![ModelKind::Dragonfly, ModelKind::Lru],
+            mems: vec![64 << 20, 256 << 20],
+            readahead: vec!["none".into(), "linux".into()],
+            ..Grid::default()
+        };
+        let pts = g.points();
+        // dragonfly: 2 mems x 2 readahead; lru: one per mem.
+        assert_eq!(pts.len(), 6);
+        assert_eq!(pts[0].id, 0);
+        assert!(pts[0].key.contains("readahead=none") && pts[1].key.contains("readahead=linux"));
+        assert!(pts[4].key.starts_with("model=lru;mem=64M"));
+        assert_eq!(pts[5].id, 6, "ids are positions in the full product");
+        assert_eq!(
+            g.dims(),
+            vec!["config.model", "config.mem", "config.readahead"]
+        );
+    }
+
+    #[test]
+    fn shards_partition_the_grid() {
+        let g = Grid {
+            mems: vec![64 << 20, 128 << 20, 256 << 20],
+            readahead: vec!["none".into(), "linux".into()],
+            ..Grid::default()
+        };
+        let pts = g.points();
+        let mut all: Vec<usize> = Vec::new();
+        for i in 1..=3 {
+            let opts = SweepOptions {
+                shard: Some((i, 3)),
+                ..SweepOptions::default()
+            };
+            all.extend(todo(&pts, &opts).iter().map(|p| p.id));
+        }
+        all.sort();
+        assert_eq!(all, (0..6).collect::<Vec<_>>());
+        assert!(
+            parse_shard("0/2").is_err() && parse_shard("3/2").is_err() && parse_shard("x").is_err()
+        );
+    }
+
+    #[test]
+    fn toml_grid() {
+        let g = Grid::from_toml(
+            "mem = [\"64M\", \"1G\"]\nreadahead = [\"none\", \"linux:max=64\"]\nfinal_sync = true\n[set]\n\"vm.prefault_pages\" = \"0\"\n[set_grid]\n\"vfs.max_readahead\" = [\"0\", \"2M\"]\n",
+        )
+        .unwrap();
+        assert_eq!(g.mems, vec![64 << 20, 1 << 30]);
+        assert_eq!(g.points().len(), 8);
+        assert!(g.final_sync);
+        assert!(Grid::from_toml("bogus = 1").is_err());
+        assert!(Grid::from_toml("[set_grid]\n\"vfs.nope\" = [\"1\"]").is_err());
+    }
+
+    #[test]
+    fn invalid_combination_is_a_row_not_a_failure() {
+        let g = Grid {
+            mems: vec![1 << 20],
+            ..Grid::default()
+        };
+        let pts = g.points();
+        assert!(
+            pts[0].config.is_err(),
+            "1 MiB is too small for the kernel model"
+        );
+    }
+}
