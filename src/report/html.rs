@@ -82,10 +82,16 @@ fn summary(all: &[Row], results: &Path, p: Option<&Prepared>) -> String {
         },
     ));
     let first = |c: &str| distinct(all, c).into_iter().next();
-    if let Some(e) = first("trace.events") {
+    let count = |c: &str| {
+        first(c).map(|v| match v.parse::<f64>() {
+            Ok(n) => plot::fmt_count_exact(n, ','),
+            Err(_) => v,
+        })
+    };
+    if let Some(e) = count("trace.events") {
         kv.push(("events".into(), e));
     }
-    if let Some(f) = first("trace.files") {
+    if let Some(f) = count("trace.files") {
         kv.push(("files".into(), f));
     }
     if let Some(ns) = all.iter().find_map(|r| num(r, "trace.end_time_ns")) {
@@ -211,7 +217,7 @@ struct Col {
 }
 
 fn show_count(v: f64) -> String {
-    plot::fmt_count_exact(v)
+    plot::fmt_count_exact(v, ',')
 }
 
 fn show_mib(v: f64) -> String {
@@ -224,10 +230,12 @@ fn show_pct(v: f64) -> String {
 
 fn show_us(v: f64) -> String {
     let us = v / 1000.0;
-    if us < 10.0 {
+    if v == 0.0 {
+        "0".into()
+    } else if us < 10.0 {
         format!("{us:.2}")
     } else {
-        format!("{us:.0}")
+        plot::fmt_count_exact(us.round(), ',')
     }
 }
 
@@ -297,13 +305,18 @@ fn results_table(p: &Prepared) -> String {
         })
         .collect();
     let mut s = String::new();
-    let _ = write!(s, "<table>\n<tr><th>configuration</th>");
+    let _ = write!(s, "<table>\n<tr><th>#</th><th>configuration</th>");
     for c in &cols {
         let _ = write!(s, "<th>{}</th>", escape(&c.head));
     }
     let _ = writeln!(s, "</tr>");
     for (i, label) in p.labels.iter().enumerate() {
-        let _ = write!(s, "<tr><td>{}</td>", escape(label));
+        let _ = write!(
+            s,
+            "<tr><td class=\"num\">{}</td><td>{}</td>",
+            escape(&id_of(&p.rows[i], p.index[i])),
+            escape(label)
+        );
         for (k, c) in cols.iter().enumerate() {
             match vals[k][i] {
                 Some(v) => {
@@ -335,10 +348,11 @@ fn figures(charts: &[plot::Chart]) -> Result<String, String> {
         let svg = plot::render_svg(c)?;
         let _ = writeln!(
             s,
-            "<figure id=\"plot-{}\">\n{}<figcaption>{}</figcaption>\n</figure>",
+            "<figure id=\"plot-{}\">\n{}<figcaption><b>{}.</b> {}</figcaption>\n</figure>",
             escape(&c.name),
             svg,
-            escape(&c.title)
+            escape(&c.title),
+            escape(&c.caption)
         );
     }
     Ok(s)
@@ -347,7 +361,8 @@ fn figures(charts: &[plot::Chart]) -> Result<String, String> {
 /// Write the HTML report of `results` (and of a `--timeline` CSV) to `out`,
 /// atomically.
 pub fn write_report(results: &Path, out: &Path, timeline: Option<&Path>) -> Result<(), String> {
-    let all = read_results(results)?;
+    let mut all = read_results(results)?;
+    plot::grid_order(&mut all);
     if all.is_empty() {
         return Err(format!(
             "{}: the results contain no configurations",

@@ -278,6 +278,8 @@ struct Series {
     look: Look,
     /// Plotted against the right-hand axis.
     secondary: bool,
+    /// Points added only to shape the line (no marker); empty = none.
+    synthetic: Vec<bool>,
 }
 
 #[derive(Clone, Debug)]
@@ -334,11 +336,23 @@ struct Heat {
     metric: String,
 }
 
+/// Markers on a log axis, one row per category: the latency chart when there are
+/// too many configurations for one line each.
+#[derive(Clone, Debug)]
+struct Dots {
+    categories: Vec<String>,
+    cat_desc: String,
+    axis: Axis,
+    /// (label, look, one value per category).
+    series: Vec<(String, Look, Vec<Option<f64>>)>,
+}
+
 #[derive(Clone, Debug)]
 enum Kind {
     Lines(Lines),
     Bars(Bars),
     Heat(Heat),
+    Dots(Dots),
 }
 
 /// One picture: what it shows (title, subtitle), its file basename and its size.
@@ -348,6 +362,8 @@ pub struct Chart {
     pub name: String,
     pub title: String,
     pub subtitle: String,
+    /// How to read the chart, for a caption under it (the HTML report uses it).
+    pub caption: String,
     pub size: (u32, u32),
     kind: Kind,
 }
@@ -364,25 +380,27 @@ fn trim(s: String) -> String {
     }
 }
 
-/// An exact-looking value: integers with thousands separators, else 3 significant
-/// digits.
-pub(crate) fn fmt_count_exact(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 {
-        let s = format!("{}", v.abs() as u64);
+/// An exact-looking value: integers (and means of 100 or more, rounded) with
+/// thousands separators, smaller fractions with two decimals.
+pub(crate) fn fmt_count_exact(v: f64, sep: char) -> String {
+    if (v.fract() == 0.0 || v.abs() >= 100.0) && v.abs() < 1e15 {
+        let s = format!("{}", v.abs().round() as u64);
         let mut out = String::new();
         for (i, c) in s.chars().enumerate() {
             if i > 0 && (s.len() - i).is_multiple_of(3) {
-                out.push(',');
+                out.push(sep);
             }
             out.push(c);
         }
         if v < 0.0 { format!("-{out}") } else { out }
-    } else if v.abs() >= 100.0 {
-        format!("{v:.0}")
     } else {
         trim(format!("{v:.2}"))
     }
 }
+
+/// The thousands separator in pictures: a thin space, because plotters' bitmap text
+/// draws a comma raised enough to pass for a decimal point.
+const THIN: char = '\u{2009}';
 
 fn fmt_compact(v: f64) -> String {
     let a = v.abs();
@@ -390,7 +408,7 @@ fn fmt_compact(v: f64) -> String {
         trim(format!("{:.2}", v / 1e9)) + "G"
     } else if a >= 1e6 {
         trim(format!("{:.2}", v / 1e6)) + "M"
-    } else if a >= 1e4 {
+    } else if a >= 1e3 {
         trim(format!("{:.1}", v / 1e3)) + "k"
     } else if a >= 10.0 || v.fract() == 0.0 {
         format!("{v:.0}")
@@ -429,6 +447,10 @@ fn fmt_bytes(v: f64) -> String {
 
 /// A tick label.
 fn fmt_tick(v: f64, f: Fmt) -> String {
+    if v.abs() >= 1e15 {
+        // Nonsense from a hand-edited file: keep the label short.
+        return format!("{v:.1e}");
+    }
     match f {
         Fmt::Count => fmt_compact(v),
         Fmt::Ns => fmt_ns(v),
@@ -441,8 +463,11 @@ fn fmt_tick(v: f64, f: Fmt) -> String {
 
 /// A value label (on a bar or in a heatmap cell): as exact as fits.
 fn fmt_value(v: f64, f: Fmt) -> String {
+    if v.abs() >= 1e15 {
+        return format!("{v:.1e}");
+    }
     match f {
-        Fmt::Count => fmt_count_exact(v),
+        Fmt::Count => fmt_count_exact(v, THIN),
         Fmt::Mib => {
             if v >= 100.0 {
                 format!("{v:.0}")
@@ -551,8 +576,9 @@ fn linear_axis(desc: &str, max: f64, fmt: Fmt) -> Axis {
 // ---------------------------------------------------------------------------------
 // Rows → labels
 
+/// A finite number (NaN or infinity from a hand-edited file is treated as missing).
 fn num(r: &Row, c: &str) -> Option<f64> {
-    r.get(c).and_then(Cell::as_f64)
+    r.get(c).and_then(Cell::as_f64).filter(|v| v.is_finite())
 }
 
 fn txt(r: &Row, c: &str) -> Option<String> {
@@ -668,11 +694,34 @@ fn split_spec(s: &str) -> (&str, Vec<&str>) {
     }
 }
 
+/// The spec of a policy family (`readahead`, `cluster`, `sync`, `device`) as the
+/// user wrote it, from a sweep's `config_key` (`model=…;mem=…;readahead=linux;…`).
+fn spec_from_key(r: &Row, family: &str) -> Option<String> {
+    let key = txt(r, "config_key")?;
+    key.split(';')
+        .find_map(|part| part.strip_prefix(family)?.strip_prefix('='))
+        .filter(|v| !v.is_empty())
+        .map(str::to_string)
+}
+
 /// Short labels for the values of one column: sizes in binary units, and policy
-/// specs reduced to their name plus the parameters that differ between values of
-/// the same name (`dragonfly:max_readahead=2M,seq_unit=16K,...` → `dragonfly`).
+/// specs as the sweep's user wrote them (from `config_key`), or else reduced to
+/// their name plus the parameters that tell same-named specs apart
+/// (`dragonfly:max_readahead=2M,seq_unit=16K,...` → `dragonfly`; a short spec
+/// whose name is unique, like `fixed:pages=16`, is kept whole).
 pub(crate) fn short_values(rows: &[Row], col: &str) -> Vec<Option<String>> {
     let vals: Vec<Option<String>> = rows.iter().map(|r| txt(r, col)).collect();
+    if let Some(family) = col.strip_prefix("config.")
+        && matches!(family, "readahead" | "cluster" | "sync" | "device")
+        && rows
+            .iter()
+            .all(|r| txt(r, col).is_none() || spec_from_key(r, family).is_some())
+    {
+        return rows
+            .iter()
+            .map(|r| txt(r, col).and_then(|_| spec_from_key(r, family)))
+            .collect();
+    }
     if col == "config.mem" || col == "config.unavailable" {
         return rows
             .iter()
@@ -687,15 +736,24 @@ pub(crate) fn short_values(rows: &[Row], col: &str) -> Vec<Option<String>> {
         .flatten()
         .any(|v| v.contains(':') && v.contains('='));
     if !is_spec {
+        // A bare knob value ("0") means nothing on its own: name it.
+        if let Some(knob) = col.strip_prefix("config.knobs.") {
+            return vals
+                .into_iter()
+                .map(|v| v.map(|v| format!("{knob}={v}")))
+                .collect();
+        }
         return vals;
     }
+    let mut uniq: Vec<&String> = vals.iter().flatten().collect();
+    uniq.sort();
+    uniq.dedup();
     vals.iter()
         .map(|v| {
             let v = v.as_ref()?;
             let (name, params) = split_spec(v);
-            let same_name: Vec<Vec<&str>> = vals
+            let same_name: Vec<Vec<&str>> = uniq
                 .iter()
-                .flatten()
                 .map(|o| split_spec(o))
                 .filter(|(n, _)| *n == name)
                 .map(|(_, p)| p)
@@ -705,7 +763,9 @@ pub(crate) fn short_values(rows: &[Row], col: &str) -> Vec<Option<String>> {
                 .copied()
                 .filter(|p| !same_name.iter().all(|o| o.contains(p)))
                 .collect();
-            Some(if keep.is_empty() {
+            Some(if same_name.len() == 1 && v.len() <= 24 {
+                v.clone()
+            } else if keep.is_empty() {
                 name.to_string()
             } else {
                 format!("{name}:{}", keep.join(","))
@@ -714,32 +774,45 @@ pub(crate) fn short_values(rows: &[Row], col: &str) -> Vec<Option<String>> {
         .collect()
 }
 
-/// A label per row from the given columns (values joined with " · "), unique.
-fn labels_for(rows: &[Row], dims: &[String]) -> Vec<String> {
+/// A label per row from the given columns' short values, joined with " · " (rows
+/// that agree on those columns get the same label: this is how lines are grouped).
+fn raw_labels(rows: &[Row], dims: &[String]) -> Vec<String> {
     let cols: Vec<Vec<Option<String>>> = dims.iter().map(|d| short_values(rows, d)).collect();
-    let mut labels: Vec<String> = (0..rows.len())
+    (0..rows.len())
         .map(|i| {
             cols.iter()
                 .filter_map(|c| c[i].clone())
                 .collect::<Vec<_>>()
                 .join(" · ")
         })
-        .collect();
-    if labels.iter().all(String::is_empty) {
-        // Nothing varies: say what the configuration is.
-        labels = rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let parts: Vec<String> = [
-                    "config.model",
-                    "config.readahead",
-                    "config.cluster",
-                    "config.sync",
-                ]
-                .iter()
-                .filter_map(|c| txt(r, c).map(|v| split_spec(&v).0.to_string()))
-                .collect();
+        .collect()
+}
+
+/// A label per configuration from the given columns, unique (duplicates get their
+/// `config_id`).
+fn labels_for(rows: &[Row], dims: &[String]) -> Vec<String> {
+    let mut labels = raw_labels(rows, dims);
+    // Nothing varies (or not for this row): say what the configuration is.
+    for (i, (l, r)) in labels.iter_mut().zip(rows).enumerate() {
+        if l.is_empty() {
+            *l = {
+                let mut parts: Vec<String> = Vec::new();
+                let model = txt(r, "config.model");
+                if let Some(m) = model.as_deref().filter(|m| *m != "dragonfly") {
+                    parts.push(m.to_string());
+                }
+                if let Some(Cell::Int(mem)) = r.get("config.mem") {
+                    parts.push(crate::units::format_size((*mem).max(0) as u64));
+                }
+                for (c, name) in [
+                    ("config.readahead", "read-ahead"),
+                    ("config.cluster", "cluster"),
+                    ("config.sync", "sync"),
+                ] {
+                    if let Some(v) = txt(r, c) {
+                        parts.push(format!("{name} {}", split_spec(&v).0));
+                    }
+                }
                 if !parts.is_empty() {
                     parts.join(" · ")
                 } else if let Some(k) = txt(r, "config_key") {
@@ -747,8 +820,8 @@ fn labels_for(rows: &[Row], dims: &[String]) -> Vec<String> {
                 } else {
                     format!("configuration #{i}")
                 }
-            })
-            .collect();
+            };
+        }
     }
     // Make duplicates distinguishable by their id.
     let dup: Vec<bool> = labels
@@ -771,9 +844,29 @@ fn labels_for(rows: &[Row], dims: &[String]) -> Vec<String> {
 /// The successful rows of a results set and what labels them.
 pub(crate) struct Prepared {
     pub rows: Vec<Row>,
+    /// Each row's position among all rows (failed ones included).
+    pub index: Vec<usize>,
     pub dims: Vec<String>,
     pub labels: Vec<String>,
     pub subtitle: String,
+}
+
+/// Put rows in grid order (`config_id`, or `config_index` of compare) when every row
+/// has one: a sweep writes rows as configurations finish, so file order varies
+/// from run to run, and plots and tables should not.
+pub fn grid_order(rows: &mut [Row]) {
+    for key in ["config_id", "config_index"] {
+        if rows
+            .iter()
+            .all(|r| matches!(r.get(key), Some(Cell::Int(_))))
+        {
+            rows.sort_by_key(|r| match r.get(key) {
+                Some(Cell::Int(i)) => *i,
+                _ => i64::MAX,
+            });
+            return;
+        }
+    }
 }
 
 /// Keep the successful configurations and label them; an error when none is left.
@@ -781,7 +874,8 @@ pub(crate) fn prepare(all: &[Row]) -> Result<Prepared, String> {
     if all.is_empty() {
         return Err("the results contain no configurations".into());
     }
-    let rows: Vec<Row> = all.iter().filter(|r| !failed(r)).cloned().collect();
+    let index: Vec<usize> = (0..all.len()).filter(|&i| !failed(&all[i])).collect();
+    let rows: Vec<Row> = index.iter().map(|&i| all[i].clone()).collect();
     let failed = all.len() - rows.len();
     if rows.is_empty() {
         return Err(format!(
@@ -812,6 +906,7 @@ pub(crate) fn prepare(all: &[Row]) -> Result<Prepared, String> {
     }
     Ok(Prepared {
         rows,
+        index,
         dims,
         labels,
         subtitle,
@@ -885,6 +980,14 @@ fn metric_name(col: &str) -> String {
     }
 }
 
+fn capitalized(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
 fn safe_name(s: &str) -> String {
     s.chars()
         .map(|c| {
@@ -936,14 +1039,16 @@ fn legend_entry_width(label: &str) -> i32 {
 /// Height grown for a legend of more than `base_rows` rows (the plot keeps its room).
 fn height_for_legend(labels: &[String], base: (u32, u32), base_rows: usize) -> (u32, u32) {
     let rows = legend_layout(labels, base.0 as i32).len();
-    let extra = rows.saturating_sub(base_rows) as u32 * LEGEND_ROW as u32;
+    let extra = rows.saturating_sub(base_rows).min(40) as u32 * LEGEND_ROW as u32;
     (base.0, base.1 + extra)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn bar_chart(
     p: &Prepared,
     name: &str,
     title: &str,
+    caption: &str,
     value_desc: &str,
     fmt: Fmt,
     cols: [(&str, &str); 2],
@@ -962,7 +1067,7 @@ fn bar_chart(
             )
         })
         .collect();
-    if series.is_empty() {
+    if series.is_empty() || p.rows.len() > MAX_CATEGORIES {
         return None;
     }
     let n = p.rows.len() as u32;
@@ -972,6 +1077,7 @@ fn bar_chart(
         name: name.into(),
         title: title.into(),
         subtitle: p.subtitle.clone(),
+        caption: caption.into(),
         size: (SIZE.0, height),
         kind: Kind::Bars(Bars {
             categories: p.labels.clone(),
@@ -987,11 +1093,20 @@ fn op_title(op: &str) -> String {
     match op {
         "read" => "read(2) latency".into(),
         "write" => "write(2) latency".into(),
-        "fault_read" => "page-fault latency (read touches)".into(),
-        "fault_write" => "page-fault latency (write touches)".into(),
+        "fault_read" => "Page-fault latency (read touches)".into(),
+        "fault_write" => "Page-fault latency (write touches)".into(),
         "fsync" => "fsync(2) latency".into(),
         "msync" => "msync(2) latency".into(),
         o => format!("{o} latency"),
+    }
+}
+
+/// What one latency sample is, for captions.
+fn op_noun(op: &str) -> String {
+    match op {
+        "fault_read" => "page touches that read (faults or not)".into(),
+        "fault_write" => "page touches that write (faults or not)".into(),
+        o => format!("{o}(2) calls"),
     }
 }
 
@@ -1038,6 +1153,7 @@ fn latency_chart(p: &Prepared, op: &str) -> Option<Chart> {
             points: pts,
             look: look(k),
             secondary: false,
+            synthetic: Vec::new(),
         });
     }
     if series.is_empty() {
@@ -1052,15 +1168,21 @@ fn latency_chart(p: &Prepared, op: &str) -> Option<Chart> {
         counts.iter().copied().max().unwrap_or(0),
     );
     let calls = if lo == hi {
-        format!("{} calls", fmt_count_exact(lo as f64))
+        format!("{} calls", fmt_count_exact(lo as f64, THIN))
     } else {
         format!(
             "{}–{} calls",
-            fmt_count_exact(lo as f64),
-            fmt_count_exact(hi as f64)
+            fmt_count_exact(lo as f64, THIN),
+            fmt_count_exact(hi as f64, THIN)
         )
     };
     let y = log_axis("latency per call (log scale)", &all, Fmt::Ns, 1000.0);
+    if series.len() > MAX_CURVES {
+        if with.len() > MAX_CATEGORIES {
+            return None;
+        }
+        return Some(latency_dots(p, op, &with, y, &calls));
+    }
     let zero_note = if y.zero_floor {
         " · 0 = no wait (bottom line)"
     } else {
@@ -1071,6 +1193,10 @@ fn latency_chart(p: &Prepared, op: &str) -> Option<Chart> {
         name: format!("latency-{op}"),
         title: format!("{} by percentile", op_title(op)),
         subtitle: format!("{} · {calls}{zero_note}", p.subtitle),
+        caption: format!(
+            "Simulated latency of {} at the 50th, 90th, 99th and 99.9th percentile, per configuration; lower is better. 0 means no wait for the device.",
+            op_noun(op)
+        ),
         size: height_for_legend(&labels, SIZE, 3),
         kind: Kind::Lines(Lines {
             x: Axis {
@@ -1094,6 +1220,55 @@ fn latency_chart(p: &Prepared, op: &str) -> Option<Chart> {
     })
 }
 
+/// Charts with one row per configuration (bars, latency markers) are left out
+/// above this many configurations: the picture would be taller than anyone reads,
+/// and the heatmap and memory curves summarise such sweeps instead.
+const MAX_CATEGORIES: usize = 150;
+
+/// Above this many configurations a latency chart shows percentiles as markers per
+/// configuration instead of one curve each (the legend alone would fill the picture).
+const MAX_CURVES: usize = 10;
+
+fn latency_dots(p: &Prepared, op: &str, with: &[usize], axis: Axis, calls: &str) -> Chart {
+    let series: Vec<(String, Look, Vec<Option<f64>>)> = PCTS
+        .iter()
+        .enumerate()
+        .map(|(j, (c, l))| {
+            let col = format!("latency_ns.{op}.{c}");
+            (
+                l.to_string(),
+                Look {
+                    dash: &[],
+                    ..look(j)
+                },
+                with.iter().map(|&i| num(&p.rows[i], &col)).collect(),
+            )
+        })
+        .collect();
+    let n = with.len() as u32;
+    let zero_note = if axis.zero_floor {
+        " · 0 = no wait (left edge)"
+    } else {
+        ""
+    };
+    Chart {
+        name: format!("latency-{op}"),
+        title: format!("{} by percentile", op_title(op)),
+        subtitle: format!("{} · {calls}{zero_note}", p.subtitle),
+        caption: format!(
+            "Simulated latency of {} at the 50th, 90th, 99th and 99.9th percentile, per configuration; lower is better. 0 means no wait for the device.",
+            op_noun(op)
+        ),
+        size: (SIZE.0, (150 + n * 24).max(SIZE.1)),
+        kind: Kind::Dots(Dots {
+            categories: with.iter().map(|&i| p.labels[i].clone()).collect(),
+            cat_desc: dims_desc(&p.dims),
+            axis,
+            series,
+        }),
+    }
+}
+
 /// Values of a dimension in plotting order: numeric order when every value is a
 /// number, else first-seen order (the sweep's order).
 fn dim_values(rows: &[Row], col: &str) -> Vec<String> {
@@ -1112,10 +1287,18 @@ fn dim_values(rows: &[Row], col: &str) -> Vec<String> {
 }
 
 fn heatmap_chart(p: &Prepared, metric: &str) -> Option<Chart> {
-    if p.dims.len() < 2 {
+    // The reference models have no policies: with the model as an axis, the other
+    // axis would average over policies, so the model is used only as a last resort.
+    let non_model: Vec<&String> = p.dims.iter().filter(|d| *d != "config.model").collect();
+    let pick: Vec<&String> = if non_model.len() >= 2 {
+        non_model
+    } else {
+        p.dims.iter().collect()
+    };
+    if pick.len() < 2 {
         return None;
     }
-    let (dx, dy) = (&p.dims[0], &p.dims[1]);
+    let (dx, dy) = (pick[0], pick[1]);
     let xs = dim_values(&p.rows, dx);
     let ys = dim_values(&p.rows, dy);
     if xs.len() < 2 && ys.len() < 2 {
@@ -1161,16 +1344,30 @@ fn heatmap_chart(p: &Prepared, metric: &str) -> Option<Chart> {
             " · each cell: mean of up to {most} configurations"
         ));
     }
-    subtitle.push_str(" · outlined: lowest");
+    let present: Vec<f64> = values.iter().flatten().flatten().copied().collect();
+    if present.iter().any(|v| *v != present[0]) {
+        subtitle.push_str(" · outlined: lowest");
+    }
     Some(Chart {
         name: format!("heatmap-{}", safe_name(metric)),
         title: format!(
             "{} by {} and {}",
-            metric_name(metric),
+            capitalized(&metric_name(metric)),
             dim_name(dx),
             dim_name(dy)
         ),
         subtitle,
+        caption: format!(
+            "{} for each pair of {} and {}; darker is higher, the lowest cell is outlined.{}",
+            capitalized(&metric_name(metric)),
+            dim_name(dx),
+            dim_name(dy),
+            if most > 1 {
+                " Where other swept dimensions vary too, a cell is their mean."
+            } else {
+                ""
+            }
+        ),
         size: SIZE,
         kind: Kind::Heat(Heat {
             xs: short(dx, &xs),
@@ -1207,8 +1404,8 @@ fn mem_charts(p: &Prepared) -> Vec<Chart> {
         })
         .cloned()
         .collect();
-    let kernel_labels = labels_for(&p.rows, &others);
-    let ref_labels = labels_for(&p.rows, &policy_dims);
+    let kernel_labels = raw_labels(&p.rows, &others);
+    let ref_labels = raw_labels(&p.rows, &policy_dims);
     // (label, model, row indices)
     let mut groups: Vec<(String, String, Vec<usize>)> = Vec::new();
     for (i, r) in p.rows.iter().enumerate() {
@@ -1289,11 +1486,13 @@ fn mem_charts(p: &Prepared) -> Vec<Chart> {
                 points: pts,
                 look: lk,
                 secondary: false,
+                synthetic: Vec::new(),
             });
         }
         if series.is_empty() {
             continue;
         }
+        let has_reference = series.iter().any(|s| s.label.contains("(reference)"));
         // Draw the references first so the kernel's lines are on top.
         series.sort_by_key(|s| !s.label.contains("(reference)"));
         let hi = all.iter().copied().fold(0.0, f64::max);
@@ -1302,6 +1501,11 @@ fn mem_charts(p: &Prepared) -> Vec<Chart> {
             .copied()
             .filter(|v| *v > 0.0)
             .fold(f64::INFINITY, f64::min);
+        let caption = if which == 0 {
+            "Device reads as the simulated memory grows, one line per policy combination. Where the curve flattens the working set fits; the reference models (dashed, when swept: exact LRU and Belady's OPT page caches) show what a plain page cache of the same size would do."
+        } else {
+            "Share of page lookups that missed the page cache (misses / (hits + misses)) as memory grows, one line per policy combination; OPT (dashed, when swept) is the best any demand-paging replacement policy can do with that memory."
+        };
         let (name, title, y) = if which == 0 {
             let y = if lo_pos.is_finite() && hi / lo_pos > 30.0 {
                 log_axis("device reads (log scale)", &all, Fmt::Count, 1.0)
@@ -1322,7 +1526,12 @@ fn mem_charts(p: &Prepared) -> Vec<Chart> {
         out.push(Chart {
             name: name.into(),
             title: title.into(),
-            subtitle: format!("{} · dashed: reference models", p.subtitle),
+            subtitle: if has_reference {
+                format!("{} · dashed: reference models", p.subtitle)
+            } else {
+                p.subtitle.clone()
+            },
+            caption: caption.into(),
             size: height_for_legend(&labels, SIZE, 3),
             kind: Kind::Lines(Lines {
                 x: x_axis.clone(),
@@ -1348,6 +1557,7 @@ pub fn results_charts(all: &[Row], opts: &PlotOptions) -> Result<Vec<Chart>, Str
         &p,
         "device-io",
         "Device requests per configuration",
+        "Requests the simulated device served, all origins (demand reads, read-ahead, write-back, pageout, fsync); fewer is better. Read-ahead and clustering trade more bytes per request for fewer requests.",
         "device requests (count)",
         Fmt::Count,
         [("device.reads", "reads"), ("device.writes", "writes")],
@@ -1357,6 +1567,7 @@ pub fn results_charts(all: &[Row], opts: &PlotOptions) -> Result<Vec<Chart>, Str
         &p,
         "device-bytes",
         "Device transfer per configuration",
+        "Bytes moved to and from the simulated device. Bytes read grow with read-ahead (used or not) and with pages read again after eviction.",
         "bytes transferred (MiB)",
         Fmt::Mib,
         [
@@ -1473,15 +1684,33 @@ pub fn timeline_charts(timeline_csv: &Path) -> Result<Vec<Chart>, String> {
             .unwrap_or_default(),
         t.len()
     );
-    let mk = |k: usize, label: &str, i: usize, scale: f64, secondary: bool| Series {
-        label: label.into(),
-        points: t
-            .iter()
-            .zip(&cols[k])
-            .map(|(a, b)| (*a, b / scale))
-            .collect(),
-        look: look(i),
-        secondary,
+    // Idle intervals have no row, and nothing changed during them: hold the last
+    // value until one step before the next sample instead of drawing a ramp.
+    // (The last row ends at the end of the trace, not on a step boundary.)
+    let body = &t[..t.len().saturating_sub(1)];
+    let step = body
+        .windows(2)
+        .map(|w| w[1] - w[0])
+        .filter(|d| *d > 0.0)
+        .fold(f64::INFINITY, f64::min);
+    let mk = |k: usize, label: &str, i: usize, scale: f64, secondary: bool| {
+        let mut points = Vec::with_capacity(t.len());
+        let mut synthetic = Vec::with_capacity(t.len());
+        for (j, (a, b)) in t.iter().zip(&cols[k]).enumerate() {
+            if j > 0 && step.is_finite() && *a - t[j - 1] > step * 1.5 {
+                points.push((*a - step, cols[k][j - 1] / scale));
+                synthetic.push(true);
+            }
+            points.push((*a, b / scale));
+            synthetic.push(false);
+        }
+        Series {
+            label: label.into(),
+            points,
+            look: look(i),
+            secondary,
+            synthetic,
+        }
     };
     let queues = vec![
         mk(1, "free", 0, 1.0, false),
@@ -1517,6 +1746,7 @@ pub fn timeline_charts(timeline_csv: &Path) -> Result<Vec<Chart>, String> {
             name: "timeline-queues".into(),
             title: "Page queues over time".into(),
             subtitle: format!("{sub}{zero_note}"),
+            caption: "Pages on each VM page queue, and dirty pages, sampled at the end of each interval (intervals in which nothing happened have no sample; the value is held across them). A shrinking free queue and a growing inactive queue show the cache filling up and the pageout daemon at work.".into(),
             size: SIZE,
             kind: Kind::Lines(Lines {
                 x: x.clone(),
@@ -1529,6 +1759,7 @@ pub fn timeline_charts(timeline_csv: &Path) -> Result<Vec<Chart>, String> {
             name: "timeline-device".into(),
             title: "Device queue and buffer space over time".into(),
             subtitle: format!("{sub} · queue depth on the left axis, MiB on the right"),
+            caption: "Requests queued at the device (left axis), and the buffer cache's dirty (dirtybufspace) and in-flight write (runningbufspace) bytes (right axis). Writers wait while runningbufspace is above hirunningspace.".into(),
             size: SIZE,
             kind: Kind::Lines(Lines {
                 x,
@@ -1551,6 +1782,9 @@ type R = Result<(), String>;
 struct Canvas<'a, DB: DrawingBackend> {
     area: &'a DrawingArea<DB, Shift>,
     bitmap: bool,
+    /// Open markers are see-through (where markers of equal values overlap) rather
+    /// than white inside (where they sit on lines).
+    see_through: bool,
 }
 
 fn style(color: RGBColor, width: u32) -> ShapeStyle {
@@ -1620,46 +1854,44 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
 
     fn marker(&self, m: Marker, (x, y): (i32, i32), color: RGBColor) -> R {
         let s = 5;
+        let white = RGBColor(255, 255, 255);
+        let blank = !self.see_through;
+        let outline = |pts: Vec<(i32, i32)>| -> R {
+            if blank {
+                self.polygon(pts.clone(), white)?;
+            }
+            let mut closed = pts;
+            closed.push(closed[0]);
+            self.path(closed, color, 2)
+        };
         match m {
             Marker::Circle => self.circle((x, y), s, color, true),
             Marker::CircleOpen => {
-                self.circle((x, y), s, RGBColor(255, 255, 255), true)?;
+                if blank {
+                    self.circle((x, y), s, white, true)?;
+                }
                 self.circle((x, y), s, color, false)
             }
             Marker::SquareFilled => self.rect((x - s, y - s), (x + s, y + s), color, true, 1),
-            Marker::SquareOpen => {
-                self.rect(
-                    (x - s, y - s),
-                    (x + s, y + s),
-                    RGBColor(255, 255, 255),
-                    true,
-                    1,
-                )?;
-                self.rect((x - s, y - s), (x + s, y + s), color, false, 2)
-            }
+            Marker::SquareOpen => outline(vec![
+                (x - s, y - s),
+                (x + s, y - s),
+                (x + s, y + s),
+                (x - s, y + s),
+            ]),
             Marker::Triangle => self.polygon(
                 vec![(x, y - s - 1), (x + s + 1, y + s), (x - s - 1, y + s)],
                 color,
             ),
             Marker::TriangleDownOpen => {
-                let pts = vec![(x - s - 1, y - s), (x + s + 1, y - s), (x, y + s + 1)];
-                self.polygon(pts.clone(), RGBColor(255, 255, 255))?;
-                let mut closed = pts;
-                closed.push(closed[0]);
-                self.path(closed, color, 2)
+                outline(vec![(x - s - 1, y - s), (x + s + 1, y - s), (x, y + s + 1)])
             }
-            Marker::DiamondOpen => {
-                let pts = vec![
-                    (x, y - s - 1),
-                    (x + s + 1, y),
-                    (x, y + s + 1),
-                    (x - s - 1, y),
-                ];
-                self.polygon(pts.clone(), RGBColor(255, 255, 255))?;
-                let mut closed = pts;
-                closed.push(closed[0]);
-                self.path(closed, color, 2)
-            }
+            Marker::DiamondOpen => outline(vec![
+                (x, y - s - 1),
+                (x + s + 1, y),
+                (x, y + s + 1),
+                (x - s - 1, y),
+            ]),
             Marker::Cross => {
                 self.path(vec![(x - s, y - s), (x + s, y + s)], color, 2)?;
                 self.path(vec![(x - s, y + s), (x + s, y - s)], color, 2)
@@ -1743,6 +1975,7 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
 enum Glyph {
     Line(Look),
     Bar(BarLook),
+    Marker(Look),
 }
 
 /// Title, subtitle and legend; returns the y where the plot may start.
@@ -1797,6 +2030,7 @@ fn header<DB: DrawingBackend>(
                     cv.marker(lk.marker, (x + GLYPH_W / 2, cy), lk.color)?;
                 }
                 Glyph::Bar(bl) => cv.bar((x + 4, cy - 7), (x + GLYPH_W - 4, cy + 7), bl)?,
+                Glyph::Marker(lk) => cv.marker(lk.marker, (x + GLYPH_W / 2, cy), lk.color)?,
             }
             cv.text(
                 &labels[i],
@@ -1926,9 +2160,9 @@ fn draw_lines<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, l: &Lines) -> 
     let (w, h) = (chart.size.0 as i32, chart.size.1 as i32);
     let yt = l.y.ticks();
     let y2t = l.y2.as_ref().map(|a| a.ticks()).unwrap_or_default();
-    let left = MARGIN + DESC_SIZE as i32 + 10 + max_width(&yt, TICK_SIZE) + 10;
+    let left = MARGIN + DESC_SIZE as i32 + 10 + max_width(&yt, TICK_SIZE).min(w / 4) + 10;
     let right = if l.y2.is_some() {
-        w - (MARGIN + DESC_SIZE as i32 + 10 + max_width(&y2t, TICK_SIZE) + 10)
+        w - (MARGIN + DESC_SIZE as i32 + 10 + max_width(&y2t, TICK_SIZE).min(w / 4) + 10)
     } else {
         w - MARGIN - 24
     };
@@ -1998,15 +2232,21 @@ fn draw_lines<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, l: &Lines) -> 
             .iter()
             .map(|&(x, y)| (mx(x), f.py(u0, u1, ax.t(y))))
             .collect();
-        cv.styled_line(&pts, &s.look)?;
+        cv.styled_line(&decimate(&pts), &s.look)?;
+        let real: Vec<&(f64, f64)> = pts
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| !s.synthetic.get(*i).copied().unwrap_or(false))
+            .map(|(_, p)| p)
+            .collect();
         // At most ~16 markers per series, staggered between series.
-        let every = pts.len().div_ceil(16).max(1);
+        let every = real.len().div_ceil(16).max(1);
         let shift = if every > 1 {
             (si * every / 3) % every
         } else {
             0
         };
-        for (i, p) in pts.iter().enumerate() {
+        for (i, p) in real.into_iter().enumerate() {
             if i % every == shift {
                 cv.marker(
                     s.look.marker,
@@ -2017,6 +2257,40 @@ fn draw_lines<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, l: &Lines) -> 
         }
     }
     Ok(())
+}
+
+/// Thin a long polyline (in pixels) to what a screen can show: per pixel column the
+/// first, lowest, highest and last point, so spikes survive and SVGs stay small.
+fn decimate(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    if pts.len() <= 2000 {
+        return pts.to_vec();
+    }
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    let mut i = 0;
+    while i < pts.len() {
+        let col = pts[i].0.round();
+        let mut j = i;
+        while j < pts.len() && pts[j].0.round() == col {
+            j += 1;
+        }
+        let run = &pts[i..j];
+        let lo = run
+            .iter()
+            .enumerate()
+            .min_by(|a, b| a.1.1.total_cmp(&b.1.1));
+        let hi = run
+            .iter()
+            .enumerate()
+            .max_by(|a, b| a.1.1.total_cmp(&b.1.1));
+        let mut keep: Vec<usize> = vec![0, run.len() - 1];
+        keep.extend(lo.map(|(k, _)| k));
+        keep.extend(hi.map(|(k, _)| k));
+        keep.sort_unstable();
+        keep.dedup();
+        out.extend(keep.into_iter().map(|k| run[k]));
+        i = j;
+    }
+    out
 }
 
 /// Shorten `s` with an ellipsis until it fits `max` pixels.
@@ -2211,8 +2485,13 @@ fn draw_heat<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, hm: &Heat) -> R
     let cw = (f.right - f.left) as f64 / nx;
     let ch = (f.bottom - f.top) as f64 / ny;
     let norm = |v: f64| if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+    // Small cells (many values on an axis): no value labels, thinner separators,
+    // and only every n-th row label.
+    let labelled = ch >= 20.0 && cw >= 36.0;
+    let sep = if ch >= 12.0 && cw >= 12.0 { 2 } else { 0 };
+    let y_every = ((TICK_SIZE + 4.0) / ch.max(1.0)).ceil().max(1.0) as usize;
     let best = vals.iter().copied().fold(f64::INFINITY, f64::min);
-    let mut best_cell = None;
+    let mut best_cells = Vec::new();
     for (yi, row) in hm.values.iter().enumerate() {
         // First y value at the top.
         let y0 = (f.top as f64 + ch * yi as f64).round() as i32;
@@ -2230,34 +2509,43 @@ fn draw_heat<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, hm: &Heat) -> R
                     } else {
                         black
                     };
-                    let label = fit(&fmt_value(*v, hm.fmt), 16.0, x1 - x0 - 6);
-                    cv.text(
-                        &label,
-                        ((x0 + x1) / 2, (y0 + y1) / 2),
-                        16.0,
-                        HPos::Center,
-                        VPos::Center,
-                        tc,
-                        false,
-                    )?;
-                    if *v == best && best_cell.is_none() {
-                        best_cell = Some(((x0, y0), (x1, y1)));
+                    if labelled {
+                        let label = fit(&fmt_value(*v, hm.fmt), 16.0, x1 - x0 - 6);
+                        cv.text(
+                            &label,
+                            ((x0 + x1) / 2, (y0 + y1) / 2),
+                            16.0,
+                            HPos::Center,
+                            VPos::Center,
+                            tc,
+                            false,
+                        )?;
+                    }
+                    if *v == best && hi > lo {
+                        best_cells.push(((x0, y0), (x1, y1)));
                     }
                 }
                 None => {
                     cv.rect((x0, y0), (x1, y1), RGBColor(245, 245, 245), true, 1)?;
-                    cv.text(
-                        "n/a",
-                        ((x0 + x1) / 2, (y0 + y1) / 2),
-                        14.0,
-                        HPos::Center,
-                        VPos::Center,
-                        SUBTLE,
-                        false,
-                    )?;
+                    if labelled {
+                        cv.text(
+                            "n/a",
+                            ((x0 + x1) / 2, (y0 + y1) / 2),
+                            14.0,
+                            HPos::Center,
+                            VPos::Center,
+                            SUBTLE,
+                            false,
+                        )?;
+                    }
                 }
             }
-            cv.rect((x0, y0), (x1, y1), RGBColor(255, 255, 255), false, 2)?;
+            if sep > 0 {
+                cv.rect((x0, y0), (x1, y1), RGBColor(255, 255, 255), false, sep)?;
+            }
+        }
+        if yi % y_every != 0 {
+            continue;
         }
         let label = fit(&hm.ys[yi], TICK_SIZE, ylab_w);
         cv.text(
@@ -2270,18 +2558,34 @@ fn draw_heat<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, hm: &Heat) -> R
             false,
         )?;
     }
-    if let Some((a, b)) = best_cell {
+    let inset = if labelled { 3 } else { 0 };
+    for (a, b) in best_cells {
         cv.rect(
-            (a.0 + 3, a.1 + 3),
-            (b.0 - 3, b.1 - 3),
+            (a.0 + inset, a.1 + inset),
+            (b.0 - inset, b.1 - inset),
             RGBColor(213, 94, 0),
             false,
             3,
         )?;
     }
+    let xw = hm
+        .xs
+        .iter()
+        .map(|l| text_width(l, TICK_SIZE))
+        .max()
+        .unwrap_or(0);
+    let x_every = if cw >= 40.0 {
+        1
+    } else {
+        ((xw.min(120) + 8) as f64 / cw.max(1.0)).ceil() as usize
+    };
     for (xi, l) in hm.xs.iter().enumerate() {
+        if xi % x_every.max(1) != 0 {
+            continue;
+        }
         let x = (f.left as f64 + cw * (xi as f64 + 0.5)).round() as i32;
-        let label = fit(l, TICK_SIZE, cw as i32 - 6);
+        let room = if x_every > 1 { 120 } else { cw as i32 - 6 };
+        let label = fit(l, TICK_SIZE, room);
         cv.text(
             &label,
             (x, f.bottom + 8),
@@ -2349,13 +2653,116 @@ fn draw_heat<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, hm: &Heat) -> R
     Ok(())
 }
 
+fn draw_dots<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, d: &Dots) -> R {
+    let legend: Vec<(String, Glyph)> = d
+        .series
+        .iter()
+        .map(|(l, lk, _)| (l.clone(), Glyph::Marker(*lk)))
+        .collect();
+    let top = header(cv, chart, &legend)? + 8;
+    let (w, h) = (chart.size.0 as i32, chart.size.1 as i32);
+    let max_label = (w as f64 * 0.42) as i32;
+    let cats: Vec<String> = d
+        .categories
+        .iter()
+        .map(|c| fit(c, TICK_SIZE, max_label))
+        .collect();
+    let cat_w = cats
+        .iter()
+        .map(|c| text_width(c, TICK_SIZE))
+        .max()
+        .unwrap_or(0);
+    let f = Frame {
+        left: MARGIN + DESC_SIZE as i32 + 10 + cat_w + 12,
+        right: w - MARGIN - 24,
+        top,
+        bottom: h - (MARGIN + DESC_SIZE as i32 + 8 + TICK_SIZE as i32 + 14),
+    };
+    let a = &d.axis;
+    let (x0, x1) = (a.t(a.min), a.t(a.max));
+    let mx = |v: f64| f.px(x0, x1, a.t(v));
+    x_ticks(cv, &f, &a.ticks(), &mx, true)?;
+    let band = (f.bottom - f.top) as f64 / cats.len().max(1) as f64;
+    let black = RGBColor(0, 0, 0);
+    let k = d.series.len() as f64;
+    for (i, c) in cats.iter().enumerate() {
+        let cy = f.top as f64 + band * (i as f64 + 0.5);
+        cv.text(
+            c,
+            (f.left - 10, cy.round() as i32),
+            TICK_SIZE,
+            HPos::Right,
+            VPos::Center,
+            black,
+            false,
+        )?;
+        let xs: Vec<f64> = d
+            .series
+            .iter()
+            .filter_map(|(_, _, v)| v.get(i).copied().flatten())
+            .map(mx)
+            .collect();
+        let lo = xs.iter().copied().fold(f64::INFINITY, f64::min);
+        let hi = xs.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        if lo.is_finite() {
+            let y = cy.round() as i32;
+            cv.path(vec![(f.left, y), (f.right, y)], RGBColor(240, 240, 240), 1)?;
+            cv.path(
+                vec![(lo.round() as i32, y), (hi.round() as i32, y)],
+                GREY,
+                1,
+            )?;
+        }
+        // Percentiles a few pixels apart vertically, so equal values all show.
+        let step = (band / (k + 1.0)).min(6.0);
+        for (j, (_, lk, vals)) in d.series.iter().enumerate() {
+            if let Some(v) = vals.get(i).copied().flatten() {
+                let y = cy + (j as f64 - (k - 1.0) / 2.0) * step;
+                cv.marker(
+                    lk.marker,
+                    (mx(v).round() as i32, y.round() as i32),
+                    lk.color,
+                )?;
+            }
+        }
+    }
+    cv.path(
+        vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)],
+        black,
+        1,
+    )?;
+    cv.text(
+        &a.desc,
+        ((f.left + f.right) / 2, h - MARGIN),
+        DESC_SIZE,
+        HPos::Center,
+        VPos::Bottom,
+        black,
+        false,
+    )?;
+    cv.text(
+        &d.cat_desc,
+        (MARGIN + DESC_SIZE as i32 / 2, (f.top + f.bottom) / 2),
+        DESC_SIZE,
+        HPos::Center,
+        VPos::Center,
+        black,
+        true,
+    )
+}
+
 fn draw<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, chart: &Chart, bitmap: bool) -> R {
     area.fill(&WHITE).map_err(|e| format!("drawing: {e}"))?;
-    let cv = Canvas { area, bitmap };
+    let cv = Canvas {
+        area,
+        bitmap,
+        see_through: matches!(chart.kind, Kind::Dots(_)),
+    };
     match &chart.kind {
         Kind::Lines(l) => draw_lines(&cv, chart, l),
         Kind::Bars(b) => draw_bars(&cv, chart, b),
         Kind::Heat(h) => draw_heat(&cv, chart, h),
+        Kind::Dots(d) => draw_dots(&cv, chart, d),
     }
 }
 
@@ -2441,7 +2848,8 @@ pub fn plot_results_with(
     out_dir: &Path,
     opts: PlotOptions,
 ) -> Result<Vec<PathBuf>, String> {
-    let rows = read_results(results)?;
+    let mut rows = read_results(results)?;
+    grid_order(&mut rows);
     let charts = results_charts(&rows, &opts).map_err(|e| format!("{}: {e}", results.display()))?;
     write_charts(&charts, out_dir)
 }
@@ -2459,9 +2867,13 @@ mod tests {
 
     #[test]
     fn number_formats() {
-        assert_eq!(fmt_count_exact(1956.0), "1,956");
-        assert_eq!(fmt_count_exact(123456789.0), "123,456,789");
+        assert_eq!(fmt_count_exact(1956.0, ','), "1,956");
+        assert_eq!(fmt_count_exact(123456789.0, ','), "123,456,789");
+        assert_eq!(fmt_count_exact(6526.75, ','), "6,527");
+        assert_eq!(fmt_count_exact(69.5, ','), "69.5");
         assert_eq!(fmt_compact(20000.0), "20k");
+        assert_eq!(fmt_compact(1500.0), "1.5k");
+        assert_eq!(fmt_compact(800.0), "800");
         assert_eq!(fmt_ns(1000.0), "1 µs");
         assert_eq!(fmt_ns(50921471.0), "50.92 ms");
         assert_eq!(fmt_bytes(268435456.0), "256 MiB");
@@ -2471,6 +2883,12 @@ mod tests {
             vec![0.0, 20.0, 40.0, 60.0, 80.0, 100.0]
         );
         assert_eq!(log10_ticks(1.0, 1000.0), vec![1.0, 10.0, 100.0, 1000.0]);
+        // A 5000-point line keeps its spike and shrinks to a few points per column.
+        let pts: Vec<(f64, f64)> = (0..5000)
+            .map(|i| (i as f64 / 10.0, if i == 2345 { 99.0 } else { 1.0 }))
+            .collect();
+        let d = decimate(&pts);
+        assert!(d.len() < 1500 && d.iter().any(|p| p.1 == 99.0));
     }
 
     #[test]

@@ -354,8 +354,8 @@ pub fn rows_table(rows: &[Row], dims: &[String]) -> String {
             .map(|d| {
                 let v = match r.get(d) {
                     Some(Cell::Int(b)) if d == "config.mem" => crate::units::format_size(*b as u64),
-                    Some(c) => c.text(),
-                    None => String::new(),
+                    Some(c) if !c.text().is_empty() => c.text(),
+                    _ => "-".to_string(),
                 };
                 let short = d.rsplit('.').next().unwrap_or(d);
                 format!("{short}={v}")
