@@ -491,7 +491,7 @@ fn with_count_bar<T>(total: u64, what: &str, work: impl FnOnce(&ProgressBar) -> 
                 if let Err(RecvTimeoutError::Timeout) = done_rx.recv_timeout(Duration::from_secs(1))
                 {
                     let style = ProgressStyle::with_template(&format!(
-                        "{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} configs, {{per_sec}}, {{elapsed}}, eta {{eta}}"
+                        "{{spinner}} {what} [{{bar:30}}] {{pos}}/{{len}} configs{{msg}}, {{elapsed}}, eta {{eta}}"
                     ))
                     .unwrap_or_else(|_| ProgressStyle::default_bar())
                     .progress_chars("=> ");

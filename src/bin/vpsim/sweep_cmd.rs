@@ -231,8 +231,14 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
                     });
                 });
             });
+            let start = std::time::Instant::now();
+            let mut replayed: u64 = 0;
             for row in rx {
                 rows.push(row);
+                // Events replayed per second, across all workers.
+                replayed += trace.events.len() as u64;
+                let secs = start.elapsed().as_secs_f64().max(1e-3);
+                bar.set_message(format!(", {:.2}M events/s", replayed as f64 / secs / 1e6));
                 // Written as they complete: an interrupted sweep keeps them.
                 if let Some(e) = write(&mut rows) {
                     write_err = Some(e);
