@@ -411,9 +411,13 @@ fn getpages(c: &mut Criterion) {
 
 criterion_group! {
     name = benches;
+    // No criterion plots: its plotters backend would need fonts registered (vpsim's
+    // plotters is built with the ab_glyph backend only), and the numbers are what we
+    // record.
     config = Criterion::default()
         .warm_up_time(Duration::from_secs(1))
-        .measurement_time(Duration::from_secs(3));
+        .measurement_time(Duration::from_secs(3))
+        .without_plots();
     targets = getpages
 }
 criterion_main!(benches);
