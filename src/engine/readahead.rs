@@ -68,6 +68,9 @@ impl Simulator {
     /// If block `lblk` carries the policy's marker, clear it and run the policy's
     /// asynchronous read-ahead.
     pub(crate) fn fire_marker(&mut self, vn: u32, lblk: u64) {
+        if self.markers_live == 0 {
+            return;
+        }
         let object = self.vnodes[vn as usize].object;
         if object == NIL {
             return;
