@@ -724,6 +724,33 @@ impl Simulator {
         }
     }
 
+    /// Destroy every buffer of `vn` at or past block `first` without writing it
+    /// (truncate, unlink): in-flight I/O is waited for, dirty data is discarded.
+    pub(crate) fn buf_discard_from(&mut self, vn: u32, first: u64) {
+        let mut list = std::mem::take(&mut self.scratch_bufs);
+        list.clear();
+        list.extend(
+            self.bufs
+                .index
+                .iter()
+                .filter(|((v, l), _)| *v == vn && *l >= first)
+                .map(|(_, b)| *b),
+        );
+        list.sort_unstable();
+        for &b in &list {
+            self.bwait(b);
+            if self.bufs.bufs[b as usize].vnode != vn {
+                continue; // released while we waited
+            }
+            self.bufs.unqueue(b);
+            self.bundirty(b);
+            self.bufs.bufs[b as usize].flags |= bf::INVAL | bf::NOCACHE;
+            self.vfs_vmio_release(b);
+            self.bufs.insert_tail(BufQueue::Empty, b);
+        }
+        self.scratch_bufs = list;
+    }
+
     /// Queue a page is on, for tests and invariants.
     pub fn page_queue(&self, m: u32) -> Queue {
         self.pages.pages[m as usize].queue

@@ -497,28 +497,7 @@ impl Simulator {
         let object = self.vnodes[vn as usize].object;
         let file = self.vnodes[vn as usize].file;
         // Buffers first: in-flight ones are waited for, dirty ones discarded.
-        let mut list = std::mem::take(&mut self.scratch_bufs);
-        list.clear();
-        list.extend(
-            self.bufs
-                .index
-                .iter()
-                .filter(|((v, _), _)| *v == vn)
-                .map(|(_, b)| *b),
-        );
-        list.sort_unstable();
-        for &b in &list {
-            self.bwait(b);
-            if self.bufs.bufs[b as usize].vnode != vn {
-                continue; // released while we waited
-            }
-            self.bufs.unqueue(b);
-            self.bundirty(b);
-            self.bufs.bufs[b as usize].flags |= buf::bf::INVAL | buf::bf::NOCACHE;
-            self.vfs_vmio_release(b);
-            self.bufs.insert_tail(buf::BufQueue::Empty, b);
-        }
-        self.scratch_bufs = list;
+        self.buf_discard_from(vn, 0);
         self.shadow_drop(vn, 0);
         self.vnodes[vn as usize].obj_dirty = false;
         if object != NIL {

@@ -82,23 +82,7 @@ impl Simulator {
             self.pagedaemon_wakeup();
             return None;
         };
-        {
-            let p = &mut self.pages.pages[m as usize];
-            p.object = object;
-            p.pindex = pindex;
-            p.valid = 0;
-            p.dirty = 0;
-            p.flags = 0;
-            p.act_count = 0;
-            p.busy = 0;
-            p.mapped = 0;
-            p.wire_count = 0;
-            p.buf = NIL;
-            p.io_done_at = 0;
-        }
-        let o = &mut self.objects[object as usize];
-        o.resident.insert(pindex, m);
-        o.generation = o.generation.wrapping_add(1);
+        self.page_insert(m, object, pindex);
         self.pagedaemon_wakeup();
         Some(m)
     }
@@ -125,11 +109,16 @@ impl Simulator {
         }
         self.c.alloc_reserve_overrides += 1;
         let m = self.pages.take_free()?;
+        self.page_insert(m, object, pindex);
+        Some(m)
+    }
+
+    /// A fresh page (off-queue, invalid, clean) enters `object` at `pindex`.
+    fn page_insert(&mut self, m: u32, object: u32, pindex: u64) {
         let p = &mut self.pages.pages[m as usize];
         p.object = object;
         p.pindex = pindex;
         p.valid = 0;
-        p.dirty = 0;
         p.flags = 0;
         p.act_count = 0;
         p.busy = 0;
@@ -137,8 +126,11 @@ impl Simulator {
         p.wire_count = 0;
         p.buf = NIL;
         p.io_done_at = 0;
-        self.objects[object as usize].resident.insert(pindex, m);
-        Some(m)
+        // A page from the free queue is clean; keep the dirty count right regardless.
+        self.pages.set_dirty(m, 0);
+        let o = &mut self.objects[object as usize];
+        o.resident.insert(pindex, m);
+        o.generation = o.generation.wrapping_add(1);
     }
 
     /// `vm_wait`: sleep until the pageout daemon makes progress. Runs a pageout pass

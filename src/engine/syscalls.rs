@@ -2,13 +2,13 @@
 //! fsync, msync and unlink, each mapped onto the kernel paths of pager-model.md §6.
 
 use super::Simulator;
+use super::ffs;
 use super::file::OpenFile;
 use super::map::Mapping;
 use super::object::{self, objpc};
 use super::page::{self, NIL, PAGE_SIZE};
 use super::params::TruncatePath;
 use super::stats::Origin;
-use super::{buf, ffs};
 use crate::trace::{Event, Flags};
 use rustc_hash::FxHashMap;
 
@@ -329,28 +329,7 @@ impl Simulator {
     pub(crate) fn vtruncbuf(&mut self, vn: u32, nsize: u64) {
         let bsize = self.p.knobs.f_iosize;
         let first_gone = nsize.div_ceil(bsize);
-        let mut list = std::mem::take(&mut self.scratch_bufs);
-        list.clear();
-        list.extend(
-            self.bufs
-                .index
-                .iter()
-                .filter(|((v, l), _)| *v == vn && *l >= first_gone)
-                .map(|(_, b)| *b),
-        );
-        list.sort_unstable();
-        for &b in &list {
-            self.bwait(b);
-            if self.bufs.bufs[b as usize].vnode != vn {
-                continue; // released while we waited
-            }
-            self.bufs.unqueue(b);
-            self.bundirty(b);
-            self.bufs.bufs[b as usize].flags |= buf::bf::INVAL | buf::bf::NOCACHE;
-            self.vfs_vmio_release(b);
-            self.bufs.insert_tail(buf::BufQueue::Empty, b);
-        }
-        self.scratch_bufs = list;
+        self.buf_discard_from(vn, first_gone);
         self.vnodes[vn as usize].free_from(first_gone);
     }
 
