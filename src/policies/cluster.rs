@@ -1,7 +1,7 @@
 //! Write-clustering family: what happens to a full block just written, how many
 //! contiguous dirty buffers one flush may merge, and how laundering groups pages.
 
-use super::{PolicyInfo, Spec, check_keys, unknown};
+use super::{PolicyInfo, Spec, lookup};
 use crate::engine::params::Knobs;
 use crate::units::format_size;
 
@@ -71,11 +71,7 @@ pub const POLICIES: &[PolicyInfo] = &[
 
 /// Parse a clustering spec; dragonfly's keys set the corresponding kernel knobs.
 pub fn parse(s: &str, knobs: &mut Knobs) -> Result<Box<dyn Clustering>, String> {
-    let spec = Spec::parse(s)?;
-    let Some(info) = POLICIES.iter().find(|p| p.name == spec.name) else {
-        return Err(unknown("clustering", &spec.name, POLICIES));
-    };
-    check_keys("clustering", &spec, info)?;
+    let (spec, info) = lookup("clustering", s, POLICIES)?;
     Ok(match info.name {
         "dragonfly" => {
             for (k, v) in &spec.params {

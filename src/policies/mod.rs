@@ -71,7 +71,7 @@ pub struct PolicyInfo {
 }
 
 /// Check that every key of `spec` is one `info` knows; the error lists the valid keys.
-pub(crate) fn check_keys(family: &str, spec: &Spec, info: &PolicyInfo) -> Result<(), String> {
+fn check_keys(family: &str, spec: &Spec, info: &PolicyInfo) -> Result<(), String> {
     for (k, _) in &spec.params {
         if !info.keys.iter().any(|(name, _, _)| name == k) {
             let valid: Vec<&str> = info.keys.iter().map(|(n, _, _)| *n).collect();
@@ -89,8 +89,23 @@ pub(crate) fn check_keys(family: &str, spec: &Spec, info: &PolicyInfo) -> Result
     Ok(())
 }
 
+/// Parse `s` and find its policy in `all`, checking its keys: the one place every
+/// family's spec is validated (errors list the family's policies and keys).
+pub(crate) fn lookup<'a>(
+    family: &str,
+    s: &str,
+    all: &'a [PolicyInfo],
+) -> Result<(Spec, &'a PolicyInfo), String> {
+    let spec = Spec::parse(s)?;
+    let Some(info) = all.iter().find(|p| p.name == spec.name) else {
+        return Err(unknown(family, &spec.name, all));
+    };
+    check_keys(family, &spec, info)?;
+    Ok((spec, info))
+}
+
 /// The error for an unknown policy name, listing the family's policies and keys.
-pub(crate) fn unknown(family: &str, name: &str, all: &[PolicyInfo]) -> String {
+fn unknown(family: &str, name: &str, all: &[PolicyInfo]) -> String {
     let list: Vec<String> = all
         .iter()
         .map(|p| {

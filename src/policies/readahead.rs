@@ -6,7 +6,7 @@
 //! `maxreq`, or an explicit window of blocks (synchronous part, asynchronous part,
 //! marker) that the engine reads as physically contiguous clusters.
 
-use super::{PolicyInfo, Spec, check_keys, unknown};
+use super::{PolicyInfo, Spec, lookup};
 use crate::engine::params::{Knobs, SeqAccess};
 use rustc_hash::FxHashMap;
 
@@ -138,11 +138,7 @@ fn num(spec: &Spec, key: &str, default: u64) -> Result<u64, String> {
 
 /// Parse a read-ahead spec; dragonfly's keys set the corresponding kernel knobs.
 pub fn parse(s: &str, knobs: &mut Knobs) -> Result<Box<dyn ReadAhead>, String> {
-    let spec = Spec::parse(s)?;
-    let Some(info) = POLICIES.iter().find(|p| p.name == spec.name) else {
-        return Err(unknown("read-ahead", &spec.name, POLICIES));
-    };
-    check_keys("read-ahead", &spec, info)?;
+    let (spec, info) = lookup("read-ahead", s, POLICIES)?;
     Ok(match info.name {
         "dragonfly" => {
             let mut detect = false;

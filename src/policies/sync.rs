@@ -4,7 +4,7 @@
 //! with their own flusher, driven by [`SyncPolicy::on_wakeup`] and
 //! [`SyncPolicy::throttle`].
 
-use super::{PolicyInfo, Spec, check_keys, unknown};
+use super::{PolicyInfo, Spec, lookup};
 use crate::engine::params::Knobs;
 use crate::units::parse_duration_ns;
 
@@ -136,11 +136,7 @@ fn fmt_dur(ns: u64) -> String {
 
 /// Parse a sync spec; dragonfly's keys set the corresponding kernel knobs.
 pub fn parse(s: &str, knobs: &mut Knobs) -> Result<Box<dyn SyncPolicy>, String> {
-    let spec = Spec::parse(s)?;
-    let Some(info) = POLICIES.iter().find(|p| p.name == spec.name) else {
-        return Err(unknown("sync", &spec.name, POLICIES));
-    };
-    check_keys("sync", &spec, info)?;
+    let (spec, info) = lookup("sync", s, POLICIES)?;
     Ok(match info.name {
         "dragonfly" => {
             for (k, v) in &spec.params {
