@@ -5,6 +5,8 @@
 //! Traces are the ones shipped in `traces/` (see traces/README.md); temporary files go to
 //! a directory of their own per test under the system temp dir.
 
+mod common;
+use common::*;
 use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -21,20 +23,6 @@ const SEQREAD_EVENTS: u64 = 258;
 
 // ---------------------------------------------------------------------------------
 // Helpers
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `vpsim ARGS...` run from the crate root (so `traces/...` paths work).
-fn vpsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vpsim"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .expect("cannot run the vpsim binary")
-}
 
 /// `vpsim ARGS...` with `input` on standard input.
 fn vpsim_stdin(args: &[&str], input: Vec<u8>) -> Output {
@@ -54,26 +42,6 @@ fn vpsim_stdin(args: &[&str], input: Vec<u8>) -> Output {
     let out = child.wait_with_output().expect("vpsim did not finish");
     writer.join().expect("stdin writer panicked");
     out
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Assert the exit code, showing both streams when it is wrong.
-#[track_caller]
-fn assert_code(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "expected exit code {code}\n--- stdout:\n{}\n--- stderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
 }
 
 /// Run, expect exit 0, parse stdout as JSON.
@@ -121,28 +89,6 @@ fn test_dir(test: &str) -> PathBuf {
 
 fn path_str(p: &Path) -> &str {
     p.to_str().expect("temp paths are UTF-8")
-}
-
-/// Split one CSV line into fields, honouring double quotes (`""` inside quotes is a quote).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, quoted) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', _) => quoted = !quoted,
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            (c, _) => cur.push(c),
-        }
-    }
-    assert!(!quoted, "unterminated quote in {line:?}");
-    fields.push(cur);
-    fields
 }
 
 /// page_hits + page_misses of a JSON report: every 4 KiB page a read, write or fault

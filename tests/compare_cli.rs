@@ -2,48 +2,14 @@
 //! user runs them: the real executable on the shipped traces, exit codes, stdout and
 //! stderr, JSON parsed with serde_json.
 
+mod common;
+use common::*;
 use serde_json::Value;
-use std::path::PathBuf;
-use std::process::{Command, Output, Stdio};
 
 /// Device reads of traces/seqread.csv (1 MiB read 4 KiB at a time, 16 KiB blocks)
 /// without read-ahead: each of its 64 blocks once.
 const SEQREAD_BLOCKS: u64 = 64;
 const MIB: u64 = 1 << 20;
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// `vpsim ARGS...` run from the crate root (so `traces/...` paths work).
-fn vpsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vpsim"))
-        .args(args)
-        .current_dir(root())
-        .stdin(Stdio::null())
-        .output()
-        .expect("cannot run the vpsim binary")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Assert the exit code, showing both streams when it is wrong.
-#[track_caller]
-fn assert_code(o: &Output, code: i32) {
-    assert_eq!(
-        o.status.code(),
-        Some(code),
-        "expected exit code {code}\n--- stdout:\n{}\n--- stderr:\n{}",
-        stdout(o),
-        stderr(o)
-    );
-}
 
 /// Run, expect exit 0, parse stdout as JSON.
 #[track_caller]
@@ -76,27 +42,6 @@ fn device_reads(v: &Value) -> u64 {
     v["device"]["reads"]
         .as_u64()
         .unwrap_or_else(|| panic!("device.reads missing: {}", v["device"]))
-}
-
-/// Fields of one CSV line, quotes respected (the specs contain commas and are quoted).
-fn csv_fields(line: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut field = String::new();
-    let mut quoted = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' if quoted && chars.peek() == Some(&'"') => {
-                chars.next();
-                field.push('"');
-            }
-            '"' => quoted = !quoted,
-            ',' if !quoted => out.push(std::mem::take(&mut field)),
-            c => field.push(c),
-        }
-    }
-    out.push(field);
-    out
 }
 
 // ---------------------------------------------------------------------------------

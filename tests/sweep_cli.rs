@@ -1,20 +1,10 @@
 //! `vpsim sweep`, `merge`, `plot` and `report` end to end.
 
+mod common;
+use common::vpsim;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn vpsim(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_vpsim"))
-        .args(args)
-        .current_dir(root())
-        .output()
-        .expect("vpsim runs")
-}
+use std::process::Output;
 
 fn ok(o: &Output) {
     assert!(
