@@ -6,6 +6,8 @@
 //! consumes them, and the resulting statistics are rendered by the CLI.
 
 pub mod engine;
+pub mod workloads;
+pub mod import;
 pub mod models;
 pub mod policies;
 pub mod report;

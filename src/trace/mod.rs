@@ -4,13 +4,16 @@
 //! [`Event`]s; [`prescan`] makes the first pass that fixes every file's id and initial
 //! size; [`check`] validates a whole trace and reports every bad line.
 
+pub mod binary;
 mod check;
 mod csv;
 mod error;
 mod event;
 mod input;
 mod intern;
+mod output;
 mod prescan;
+mod writer;
 
 pub use check::{CheckReport, check};
 pub use csv::{MAX_LINE, REQUIRED_COLUMNS, TraceReader};
@@ -18,4 +21,6 @@ pub use error::TraceError;
 pub use event::{Event, FileId, Flags, Op};
 pub use input::{Compression, Input};
 pub use intern::FileTable;
+pub use output::{Sink, TraceOutput};
 pub use prescan::{Prescan, prescan};
+pub use writer::{HEADER, Record, TraceWriter};

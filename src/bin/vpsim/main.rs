@@ -1,5 +1,7 @@
 //! The `vpsim` command line: parse arguments, call the library, print.
 
+mod gen_cmd;
+mod import_cmd;
 mod sweep_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
@@ -75,6 +77,15 @@ enum Cmd {
     ///
     /// Example: vpsim report results.parquet --out reports/pyio.html
     Report(sweep_cmd::ReportArgs),
+    /// Convert another tool's log or trace (strace, fio, block traces) into a trace.
+    ///
+    /// Example: vpsim import strace app.strace -o app.csv.zst && vpsim replay app.csv.zst
+    #[command(subcommand)]
+    Import(import_cmd::ImportCmd),
+    /// Generate a deterministic synthetic trace (same seed, same trace).
+    ///
+    /// Example: vpsim gen zipf:alpha=1.1 --events 1000000 --size 1G --seed 7 -o zipf.vpt
+    Gen(gen_cmd::GenArgs),
     /// List the --set knobs with their defaults and meaning.
     ///
     /// Example: vpsim knobs
@@ -739,6 +750,8 @@ fn main() -> ExitCode {
         Cmd::Compare(a) => cmd_compare(a),
         Cmd::Check { trace, max_errors } => cmd_check(trace, *max_errors),
         Cmd::Knobs => cmd_knobs(),
+        Cmd::Import(c) => import_cmd::cmd_import(c),
+        Cmd::Gen(a) => gen_cmd::cmd_gen(a),
         Cmd::Sweep(a) => sweep_cmd::cmd_sweep(a),
         Cmd::Merge(a) => sweep_cmd::cmd_merge(a),
         Cmd::Plot(a) => sweep_cmd::cmd_plot(a),

@@ -1,0 +1,181 @@
+//! `vpsim import strace|fio|blk`: other tools' logs to vpsim traces.
+
+use clap::{Args, Subcommand, ValueEnum};
+use std::process::ExitCode;
+use vpsim::import::{ImportReport, blk, fio, strace};
+use vpsim::trace::{Input, TraceError, TraceOutput};
+
+#[derive(Subcommand, Debug)]
+pub enum ImportCmd {
+    /// Convert a raw strace log into a trace.
+    ///
+    /// Record with: strace -f -tt -T -y -s 0 -o app.strace -e trace=%file,%desc,%memory,fsync,fdatasync,msync,lseek,dup,dup2,dup3,fcntl,clone,clone3,fork,vfork,sendfile,copy_file_range CMD
+    /// (pid prefixes, -t/-tt/-ttt/-r timestamps, -T durations, -y/-yy paths are all
+    /// understood; without -y, paths come from the open calls). Only successful calls
+    /// on regular files become events; everything skipped is counted on stderr.
+    ///
+    /// Example: vpsim import strace app.strace --faults faults.txt -o app.csv.zst
+    Strace(StraceArgs),
+    /// Convert a fio iolog (version 2 or 3) into a trace.
+    ///
+    /// Record with: fio --write_iolog=job.iolog JOBFILE
+    ///
+    /// Example: vpsim import fio job.iolog -o job.csv
+    Fio(FioArgs),
+    /// Convert a block trace into a trace: each device becomes one file, so block
+    /// traces replay through the same pager.
+    ///
+    /// Example: vpsim import blk CAMRESHMSA01-lvm0.csv --format msr -o msr.csv.zst
+    Blk(BlkArgs),
+}
+
+/// Where the converted trace goes.
+#[derive(Args, Debug)]
+pub struct OutArgs {
+    /// Output trace: .csv, .csv.gz, .csv.zst or .vpt (binary form); - or absent for
+    /// standard output. The file appears only once complete.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct StraceArgs {
+    /// The strace log (plain, .gz or .zst), or - for standard input.
+    pub log: String,
+    /// Merge page faults from this file: `perf script` output of
+    /// exceptions:page_fault_user, or a CSV of time,pid,address,error_code.
+    #[arg(long, value_name = "FILE")]
+    pub faults: Option<String>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Args, Debug)]
+pub struct FioArgs {
+    /// The fio iolog (plain, .gz or .zst), or - for standard input.
+    pub iolog: String,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum BlkFormatArg {
+    /// MSR Cambridge CSV (Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime).
+    Msr,
+    /// SPC-style ASCII as published by SNIA (ASU,LBA,Size,Opcode,Timestamp).
+    Snia,
+    /// Generic CSV time,op,offset,size[,device]; see --columns.
+    Csv,
+}
+
+#[derive(Args, Debug)]
+pub struct BlkArgs {
+    /// The block trace (plain, .gz or .zst), or - for standard input.
+    pub file: String,
+    /// The dialect of the block trace.
+    #[arg(long, value_enum)]
+    pub format: BlkFormatArg,
+    /// For --format csv: the column names in file order, comma separated (time, op,
+    /// offset, size, device; anything else is ignored), when the file has no header or
+    /// names them differently. Example: --columns time,device,op,offset,size
+    #[arg(long, value_name = "NAMES")]
+    pub columns: Option<String>,
+    #[command(flatten)]
+    pub out: OutArgs,
+}
+
+pub fn cmd_import(cmd: &ImportCmd) -> ExitCode {
+    match cmd {
+        ImportCmd::Strace(a) => {
+            let opts = strace::StraceOptions {
+                faults: a.faults.clone(),
+            };
+            run("strace", &a.log, &a.out, |input, path, w| {
+                strace::import(input, path, &opts, w)
+            })
+        }
+        ImportCmd::Fio(a) => run("fio", &a.iolog, &a.out, fio::import),
+        ImportCmd::Blk(a) => {
+            let opts = blk::BlkOptions {
+                format: match a.format {
+                    BlkFormatArg::Msr => blk::BlkFormat::Msr,
+                    BlkFormatArg::Snia => blk::BlkFormat::Snia,
+                    BlkFormatArg::Csv => blk::BlkFormat::Csv,
+                },
+                columns: a.columns.clone(),
+            };
+            run("blk", &a.file, &a.out, |input, path, w| {
+                blk::import(input, path, &opts, w)
+            })
+        }
+    }
+}
+
+type Writer = vpsim::trace::TraceWriter<vpsim::trace::Sink>;
+
+/// Open the input and the output, convert, report oddities, commit the output.
+fn run(
+    what: &str,
+    path: &str,
+    out: &OutArgs,
+    convert: impl FnOnce(
+        &mut dyn std::io::BufRead,
+        &str,
+        &mut Writer,
+    ) -> Result<ImportReport, TraceError>,
+) -> ExitCode {
+    let mut input = match Input::open(path) {
+        Ok(i) => i,
+        Err(e) => {
+            eprintln!("vpsim import {what}: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let mut output = match TraceOutput::create(out.output.as_deref()) {
+        Ok(o) => o,
+        Err(e) => {
+            let name = out.output.as_deref().unwrap_or("<stdout>");
+            eprintln!("vpsim import {what}: {name}: cannot create: {e}");
+            return ExitCode::from(3);
+        }
+    };
+    let shown = if path == "-" { "<stdin>" } else { path };
+    let report = match convert(input.reader(), shown, output.writer()) {
+        Ok(r) => r,
+        Err(e) => {
+            output.abandon();
+            eprintln!("vpsim import {what}: {e}");
+            return ExitCode::from(if e.path() == out_name(out) { 3 } else { 1 });
+        }
+    };
+    let name = output.name().to_string();
+    if let Err(e) = output.commit() {
+        eprintln!("vpsim import {what}: {e}");
+        return ExitCode::from(3);
+    }
+    eprintln!(
+        "vpsim import {what}: {} lines -> {} events{}",
+        report.lines,
+        report.events,
+        if name == "<stdout>" {
+            String::new()
+        } else {
+            format!(" in {name}")
+        }
+    );
+    let summary = report.summary();
+    if !summary.is_empty() {
+        eprintln!("skipped or adjusted (count, what):");
+        for line in summary {
+            eprintln!("{line}");
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn out_name(out: &OutArgs) -> &str {
+    match out.output.as_deref() {
+        None | Some("-") => "<stdout>",
+        Some(p) => p,
+    }
+}

@@ -1,0 +1,1 @@
+//! `vpsim gen`: deterministic synthetic workloads (in progress).
