@@ -10,7 +10,7 @@ use crate::engine::params::{Knobs, Params};
 use crate::engine::stats::RunStats;
 use crate::models::{Lru, Model, Opt};
 use crate::policies::PolicySet;
-use crate::trace::{Event, FileTable, Prescan, TraceError, TraceReader};
+use crate::trace::{Event, FileTable, TraceError, TraceSource};
 use crate::units::format_size;
 use std::fmt;
 
@@ -244,9 +244,9 @@ pub struct LoadedTrace {
 
 /// Parse the whole trace at `path` into memory.
 pub fn load_trace(path: &str) -> Result<LoadedTrace, RunError> {
-    let pre = Prescan::for_path(path)?;
+    let mut reader = TraceSource::open(path)?;
+    let pre = reader.prescan(path)?;
     let mut files = pre.files.clone();
-    let mut reader = TraceReader::open(path)?;
     let mut events = Vec::with_capacity(pre.events as usize);
     while let Some(ev) = reader.next_event(&mut files)? {
         events.push(ev);
@@ -300,10 +300,10 @@ pub fn run_trace(
     if cfg.model == ModelKind::Dragonfly {
         cfg.params().map_err(RunError::Config)?;
     }
-    let pre = Prescan::for_path(path)?;
+    let mut reader = TraceSource::open(path)?;
+    let pre = reader.prescan(path)?;
     let total = pre.bounded.then_some(pre.events);
     let mut files = pre.files.clone();
-    let mut reader = TraceReader::open(path)?;
     let mut n: u64 = 0;
     let timeline;
     let stats = if cfg.model == ModelKind::Opt {

@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub mod html;
+pub mod info;
 pub mod plot;
 pub mod replay;
 pub mod results;

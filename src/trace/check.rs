@@ -6,11 +6,12 @@
 
 use std::fmt;
 
-use super::csv::TraceReader;
+use super::binary::BinaryTrace;
 use super::error::TraceError;
 use super::event::Op;
 use super::input::Compression;
 use super::intern::FileTable;
+use super::source::TraceSource;
 use crate::units::format_size;
 
 /// The result of [`check`].
@@ -42,6 +43,8 @@ pub struct CheckReport {
     pub warnings: Vec<String>,
     /// Compression of the file.
     pub compression: Compression,
+    /// Whether the trace is in the binary form (records, not lines).
+    pub binary: bool,
 }
 
 impl CheckReport {
@@ -63,7 +66,10 @@ impl CheckReport {
 /// all of them) and a summary. `Err` only when the file cannot be read at all or its
 /// compression is broken; malformed lines, including a bad header, go into the report.
 pub fn check(path: &str, max_errors: usize) -> Result<CheckReport, TraceError> {
-    let mut reader = TraceReader::open(path)?;
+    let mut reader = match TraceSource::open(path)? {
+        TraceSource::Csv(reader) => reader,
+        TraceSource::Binary(trace, _) => return Ok(check_binary(path, &trace, max_errors)),
+    };
     let mut files = FileTable::new();
     let mut r = CheckReport {
         path: path.to_string(),
@@ -79,6 +85,7 @@ pub fn check(path: &str, max_errors: usize) -> Result<CheckReport, TraceError> {
         last_time: None,
         warnings: Vec::new(),
         compression: reader.compression(),
+        binary: false,
     };
     loop {
         match reader.next_event(&mut files) {
@@ -125,6 +132,63 @@ pub fn check(path: &str, max_errors: usize) -> Result<CheckReport, TraceError> {
     Ok(r)
 }
 
+/// A binary trace is checked record by record; a bad record does not hide the rest
+/// (records are fixed-size), so every one is counted like a bad line.
+fn check_binary(path: &str, trace: &BinaryTrace, max_errors: usize) -> CheckReport {
+    let mut r = CheckReport {
+        path: path.to_string(),
+        errors: Vec::new(),
+        bad_lines: 0,
+        lines: trace.events(),
+        events: 0,
+        per_op: [0; Op::ALL.len()],
+        files: trace.files().len(),
+        bytes_read: 0,
+        bytes_written: 0,
+        first_time: None,
+        last_time: None,
+        warnings: trace.warnings().to_vec(),
+        compression: Compression::None,
+        binary: true,
+    };
+    let mut last = 0u64;
+    for i in 0..trace.events() {
+        match trace.event(i) {
+            Ok(ev) => {
+                r.events += 1;
+                r.per_op[ev.op.index()] += 1;
+                match ev.op {
+                    Op::Read => r.bytes_read = r.bytes_read.saturating_add(ev.length),
+                    Op::Write => r.bytes_written = r.bytes_written.saturating_add(ev.length),
+                    _ => {}
+                }
+                if ev.time_ns < last {
+                    r.bad_lines += 1;
+                    if r.errors.len() < max_errors {
+                        r.errors.push(TraceError::io(
+                            path,
+                            format!("record {}: time_ns goes backwards (the binary form stores clamped times; corrupt?)", i + 1),
+                        ));
+                    }
+                }
+                last = last.max(ev.time_ns);
+                r.first_time.get_or_insert(ev.time_ns);
+                r.last_time = Some(ev.time_ns);
+            }
+            Err(e) => {
+                r.bad_lines += 1;
+                if r.errors.len() < max_errors {
+                    r.errors.push(e);
+                }
+            }
+        }
+    }
+    if r.events == 0 && r.bad_lines == 0 {
+        r.warnings.push(format!("{path}: the trace has no events"));
+    }
+    r
+}
+
 impl fmt::Display for CheckReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_ok() {
@@ -146,8 +210,13 @@ impl fmt::Display for CheckReport {
             Compression::Gzip => "gzip",
             Compression::Zstd => "zstd",
         };
-        writeln!(f, "  compression    {comp:>14}")?;
-        writeln!(f, "  lines          {:>14}", self.lines)?;
+        if self.binary {
+            writeln!(f, "  form           {:>14}", "binary (.vpt)")?;
+            writeln!(f, "  records        {:>14}", self.lines)?;
+        } else {
+            writeln!(f, "  compression    {comp:>14}")?;
+            writeln!(f, "  lines          {:>14}", self.lines)?;
+        }
         writeln!(f, "  events         {:>14}", self.events)?;
         writeln!(f, "  files          {:>14}", self.files)?;
         writeln!(

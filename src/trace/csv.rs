@@ -125,7 +125,7 @@ impl TraceReader {
         ))
     }
 
-    fn from_input(path: &str, input: Input) -> TraceReader {
+    pub(crate) fn from_input(path: &str, input: Input) -> TraceReader {
         TraceReader {
             path: path.to_string(),
             shown: display_name(path).to_string(),

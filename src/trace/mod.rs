@@ -6,6 +6,7 @@
 
 pub mod binary;
 mod check;
+mod convert;
 mod csv;
 mod error;
 mod event;
@@ -13,9 +14,12 @@ mod input;
 mod intern;
 mod output;
 mod prescan;
+mod source;
 mod writer;
 
+pub use binary::{BinaryTrace, BinaryWriter, convert_csv_to_binary};
 pub use check::{CheckReport, check};
+pub use convert::convert;
 pub use csv::{MAX_LINE, REQUIRED_COLUMNS, TraceReader};
 pub use error::TraceError;
 pub use event::{Event, FileId, Flags, Op};
@@ -23,4 +27,5 @@ pub use input::{Compression, Input};
 pub use intern::FileTable;
 pub use output::{Sink, TraceOutput};
 pub use prescan::{Prescan, prescan};
+pub use source::TraceSource;
 pub use writer::{HEADER, Record, TraceWriter};

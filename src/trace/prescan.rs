@@ -10,7 +10,7 @@
 
 use super::csv::TraceReader;
 use super::error::TraceError;
-use super::event::{FileId, Op};
+use super::event::{Event, FileId, Op};
 use super::intern::FileTable;
 
 /// What the first pass learnt about a trace.
@@ -50,6 +50,12 @@ impl Prescan {
 
     /// [`prescan`] for a path, [`Prescan::unbounded_for_stdin`] for `-`.
     pub fn for_path(path: &str) -> Result<Prescan, TraceError> {
+        if path != "-" {
+            let src = super::TraceSource::open(path)?;
+            if let Some(p) = src.known_prescan() {
+                return Ok(p);
+            }
+        }
         if path == "-" {
             Ok(Prescan::unbounded_for_stdin())
         } else {
@@ -63,8 +69,7 @@ impl Prescan {
 pub fn prescan(path: &str) -> Result<Prescan, TraceError> {
     let mut reader = TraceReader::open(path)?;
     let mut files = FileTable::new();
-    // Furthest byte touched by a read or a fault, per file id.
-    let mut touched: Vec<u64> = Vec::new();
+    let mut sizes = SizeTracker::default();
     let mut events = 0u64;
     let mut first_time = None;
     let mut last_time = None;
@@ -72,29 +77,9 @@ pub fn prescan(path: &str) -> Result<Prescan, TraceError> {
         events += 1;
         first_time.get_or_insert(ev.time_ns);
         last_time = Some(ev.time_ns);
-        let i = ev.file as usize;
-        if touched.len() <= i {
-            touched.resize(i + 1, 0);
-        }
-        let end = match ev.op {
-            Op::Read => ev.offset.saturating_add(ev.length),
-            Op::FaultRead | Op::FaultWrite => ev.offset.saturating_add(1),
-            _ => 0,
-        };
-        if let Some(t) = touched.get_mut(i) {
-            *t = (*t).max(end);
-        }
+        sizes.note(&ev);
     }
-    // The reader already declared sizes from first opens with a length.
-    let undeclared: Vec<FileId> = files
-        .iter()
-        .map(|(id, _)| id)
-        .filter(|&id| !files.declared(id))
-        .collect();
-    for id in undeclared {
-        let size = touched.get(id as usize).copied().unwrap_or(0);
-        files.set_initial_size(id, Some(size), false);
-    }
+    sizes.complete(&mut files);
     Ok(Prescan {
         files,
         events,
@@ -104,6 +89,43 @@ pub fn prescan(path: &str) -> Result<Prescan, TraceError> {
         bounded: true,
         warnings: reader.warnings(),
     })
+}
+
+/// The furthest byte each file's reads and faults touch, for the initial sizes of files
+/// no `open` declares (shared by the prescan and the binary writer, which must agree).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SizeTracker {
+    touched: Vec<u64>,
+}
+
+impl SizeTracker {
+    pub(crate) fn note(&mut self, ev: &Event) {
+        let end = match ev.op {
+            Op::Read => ev.offset.saturating_add(ev.length),
+            Op::FaultRead | Op::FaultWrite => ev.offset.saturating_add(1),
+            _ => return,
+        };
+        let i = ev.file as usize;
+        if self.touched.len() <= i {
+            self.touched.resize(i + 1, 0);
+        }
+        if let Some(t) = self.touched.get_mut(i) {
+            *t = (*t).max(end);
+        }
+    }
+
+    /// Give every undeclared file of `files` its inferred size (0 if never touched).
+    pub(crate) fn complete(&self, files: &mut FileTable) {
+        let undeclared: Vec<FileId> = files
+            .iter()
+            .map(|(id, _)| id)
+            .filter(|&id| !files.declared(id))
+            .collect();
+        for id in undeclared {
+            let size = self.touched.get(id as usize).copied().unwrap_or(0);
+            files.set_initial_size(id, Some(size), false);
+        }
+    }
 }
 
 #[cfg(test)]

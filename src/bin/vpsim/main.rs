@@ -3,6 +3,7 @@
 mod gen_cmd;
 mod import_cmd;
 mod sweep_cmd;
+mod trace_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -86,6 +87,18 @@ enum Cmd {
     ///
     /// Example: vpsim gen zipf:alpha=1.1 --events 1000000 --size 1G --seed 7 -o zipf.vpt
     Gen(gen_cmd::GenArgs),
+    /// Convert a trace between the CSV and binary (.vpt) forms, losslessly.
+    ///
+    /// The binary form loads through a memory map without parsing: convert a trace you
+    /// replay many times. Every command reads either form (recognised by its magic).
+    ///
+    /// Example: vpsim convert traces/pyio.events.csv.zst pyio.vpt
+    Convert(trace_cmd::ConvertArgs),
+    /// Summarise a trace on one screen: ops, files, bytes, footprint, time span,
+    /// sequentiality, the largest files and the LRU miss-ratio curve.
+    ///
+    /// Example: vpsim info traces/git.events.csv.zst --mem 1M,16M,256M
+    Info(trace_cmd::InfoArgs),
     /// List the --set knobs with their defaults and meaning.
     ///
     /// Example: vpsim knobs
@@ -384,15 +397,22 @@ struct Bar {
     start: Instant,
     shown: bool,
     tty: bool,
+    verb: &'static str,
 }
 
 impl Bar {
     fn new() -> Bar {
+        Bar::doing("replaying")
+    }
+
+    /// A bar whose label says what is being done to the events.
+    fn doing(verb: &'static str) -> Bar {
         Bar {
             bar: ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden()),
             start: Instant::now(),
             shown: false,
             tty: std::io::stderr().is_terminal(),
+            verb,
         }
     }
 
@@ -405,9 +425,10 @@ impl Bar {
             if let Some(t) = p.total_events {
                 self.bar.set_length(t);
             }
-            let style = ProgressStyle::with_template(
-                "{spinner} replaying [{bar:40}] {human_pos}/{human_len} events, {per_sec}, eta {eta}",
-            )
+            let style = ProgressStyle::with_template(&format!(
+                "{{spinner}} {} [{{bar:40}}] {{human_pos}}/{{human_len}} events, {{per_sec}}, eta {{eta}}",
+                self.verb
+            ))
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> ");
             self.bar.set_style(style);
@@ -752,6 +773,8 @@ fn main() -> ExitCode {
         Cmd::Knobs => cmd_knobs(),
         Cmd::Import(c) => import_cmd::cmd_import(c),
         Cmd::Gen(a) => gen_cmd::cmd_gen(a),
+        Cmd::Convert(a) => trace_cmd::cmd_convert(a),
+        Cmd::Info(a) => trace_cmd::cmd_info(a),
         Cmd::Sweep(a) => sweep_cmd::cmd_sweep(a),
         Cmd::Merge(a) => sweep_cmd::cmd_merge(a),
         Cmd::Plot(a) => sweep_cmd::cmd_plot(a),
