@@ -10,6 +10,7 @@
 pub mod blk;
 pub mod fio;
 pub mod strace;
+mod text;
 
 use std::collections::BTreeMap;
 
@@ -41,11 +42,18 @@ impl ImportReport {
     pub fn summary(&self) -> Vec<String> {
         let mut v: Vec<(&String, &u64)> = self.notes.iter().collect();
         v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        v.into_iter().map(|(k, n)| format!("{n:>10}  {k}")).collect()
+        v.into_iter()
+            .map(|(k, n)| format!("{n:>10}  {k}"))
+            .collect()
     }
 }
 
-/// A write error on the output trace, as a [`TraceError`] naming the output.
+/// The name importers give the output trace in errors (they are not told its path;
+/// the CLI reports such errors under the real name, with exit code 3).
+pub const OUTPUT: &str = "<output>";
+
+/// A write error on the output trace, as a [`TraceError`] naming the output
+/// (pass [`OUTPUT`] when the path is not known).
 pub fn output_error(out_name: &str, e: std::io::Error) -> TraceError {
     TraceError::io(out_name, format!("cannot write the trace: {e}"))
 }

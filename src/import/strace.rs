@@ -19,5 +19,8 @@ pub fn import<W: Write>(
     out: &mut TraceWriter<W>,
 ) -> Result<ImportReport, TraceError> {
     let _ = (input, opts, out);
-    Err(TraceError::io(path, "the strace importer is not built yet".into()))
+    Err(TraceError::io(
+        path,
+        "the strace importer is not built yet".into(),
+    ))
 }

@@ -2,7 +2,7 @@
 
 use clap::{Args, Subcommand, ValueEnum};
 use std::process::ExitCode;
-use vpsim::import::{ImportReport, blk, fio, strace};
+use vpsim::import::{self, ImportReport, blk, fio, strace};
 use vpsim::trace::{Input, TraceError, TraceOutput};
 
 #[derive(Subcommand, Debug)]
@@ -144,8 +144,12 @@ fn run(
         Ok(r) => r,
         Err(e) => {
             output.abandon();
+            if e.is_io() && (e.path() == import::OUTPUT || e.path() == out_name(out)) {
+                eprintln!("vpsim import {what}: {}: {}", out_name(out), e.message());
+                return ExitCode::from(3);
+            }
             eprintln!("vpsim import {what}: {e}");
-            return ExitCode::from(if e.path() == out_name(out) { 3 } else { 1 });
+            return ExitCode::from(1);
         }
     };
     let name = output.name().to_string();
