@@ -28,6 +28,12 @@ pub fn convert(
     let shown_out = display_name(output).replace("<stdin>", "<stdout>");
     let out_err = |e: std::io::Error| TraceError::io(&shown_out, format!("cannot write: {e}"));
     if output.to_ascii_lowercase().ends_with(".vpt") {
+        if std::fs::metadata(output).is_ok_and(|m| !m.is_file()) {
+            return Err(TraceError::io(
+                &shown_out,
+                "cannot write: the binary form needs a regular file (it is finished by seeking back)".into(),
+            ));
+        }
         let tmp = format!("{output}.tmp.{}", std::process::id());
         let result = (|| {
             let mut w = BinaryWriter::create(&tmp).map_err(out_err)?;

@@ -5,6 +5,7 @@
 //! [`TraceOutput::commit`], so an interrupted run never leaves a half-written trace that
 //! looks complete. The extension picks the encoding: `.gz` and `.zst` compress the CSV,
 //! `.vpt` writes the binary form (through a temporary CSV, converted at commit).
+//! An existing device or FIFO (`-o /dev/null`) is written to directly, never replaced.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -67,6 +68,20 @@ impl TraceOutput {
         let path = path.filter(|p| *p != "-");
         let (raw, tmp): (Box<dyn Write + Send>, Option<String>) = match path {
             None => (Box::new(io::stdout()), None),
+            // A device or FIFO (`-o /dev/null`, a named pipe) is written to directly:
+            // renaming a temporary file over it would replace the device.
+            Some(p) if std::fs::metadata(p).is_ok_and(|m| !m.is_file() && !m.is_dir()) => {
+                if p.to_ascii_lowercase().ends_with(".vpt") {
+                    return Err(io::Error::new(
+                        io::ErrorKind::InvalidInput,
+                        "the binary form needs a regular file (it is finished by seeking back)",
+                    ));
+                }
+                (
+                    Box::new(std::fs::OpenOptions::new().write(true).open(p)?),
+                    None,
+                )
+            }
             Some(p) => {
                 let tmp = temp_name(p);
                 let f = File::create(&tmp)?;

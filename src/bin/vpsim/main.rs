@@ -765,6 +765,14 @@ impl PartialEq for Format {
 }
 
 fn main() -> ExitCode {
+    // `vpsim gen ... | head` and `vpsim check ... | less` then quit: end quietly the way
+    // Unix tools do on a closed pipe, instead of a write error or a print panic.
+    // SAFETY: called first thing, before any other thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match &cli.cmd {
         Cmd::Replay(a) => cmd_replay(a),
