@@ -9,10 +9,13 @@ use vpsim::trace::{Input, TraceError, TraceOutput};
 pub enum ImportCmd {
     /// Convert a raw strace log into a trace.
     ///
-    /// Record with: strace -f -tt -T -y -s 0 -o app.strace -e trace=%file,%desc,%memory,fsync,fdatasync,msync,lseek,dup,dup2,dup3,fcntl,clone,clone3,fork,vfork,sendfile,copy_file_range CMD
-    /// (pid prefixes, -t/-tt/-ttt/-r timestamps, -T durations, -y/-yy paths are all
-    /// understood; without -y, paths come from the open calls). Only successful calls
-    /// on regular files become events; everything skipped is counted on stderr.
+    /// Record with (see the README for perf page faults):
+    ///   strace -f -ttt -T -y -s 0 -o app.strace -e trace=openat,open,creat,close,read,write,pread64,pwrite64,readv,writev,preadv,pwritev,preadv2,pwritev2,lseek,mmap,munmap,mremap,msync,fsync,fdatasync,sync_file_range,ftruncate,truncate,fallocate,fstat,newfstatat,statx,dup,dup2,dup3,fcntl,clone,clone3,fork,vfork,execve,unlink,unlinkat,rename,renameat,renameat2,copy_file_range,sendfile -- CMD
+    ///
+    /// Pid prefixes, -t/-tt/-ttt/-r timestamps or none, -T durations, -y/-yy paths (or
+    /// fds tracked from open results without -y), unfinished/resumed pairs, signals and
+    /// exits are understood. Only successful calls on regular files become events;
+    /// everything skipped is counted on stderr.
     ///
     /// Example: vpsim import strace app.strace --faults faults.txt -o app.csv.zst
     Strace(StraceArgs),
@@ -46,8 +49,26 @@ pub struct StraceArgs {
     /// exceptions:page_fault_user, or a CSV of time,pid,address,error_code.
     #[arg(long, value_name = "FILE")]
     pub faults: Option<String>,
+    /// How rows name a file that gets renamed: `stable` keeps the name of its first row
+    /// (one file, one name; a file a rename replaces gets an `unlink`), `current` uses
+    /// its path at the time, as strace shows it (a rename then starts a new name).
+    #[arg(long, value_enum, default_value_t = NamesArg::Stable)]
+    pub names: NamesArg,
+    /// perf faults only: the shift in nanoseconds from perf's clock to the trace's
+    /// (trace time = perf time + this). Without it the shift is found from the log:
+    /// exact with `perf record -k CLOCK_REALTIME` and `strace -ttt`. Example: --perf-offset-ns -1234567
+    #[arg(long, value_name = "NS", allow_negative_numbers = true)]
+    pub perf_offset_ns: Option<i64>,
     #[command(flatten)]
     pub out: OutArgs,
+}
+
+#[derive(Clone, Copy, Debug, ValueEnum)]
+pub enum NamesArg {
+    /// A file keeps the name of its first row across renames.
+    Stable,
+    /// Rows name files by their path at that moment.
+    Current,
 }
 
 #[derive(Args, Debug)]
@@ -90,8 +111,15 @@ pub fn cmd_import(cmd: &ImportCmd) -> ExitCode {
             let opts = strace::StraceOptions {
                 faults: a.faults.clone(),
             };
+            let tuning = strace::StraceTuning {
+                perf_offset_ns: a.perf_offset_ns,
+                names: match a.names {
+                    NamesArg::Stable => strace::NameRule::Stable,
+                    NamesArg::Current => strace::NameRule::Current,
+                },
+            };
             run("strace", &a.log, &a.out, |input, path, w| {
-                strace::import(input, path, &opts, w)
+                strace::import_tuned(input, path, &opts, &tuning, w)
             })
         }
         ImportCmd::Fio(a) => run("fio", &a.iolog, &a.out, fio::import),

@@ -9,7 +9,7 @@
 //! timestamps is timed by line order, 1 µs per line. Times never go backwards: a
 //! step back (other than midnight) is clamped to the previous line's time.
 
-use super::parse::parse_seconds;
+use super::values::parse_seconds;
 
 /// Smallest `seconds.frac` value read as an epoch time (-ttt) rather than a delta (-r).
 pub const EPOCH_MIN_S: u64 = 100_000_000;
@@ -82,10 +82,10 @@ impl Clock {
             (Form::Untimed, Some(_)) | (_, None) => return Err(ClockError::Missing),
             (Form::TimeOfDay, Some(t)) => {
                 let tod = parse_time_of_day(t).ok_or(ClockError::Bad)?;
-                let mut abs = self.days * DAY_NS + tod;
+                let mut abs = self.days.saturating_mul(DAY_NS).saturating_add(tod);
                 if self.form.is_some() && abs + HALF_DAY_NS < self.last_abs {
                     self.days += 1;
-                    abs += DAY_NS;
+                    abs = abs.saturating_add(DAY_NS);
                 }
                 abs
             }
@@ -115,12 +115,7 @@ impl Clock {
 
     /// Absolute log time (ns on the log's own axis, days included) of trace time `t`.
     pub fn to_abs(&self, t: u64) -> u64 {
-        self.origin + t
-    }
-
-    /// Trace time of an absolute log time (`None` if before the first line).
-    pub fn from_abs(&self, abs: u64) -> Option<u64> {
-        abs.checked_sub(self.origin)
+        self.origin.saturating_add(t)
     }
 
     /// The log's clock reading for a faults-file time written the way the log writes

@@ -68,10 +68,10 @@ pub struct Files {
     owners: FxHashMap<Rc<str>, InodeId>,
 }
 
-/// Paths that are never regular files worth simulating.
+/// Paths that are never regular files worth simulating (a relative path, known only
+/// when the log does not show the cwd, is taken for a file).
 pub fn special_path(p: &str) -> bool {
-    !p.starts_with('/')
-        || p.starts_with("/dev/")
+    p.starts_with("/dev/")
         || p == "/dev"
         || p.starts_with("/proc/")
         || p == "/proc"
@@ -92,7 +92,7 @@ pub fn annot_path(annot: &str) -> Option<String> {
         p = &p[..lt];
     }
     let p = p.strip_suffix(" (deleted)").unwrap_or(p);
-    Some(super::parse::unescape(p))
+    Some(super::values::unescape(p))
 }
 
 /// `path` made absolute against `dir` (when relative and `dir` is known) and
@@ -306,6 +306,20 @@ impl Files {
         replaced
     }
 
+    /// `renameat2(..., RENAME_EXCHANGE)`: the two paths swap files.
+    pub fn exchange(&mut self, a: &Rc<str>, b: &Rc<str>) {
+        let ia = self.by_path.remove(a);
+        let ib = self.by_path.remove(b);
+        if let Some(i) = ia {
+            self.inodes[i as usize].path = Some(Rc::clone(b));
+            self.by_path.insert(Rc::clone(b), i);
+        }
+        if let Some(i) = ib {
+            self.inodes[i as usize].path = Some(Rc::clone(a));
+            self.by_path.insert(Rc::clone(a), i);
+        }
+    }
+
     /// `unlink(path)` on a canonical path: the inode it detached, if known.
     pub fn unlink(&mut self, path: &str) -> Option<InodeId> {
         let id = self.at(path)?;
@@ -327,7 +341,7 @@ mod tests {
         assert!(special_path("/dev/null"));
         assert!(special_path("/proc/self/maps"));
         assert!(special_path("/memfd:x"));
-        assert!(special_path("pipe:[1]"));
+        assert!(!special_path("rel/file"));
         assert!(!special_path("/devices.txt"));
         assert_eq!(annot_path("/a/b (deleted)"), Some("/a/b".into()));
         assert_eq!(annot_path("/dev/null<char 1:3>"), Some("/dev/null".into()));

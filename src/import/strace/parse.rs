@@ -8,6 +8,8 @@
 //! quoted strings, brackets, `-y` annotations (`3</path>`) and `/* comments */`, so a
 //! comma or a parenthesis inside a file name never splits anything.
 
+use super::values::{parse_int, parse_seconds};
+
 /// A line taken apart. Borrowed from the line text.
 #[derive(Debug, PartialEq, Eq)]
 pub struct Line<'a> {
@@ -224,19 +226,8 @@ impl<'a> Scanner<'a> {
     }
 
     fn skip_annot(&mut self) {
-        let mut depth = 1usize;
-        while self.i < self.s.len() {
-            let b = self.s[self.i];
-            self.i += 1;
-            if b == b'<' {
-                depth += 1;
-            } else if b == b'>' && self.s[self.i - 2] != b'-' {
-                depth -= 1;
-                if depth == 0 {
-                    return;
-                }
-            }
-        }
+        let rest = &self.s[self.i..];
+        self.i += annot_len(rest).unwrap_or(rest.len());
     }
 
     fn skip_comment(&mut self) {
@@ -258,20 +249,39 @@ fn is_annot_owner(b: u8) -> bool {
 }
 
 /// The matching `>` of an annotation starting right after its `<`. strace escapes
-/// `<` and `>` in paths, so raw ones only come from `-yy` details: nested
-/// `<char 1:3>` and the `->` of socket peers (which never closes anything).
-fn annot_end(s: &str) -> Option<usize> {
+/// `<`, `>` and `"` in paths, so raw ones only come from `-yy` details: nested
+/// `<char 1:3>`, the `->` of socket peers (which never closes anything) and quoted
+/// socket paths (skipped whole).
+pub(super) fn annot_end(s: &str) -> Option<usize> {
+    annot_len(s.as_bytes()).map(|n| n - 1)
+}
+
+/// Bytes up to and including the `>` closing an annotation.
+fn annot_len(b: &[u8]) -> Option<usize> {
     let mut depth = 1usize;
-    let b = s.as_bytes();
-    for (i, &c) in b.iter().enumerate() {
-        if c == b'<' {
-            depth += 1;
-        } else if c == b'>' && (i == 0 || b[i - 1] != b'-') {
-            depth -= 1;
-            if depth == 0 {
-                return Some(i);
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'\\' => i += 1,
+            b'"' => {
+                i += 1;
+                while i < b.len() && b[i] != b'"' {
+                    if b[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
             }
+            b'<' => depth += 1,
+            b'>' if i == 0 || b[i - 1] != b'-' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
         }
+        i += 1;
     }
     None
 }
@@ -289,9 +299,7 @@ fn parse_ret(s: &str) -> Result<Ret<'_>, Malformed> {
             rest = rest[..lt].trim_end();
         }
     }
-    let vend = rest
-        .find(|c: char| c == ' ' || c == '<')
-        .unwrap_or(rest.len());
+    let vend = rest.find([' ', '<']).unwrap_or(rest.len());
     let vtext = &rest[..vend];
     ret.value = if vtext == "?" {
         None
@@ -318,41 +326,6 @@ fn parse_ret(s: &str) -> Result<Ret<'_>, Malformed> {
     Ok(ret)
 }
 
-/// `12.000345` seconds (up to 9 decimals) as nanoseconds.
-pub fn parse_seconds(s: &str) -> Option<u64> {
-    let (int, frac) = s.split_once('.').unwrap_or((s, ""));
-    if int.is_empty() || frac.len() > 9 || !int.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    if !frac.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let secs: u64 = int.parse().ok()?;
-    let mut ns: u64 = 0;
-    for (k, b) in frac.bytes().enumerate() {
-        ns += u64::from(b - b'0') * 10u64.pow(8 - k as u32);
-    }
-    secs.checked_mul(1_000_000_000)?.checked_add(ns)
-}
-
-/// A decimal (possibly negative) or `0x` hex integer.
-pub fn parse_int(s: &str) -> Option<i64> {
-    let s = s.trim();
-    if let Some(h) = s.strip_prefix("0x") {
-        return u64::from_str_radix(h, 16).ok().map(|v| v as i64);
-    }
-    s.parse::<i64>().ok()
-}
-
-/// A non-negative integer argument: decimal or hex; `None` for anything else.
-pub fn parse_u64(s: &str) -> Option<u64> {
-    let s = s.trim();
-    if let Some(h) = s.strip_prefix("0x") {
-        return u64::from_str_radix(h, 16).ok();
-    }
-    s.parse::<u64>().ok()
-}
-
 /// Split an argument list at top-level commas; each piece trimmed.
 pub fn split_args(args: &str) -> Vec<&str> {
     let mut out = Vec::with_capacity(6);
@@ -377,151 +350,10 @@ pub fn split_args(args: &str) -> Vec<&str> {
     out
 }
 
-/// An fd argument: `3`, `3</path>`, `AT_FDCWD`, `AT_FDCWD</dir>`, `-1`.
-#[derive(Debug, PartialEq, Eq, Clone, Copy)]
-pub struct FdArg<'a> {
-    /// The number; `None` for `AT_FDCWD`.
-    pub fd: Option<i64>,
-    pub annot: Option<&'a str>,
-}
-
-pub fn parse_fd(s: &str) -> Option<FdArg<'_>> {
-    let (num, annot) = match s.find('<') {
-        Some(lt) => {
-            let r = &s[lt + 1..];
-            let end = annot_end(r)?;
-            (&s[..lt], Some(&r[..end]))
-        }
-        None => (s, None),
-    };
-    let num = num.trim();
-    let fd = if num == "AT_FDCWD" {
-        None
-    } else {
-        Some(num.parse::<i64>().ok()?)
-    };
-    Some(FdArg { fd, annot })
-}
-
-/// A quoted string argument, unescaped. `truncated` when strace cut it (`"..."...`).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Str {
-    pub text: String,
-    pub truncated: bool,
-}
-
-pub fn parse_str(s: &str) -> Option<Str> {
-    let s = s.trim();
-    let inner = s.strip_prefix('"')?;
-    let (body, tail) = split_quoted(inner)?;
-    let truncated = tail.trim() == "...";
-    if !truncated && !tail.trim().is_empty() {
-        return None;
-    }
-    Some(Str {
-        text: unescape(body),
-        truncated,
-    })
-}
-
-/// The quoted body (up to the closing quote) and what follows it.
-fn split_quoted(s: &str) -> Option<(&str, &str)> {
-    let b = s.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\\' => i += 2,
-            b'"' => return Some((&s[..i], &s[i + 1..])),
-            _ => i += 1,
-        }
-    }
-    None
-}
-
-/// Undo strace's C-style escapes (`\n`, `\"`, `\\`, `\x2f`, octal `\33`).
-pub fn unescape(s: &str) -> String {
-    if !s.contains('\\') {
-        return s.to_string();
-    }
-    let b = s.as_bytes();
-    let mut out: Vec<u8> = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        if b[i] != b'\\' || i + 1 >= b.len() {
-            out.push(b[i]);
-            i += 1;
-            continue;
-        }
-        let c = b[i + 1];
-        i += 2;
-        match c {
-            b'n' => out.push(b'\n'),
-            b't' => out.push(b'\t'),
-            b'r' => out.push(b'\r'),
-            b'v' => out.push(0x0b),
-            b'f' => out.push(0x0c),
-            b'x' => {
-                let hex = &s[i..(i + 2).min(s.len())];
-                match u8::from_str_radix(hex, 16) {
-                    Ok(v) if hex.len() == 2 => {
-                        out.push(v);
-                        i += 2;
-                    }
-                    _ => out.extend_from_slice(b"\\x"),
-                }
-            }
-            b'0'..=b'7' => {
-                let mut v: u32 = u32::from(c - b'0');
-                let mut n = 1;
-                while n < 3 && i < b.len() && (b'0'..=b'7').contains(&b[i]) {
-                    v = v * 8 + u32::from(b[i] - b'0');
-                    i += 1;
-                    n += 1;
-                }
-                out.push((v & 0xff) as u8);
-            }
-            other => out.push(other),
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-/// Whether a `|`-joined flag set (`O_RDWR|O_CREAT`) holds `name`.
-pub fn has_flag(flags: &str, name: &str) -> bool {
-    flags.split('|').any(|f| f.trim() == name)
-}
-
-/// The value of `key=` inside a struct (`{st_mode=S_IFREG|0644, st_size=5, ...}`).
-pub fn field<'a>(s: &'a str, key: &str) -> Option<&'a str> {
-    let mut from = 0;
-    while let Some(pos) = s[from..].find(key) {
-        let at = from + pos;
-        let before_ok = at == 0 || matches!(s.as_bytes()[at - 1], b'{' | b' ' | b',');
-        let after = &s[at + key.len()..];
-        if before_ok && let Some(v) = after.strip_prefix('=') {
-            let end = v.find([',', '}']).unwrap_or(v.len());
-            return Some(v[..end].trim());
-        }
-        from = at + key.len();
-    }
-    None
-}
-
-/// `[123]` or `[0] => [123]` (in/out values): the value before and after the call.
-pub fn parse_inout(s: &str) -> Option<(u64, u64)> {
-    let s = s.trim();
-    let (a, b) = match s.split_once("=>") {
-        Some((a, b)) => (a.trim(), b.trim()),
-        None => (s, s),
-    };
-    let a = parse_u64(a.strip_prefix('[')?.strip_suffix(']')?)?;
-    let b = parse_u64(b.strip_prefix('[')?.strip_suffix(']')?)?;
-    Some((a, b))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::import::strace::values::{FdArg, parse_fd, parse_str};
 
     fn call(line: &str) -> Call<'_> {
         match parse_line(line).unwrap().body {
@@ -590,7 +422,8 @@ mod tests {
 
     #[test]
     fn unfinished_resumed_signal_exit() {
-        let l = parse_line("20746 18:08:58.247864 read(6<pipe:[34061]>,  <unfinished ...>").unwrap();
+        let l =
+            parse_line("20746 18:08:58.247864 read(6<pipe:[34061]>,  <unfinished ...>").unwrap();
         assert_eq!(
             l.body,
             Body::Unfinished {
@@ -598,7 +431,8 @@ mod tests {
                 args: "6<pipe:[34061]>,  "
             }
         );
-        let l = parse_line("20745 18:08:58.249332 <... vfork resumed>) = 20746 <0.001736>").unwrap();
+        let l =
+            parse_line("20745 18:08:58.249332 <... vfork resumed>) = 20746 <0.001736>").unwrap();
         assert_eq!(
             l.body,
             Body::Resumed {
@@ -607,7 +441,9 @@ mod tests {
             }
         );
         assert_eq!(
-            parse_line("1 1.0 --- SIGCHLD {si_signo=SIGCHLD} ---").unwrap().body,
+            parse_line("1 1.0 --- SIGCHLD {si_signo=SIGCHLD} ---")
+                .unwrap()
+                .body,
             Body::Signal
         );
         assert_eq!(
@@ -622,8 +458,12 @@ mod tests {
 
     #[test]
     fn nasty_file_names_do_not_split() {
-        let c = call(
-            "1 write(3</a, (b)<x>.txt>, \"a,b)\\\"\"..., 4) = 4</odd>",
+        let c = call("1 write(3</a, (b)<x>.txt>, \"a,b)\\\"\"..., 4) = 4</odd>");
+        let u = call("1 write(5<UNIX:[1->2,\"/x,y>.s\"]>, \"\", 2) = 2");
+        assert_eq!(split_args(u.args).len(), 3);
+        assert_eq!(
+            parse_fd(split_args(u.args)[0]).unwrap().annot,
+            Some("UNIX:[1->2,\"/x,y>.s\"]")
         );
         let a = split_args(c.args);
         assert_eq!(a.len(), 3);
@@ -631,34 +471,27 @@ mod tests {
         let s = parse_str(a[1]).unwrap();
         assert_eq!(s.text, "a,b)\"");
         assert!(s.truncated);
-        assert_eq!(parse_str("\"\"...").unwrap().truncated, true);
+        assert!(parse_str("\"\"...").unwrap().truncated);
         let c = call("1 execve(\"/bin/sh\", [...], 0x7ff /* 39 vars, (x */) = 0");
         assert_eq!(split_args(c.args).len(), 3);
     }
 
     #[test]
     fn malformed_lines() {
-        assert_eq!(parse_line("1 1.0 read(3, \"x\", 5 = 5").unwrap_err().column, "args");
+        assert_eq!(
+            parse_line("1 1.0 read(3, \"x\", 5 = 5").unwrap_err().column,
+            "args"
+        );
         assert_eq!(parse_line("1 1.0 read(3) 5").unwrap_err().column, "result");
-        assert_eq!(parse_line("1 1.0 read(3) = five").unwrap_err().column, "result");
+        assert_eq!(
+            parse_line("1 1.0 read(3) = five").unwrap_err().column,
+            "result"
+        );
         assert_eq!(parse_line("1 1.0 garbage").unwrap_err().column, "syscall");
         assert_eq!(parse_line("[pid x] read(3) = 1").unwrap_err().column, "pid");
-        assert_eq!(parse_line("1 1.0 <... read resu").unwrap_err().column, "syscall");
-    }
-
-    #[test]
-    fn values() {
-        assert_eq!(unescape("a\\x2fb\\n\\33\\\\"), "a/b\n\x1b\\");
-        assert_eq!(parse_seconds("0.000012"), Some(12_000));
-        assert_eq!(parse_seconds("1.5"), Some(1_500_000_000));
-        assert_eq!(parse_seconds("x"), None);
-        assert_eq!(parse_inout("[0] => [13]"), Some((0, 13)));
-        assert_eq!(parse_inout("[7]"), Some((7, 7)));
-        let st = "{st_mode=S_IFREG|0644, st_size=34983, ...}";
-        assert_eq!(field(st, "st_size"), Some("34983"));
-        assert_eq!(field(st, "st_mode"), Some("S_IFREG|0644"));
-        assert_eq!(field("{stx_size=5}", "st_size"), None);
-        assert!(has_flag("O_RDWR|O_CREAT|O_EXCL", "O_CREAT"));
-        assert!(!has_flag("O_RDWR", "O_RD"));
+        assert_eq!(
+            parse_line("1 1.0 <... read resu").unwrap_err().column,
+            "syscall"
+        );
     }
 }
