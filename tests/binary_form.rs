@@ -345,3 +345,44 @@ fn info_on_bad_input_and_bad_flags() {
     let o = vpsim(&["info", "/nonexistent.csv"]);
     assert_code(&o, 1);
 }
+
+#[test]
+fn gen_and_import_write_the_binary_form_directly() {
+    let d = scratch("direct");
+    let csv = d.join("g.csv");
+    let vpt = d.join("g.vpt");
+    for out in [&csv, &vpt] {
+        let o = vpsim(&[
+            "gen",
+            "mixed:read=0.5",
+            "--events",
+            "500",
+            "--seed",
+            "3",
+            "-o",
+            p(out),
+        ]);
+        assert_code(&o, 0);
+    }
+    assert_eq!(&std::fs::read(&vpt).unwrap()[..8], b"VPSIMTRC");
+    assert_eq!(events_of(p(&vpt)), csv_events(p(&csv)));
+    let log = d.join("a.iolog");
+    std::fs::write(
+        &log,
+        "fio version 2 iolog\nf add\nf open\nf write 0 8192\nf read 0 4096\nf close\n",
+    )
+    .unwrap();
+    let ivpt = d.join("i.vpt");
+    assert_code(&vpsim(&["import", "fio", p(&log), "-o", p(&ivpt)]), 0);
+    let ev = events_of(p(&ivpt));
+    assert_eq!(ev.len(), 4);
+    assert_eq!(ev[1].0.op, vpsim::trace::Op::Write);
+    // Nothing but the outputs is left behind (no temporary files).
+    let mut names: Vec<String> = std::fs::read_dir(&d)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["a.iolog", "g.csv", "g.vpt", "i.vpt"]);
+    let _ = std::fs::remove_dir_all(d);
+}
