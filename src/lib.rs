@@ -6,7 +6,6 @@
 //! consumes them, and the resulting statistics are rendered by the CLI.
 
 pub mod engine;
-pub mod workloads;
 pub mod import;
 pub mod info;
 pub mod models;
@@ -16,3 +15,4 @@ pub mod run;
 pub mod sweep;
 pub mod trace;
 pub mod units;
+pub mod workloads;
