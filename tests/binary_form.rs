@@ -386,3 +386,50 @@ fn gen_and_import_write_the_binary_form_directly() {
     assert_eq!(names, ["a.iolog", "g.csv", "g.vpt", "i.vpt"]);
     let _ = std::fs::remove_dir_all(d);
 }
+
+/// The public CloudPhysics sample of ../shared/traces/public (GPL-3.0, so it is read
+/// from there and never copied into the repository): imported as a block trace, its
+/// LRU curve must match the figures published with it (exact LRU, 4 KiB pages).
+#[test]
+fn info_matches_the_published_lru_curve_of_a_public_block_trace() {
+    let src = root().join("../shared/traces/public/cloudPhysicsIO.csv.zst");
+    if !src.exists() {
+        eprintln!("skipped: {} is not on this machine", src.display());
+        return;
+    }
+    let d = scratch("cloudphysics");
+    let vpt = d.join("cp.vpt");
+    let o = vpsim(&[
+        "import",
+        "blk",
+        p(&src),
+        "--format",
+        "csv",
+        "--columns",
+        "version,time_s,op,size,lbn",
+        "-o",
+        p(&vpt),
+    ]);
+    assert_code(&o, 0);
+    let o = vpsim(&[
+        "info",
+        p(&vpt),
+        "--mem",
+        "1M,4M,16M,64M",
+        "--format",
+        "json",
+    ]);
+    assert_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["footprint_pages"], 269_210);
+    let misses: Vec<u64> = v["lru_mrc"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["misses"].as_u64().unwrap())
+        .collect();
+    assert_eq!(misses, [1_040_289, 1_028_965, 1_022_509, 1_009_752]);
+    let hits = v["lru_mrc"][0]["hits"].as_u64().unwrap();
+    assert_eq!(hits + misses[0], 1_141_869);
+    let _ = std::fs::remove_dir_all(d);
+}
