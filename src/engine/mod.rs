@@ -142,6 +142,8 @@ pub struct Simulator {
     pub(crate) flushing: bool,
     /// Policy markers set and not yet fired (0 ⇒ faults skip the marker check).
     pub(crate) markers_live: u64,
+    /// The read-ahead policy reads `RaCtx::history_blocks` (see `uses_history`).
+    pub(crate) ra_history: bool,
     /// Launder runs, when recorded.
     pub launder_log: Option<Vec<pageout::LaunderRun>>,
     /// Sync everything at the end (`--final-sync`).
@@ -215,6 +217,7 @@ impl Simulator {
             pol: crate::policies::PolicySet::dragonfly(),
             ra_req: RaReq::default(),
             markers_live: 0,
+            ra_history: false,
             flushing: false,
             check_invariants: cfg!(debug_assertions),
             scratch_bufs: Vec::new(),
@@ -229,6 +232,7 @@ impl Simulator {
     /// must already be in the simulator's parameters).
     pub fn set_policies(&mut self, set: crate::policies::PolicySet) {
         self.pol = set;
+        self.ra_history = self.pol.readahead.uses_history();
         self.daemons.policy_next = self.pol.sync.next_wakeup(0).unwrap_or(u64::MAX);
     }
 

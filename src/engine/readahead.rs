@@ -41,7 +41,7 @@ impl Simulator {
         let bsize = self.p.knobs.f_iosize;
         let r = self.ra_req;
         let mut history = 0;
-        if !cached {
+        if !cached && self.ra_history {
             while history < 64 && lblk > history && self.block_cached(vn, lblk - history - 1) {
                 history += 1;
             }

@@ -78,6 +78,12 @@ pub trait ReadAhead: Send {
     }
     /// A fault found its page resident (minor fault or no fault).
     fn on_fault_hit(&mut self, _ctx: &RaCtx) {}
+    /// Whether `on_access` reads [`RaCtx::history_blocks`]. Counting the cached run
+    /// before a missed block costs up to 64 buffer lookups, so the engine does it only
+    /// for policies that look at it.
+    fn uses_history(&self) -> bool {
+        false
+    }
     /// The spec string of this policy with every key.
     fn spec(&self) -> String {
         Spec::render(self.name(), &self.params())
@@ -401,6 +407,10 @@ impl Linux {
 impl ReadAhead for Linux {
     fn name(&self) -> &'static str {
         "linux"
+    }
+
+    fn uses_history(&self) -> bool {
+        true
     }
 
     fn params(&self) -> Vec<(&'static str, String)> {

@@ -221,41 +221,59 @@ impl BinaryTrace {
         (self.first_time, self.last_time)
     }
 
-    /// Decode event `i` (0-based), checking it as the CSV reader would have.
+    /// Decode event `i` (0-based), checking it as the CSV reader would have. The
+    /// checks are branch-light on purpose: this is the replay's whole "parser".
     #[inline]
     pub fn event(&self, i: u64) -> Result<Event, TraceError> {
-        let at = HEADER_SIZE + (i as usize).wrapping_mul(RECORD_SIZE);
-        let rec: Option<&[u8; RECORD_SIZE]> = self
-            .bytes
-            .as_slice()
-            .get(at..at.wrapping_add(RECORD_SIZE))
-            .and_then(|s| s.try_into().ok());
-        let Some(rec) = rec.filter(|_| i < self.events) else {
+        let at = HEADER_SIZE.wrapping_add((i as usize).wrapping_mul(RECORD_SIZE));
+        let rec: Option<&[u8; RECORD_SIZE]> = if i < self.events {
+            self.bytes
+                .as_slice()
+                .get(at..at.wrapping_add(RECORD_SIZE))
+                .and_then(|s| s.try_into().ok())
+        } else {
+            None
+        };
+        let Some(rec) = rec else {
             return Err(self.bad_record(i, "past the last record".into()));
         };
-        let ev = decode(rec);
-        let op_byte = rec[32];
-        let (Some(op), Some(ev)) = (Op::ALL.get(op_byte as usize), ev) else {
+        let op_byte = rec[32] as usize;
+        let Some(&op) = Op::ALL.get(op_byte) else {
             return Err(self.bad_record(i, format!("op byte {op_byte} is not an op")));
         };
-        if ev.file as usize >= self.files.len() {
-            return Err(self.bad_record(i, format!("file id {} past the file table", ev.file)));
+        let ev = decode_fields(rec, op);
+        let presence_ok =
+            !(op.needs_offset() && !ev.has_offset) && !(op.needs_length() && !ev.has_length);
+        let ok = (ev.file as usize) < self.files.len()
+            && ev.flags.0 & !self.flag_masks[op_byte] == 0
+            && presence_ok
+            && (!(ev.has_offset && ev.has_length) || ev.offset.checked_add(ev.length).is_some());
+        if ok {
+            return Ok(ev);
         }
-        if ev.flags.0 & !self.flag_masks[op.index()] != 0 {
-            return Err(self.bad_record(
-                i,
-                format!("flags {:#x} not valid for {}", ev.flags.0, op.name()),
-            ));
-        }
-        if ev.has_offset && ev.has_length && ev.offset.checked_add(ev.length).is_none() {
-            return Err(self.bad_record(i, "offset + length overflows".into()));
-        }
-        if (op.needs_offset() && !ev.has_offset) || (op.needs_length() && !ev.has_length) {
-            return Err(self.bad_record(i, format!("{} without its offset or length", op.name())));
-        }
-        Ok(ev)
+        Err(self.record_error(i, &ev))
     }
 
+    /// What is wrong with a decoded record that failed [`BinaryTrace::event`]'s checks.
+    #[cold]
+    fn record_error(&self, i: u64, ev: &Event) -> TraceError {
+        let op = ev.op;
+        if ev.file as usize >= self.files.len() {
+            return self.bad_record(i, format!("file id {} past the file table", ev.file));
+        }
+        if ev.flags.0 & !self.flag_masks[op.index()] != 0 {
+            return self.bad_record(
+                i,
+                format!("flags {:#x} not valid for {}", ev.flags.0, op.name()),
+            );
+        }
+        if ev.has_offset && ev.has_length && ev.offset.checked_add(ev.length).is_none() {
+            return self.bad_record(i, "offset + length overflows".into());
+        }
+        self.bad_record(i, format!("{} without its offset or length", op.name()))
+    }
+
+    #[cold]
     fn bad_record(&self, i: u64, what: String) -> TraceError {
         TraceError::io(
             &self.shown,
@@ -300,12 +318,17 @@ impl BinaryReader<'_> {
     }
 }
 
-/// Decode a record (op byte validated by the caller).
-#[inline]
+/// Decode a record (`None` for a bad op byte).
+#[cfg(test)]
 fn decode(r: &[u8; RECORD_SIZE]) -> Option<Event> {
-    let op = *Op::ALL.get(r[32] as usize)?;
+    Some(decode_fields(r, *Op::ALL.get(r[32] as usize)?))
+}
+
+/// Decode a record whose op byte the caller has turned into `op`.
+#[inline(always)]
+fn decode_fields(r: &[u8; RECORD_SIZE], op: Op) -> Event {
     let presence = r[33];
-    Some(Event {
+    Event {
         time_ns: u64::from_le_bytes([r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7]]),
         offset: u64::from_le_bytes([r[8], r[9], r[10], r[11], r[12], r[13], r[14], r[15]]),
         length: u64::from_le_bytes([r[16], r[17], r[18], r[19], r[20], r[21], r[22], r[23]]),
@@ -315,7 +338,7 @@ fn decode(r: &[u8; RECORD_SIZE]) -> Option<Event> {
         flags: Flags(u16::from_le_bytes([r[34], r[35]])),
         has_offset: presence & 1 != 0,
         has_length: presence & 2 != 0,
-    })
+    }
 }
 
 fn encode(ev: &Event) -> [u8; RECORD_SIZE] {
