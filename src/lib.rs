@@ -8,6 +8,7 @@
 pub mod engine;
 pub mod import;
 pub mod info;
+pub mod interrupt;
 pub mod models;
 pub mod policies;
 pub mod report;

@@ -148,6 +148,8 @@ pub enum RunError {
     Trace(TraceError),
     /// The configuration is impossible (exit code 2).
     Config(String),
+    /// Ctrl-C (exit code 130): the run stopped early and has no result.
+    Interrupted,
 }
 
 impl RunError {
@@ -156,6 +158,7 @@ impl RunError {
         match self {
             RunError::Trace(_) => 1,
             RunError::Config(_) => 2,
+            RunError::Interrupted => crate::interrupt::EXIT_CODE as i32,
         }
     }
 }
@@ -165,6 +168,7 @@ impl fmt::Display for RunError {
         match self {
             RunError::Trace(e) => write!(f, "{e}"),
             RunError::Config(e) => write!(f, "{e}"),
+            RunError::Interrupted => write!(f, "interrupted"),
         }
     }
 }
@@ -272,8 +276,11 @@ pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, Run
         cfg.params().map_err(RunError::Config)?;
     }
     let mut model = make_model(cfg, &trace.files, Some(&trace.events))?;
-    for ev in &trace.events {
+    for (i, ev) in trace.events.iter().enumerate() {
         model.step(ev);
+        if i % 4096 == 4095 && crate::interrupt::requested() {
+            return Err(RunError::Interrupted);
+        }
     }
     let stats = model.finish();
     let timeline = model.take_timeline();
@@ -317,6 +324,9 @@ pub fn run_trace(
             model.step(ev);
             n += 1;
             if n.is_multiple_of(PROGRESS_EVERY) {
+                if crate::interrupt::requested() {
+                    return Err(RunError::Interrupted);
+                }
                 progress(Progress {
                     events: n,
                     total_events: total,
@@ -332,6 +342,9 @@ pub fn run_trace(
             model.step(&ev);
             n += 1;
             if n.is_multiple_of(PROGRESS_EVERY) {
+                if crate::interrupt::requested() {
+                    return Err(RunError::Interrupted);
+                }
                 progress(Progress {
                     events: n,
                     total_events: total,

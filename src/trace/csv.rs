@@ -271,6 +271,10 @@ impl TraceReader {
     /// Read the next physical line into `buf`; `false` at end of file. Over-long
     /// lines are skipped up to their newline and reported.
     fn read_line(&mut self) -> Result<bool, TraceError> {
+        // Ctrl-C: a long read (prescan, check, a multi-GB load) stops promptly.
+        if self.line % 8192 == 8191 && crate::interrupt::requested() {
+            return Err(TraceError::io(&self.shown, "interrupted".into()));
+        }
         self.buf.clear();
         let reader = self.input.reader();
         let res = reader

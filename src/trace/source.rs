@@ -86,6 +86,9 @@ impl TraceSource {
                 if *next == 0 && files.len() < t.files().len() {
                     *files = t.files().clone();
                 }
+                if *next % 8192 == 8191 && crate::interrupt::requested() {
+                    return Err(TraceError::io(t.path(), "interrupted".into()));
+                }
                 let ev = t.event(*next)?;
                 *next += 1;
                 Ok(Some(ev))

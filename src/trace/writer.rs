@@ -73,6 +73,10 @@ impl<W: Write> TraceWriter<W> {
     /// format is line based) and is refused with `InvalidInput`; callers count or
     /// report it.
     pub fn write(&mut self, rec: &Record<'_>) -> io::Result<()> {
+        // Ctrl-C: stop here; the caller abandons the output (see `crate::interrupt`).
+        if self.events % 4096 == 4095 && crate::interrupt::requested() {
+            return Err(crate::interrupt::io_error());
+        }
         if rec.file.contains(['\n', '\r']) {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,

@@ -644,6 +644,10 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
                     .collect()
             })
         });
+    if vpsim::interrupt::requested() {
+        eprintln!("vpsim compare: interrupted; nothing written");
+        return ExitCode::from(vpsim::interrupt::EXIT_CODE);
+    }
     let cmp = Comparison {
         trace_path: trace.path.clone(),
         events: trace.events.len() as u64,
@@ -774,7 +778,16 @@ fn main() -> ExitCode {
         libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
     let cli = Cli::parse();
-    match &cli.cmd {
+    // Commands whose loops poll the Ctrl-C flag stop cleanly (outputs abandoned or, for
+    // a sweep, finished rows kept) and exit 130; the others keep the default action.
+    let polls = !matches!(
+        cli.cmd,
+        Cmd::Knobs | Cmd::Merge(_) | Cmd::Plot(_) | Cmd::Report(_)
+    );
+    if polls {
+        vpsim::interrupt::install_handler();
+    }
+    let code = match &cli.cmd {
         Cmd::Replay(a) => cmd_replay(a),
         Cmd::Compare(a) => cmd_compare(a),
         Cmd::Check { trace, max_errors } => cmd_check(trace, *max_errors),
@@ -787,5 +800,10 @@ fn main() -> ExitCode {
         Cmd::Merge(a) => sweep_cmd::cmd_merge(a),
         Cmd::Plot(a) => sweep_cmd::cmd_plot(a),
         Cmd::Report(a) => sweep_cmd::cmd_report(a),
+    };
+    if polls && vpsim::interrupt::requested() {
+        eprintln!("vpsim: interrupted (exit {})", vpsim::interrupt::EXIT_CODE);
+        return ExitCode::from(vpsim::interrupt::EXIT_CODE);
     }
+    code
 }

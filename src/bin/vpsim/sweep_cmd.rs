@@ -227,7 +227,15 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
             let workers = scope.spawn(|| {
                 pool.install(|| {
                     work.par_iter().for_each_with(tx, |tx, p| {
-                        let _ = tx.send(run_point(p, &grid, &trace));
+                        // Ctrl-C: start nothing new; a run cut short has no result.
+                        if vpsim::interrupt::requested() {
+                            return;
+                        }
+                        let row = run_point(p, &grid, &trace);
+                        if vpsim::interrupt::requested() && row.get("error").is_some() {
+                            return;
+                        }
+                        let _ = tx.send(row);
                     });
                 });
             });
@@ -259,6 +267,26 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
     if let Some(e) = write(&mut rows) {
         eprintln!("vpsim sweep: cannot write results: {e}");
         return ExitCode::from(3);
+    }
+    if vpsim::interrupt::requested() {
+        let kept = match &output {
+            Some(p) => format!(
+                "; they are in {} and `vpsim sweep ... --output {} --resume` runs the rest",
+                p.display(),
+                p.display()
+            ),
+            None => " (no --output: shown below only)".to_string(),
+        };
+        eprintln!(
+            "vpsim sweep: interrupted: {} of {} configurations finished{kept}",
+            rows.len(),
+            points.len()
+        );
+        let mut shown = rows.clone();
+        if sort_rows(&mut shown, &a.sort).is_ok() {
+            print!("{}", rows_table(&shown, &grid.dims()));
+        }
+        return ExitCode::from(vpsim::interrupt::EXIT_CODE);
     }
     let failed: Vec<&Row> = rows.iter().filter(|r| r.get("error").is_some()).collect();
     for r in &failed {
