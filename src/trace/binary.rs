@@ -101,6 +101,8 @@ impl BinaryTrace {
         // in place (outputs are renamed into place), which is the case users hit.
         let map = unsafe { memmap2::Mmap::map(&file) }
             .map_err(|e| TraceError::io(shown, format!("cannot map: {e}")))?;
+        // Records are read front to back: let the kernel read ahead (a hint only).
+        let _ = map.advise(memmap2::Advice::Sequential);
         BinaryTrace::parse(shown, Bytes::Mapped(map))
     }
 
@@ -243,7 +245,7 @@ impl BinaryTrace {
         };
         let ev = decode_fields(rec, op);
         let presence_ok =
-            !(op.needs_offset() && !ev.has_offset) && !(op.needs_length() && !ev.has_length);
+            (!op.needs_offset() || ev.has_offset) && (!op.needs_length() || ev.has_length);
         let ok = (ev.file as usize) < self.files.len()
             && ev.flags.0 & !self.flag_masks[op_byte] == 0
             && presence_ok
@@ -279,10 +281,30 @@ impl BinaryTrace {
             &self.shown,
             format!(
                 "record {} of {}: {what} (corrupt binary trace?)",
-                i + 1,
+                i.saturating_add(1),
                 self.events
             ),
         )
+    }
+
+    /// Drop the mapped pages of the records before `record` from this process (a
+    /// streaming replay never reads them again), so the resident set stays the same
+    /// however long the trace is. The file's pages stay in the page cache; touching
+    /// them again would map them back, so this is only a memory hint.
+    pub fn release_before(&self, record: u64) {
+        #[cfg(unix)]
+        if let Bytes::Mapped(m) = &self.bytes {
+            let page = 4096usize;
+            let end = HEADER_SIZE.saturating_add((record as usize).saturating_mul(RECORD_SIZE));
+            let end = (end / page * page).min(m.len() / page * page);
+            if end > 0 {
+                // SAFETY: the map is read-only and backed by a file nobody writes
+                // while it is mapped (outputs are renamed into place), so dropping
+                // pages loses nothing: a later access reads the same bytes back.
+                let _ =
+                    unsafe { m.unchecked_advise_range(memmap2::UncheckedAdvice::DontNeed, 0, end) };
+            }
+        }
     }
 
     /// A sequential reader over the records.

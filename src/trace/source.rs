@@ -86,8 +86,14 @@ impl TraceSource {
                 if *next == 0 && files.len() < t.files().len() {
                     *files = t.files().clone();
                 }
-                if *next % 8192 == 8191 && crate::interrupt::requested() {
-                    return Err(TraceError::io(t.path(), "interrupted".into()));
+                if *next % 8192 == 8191 {
+                    if crate::interrupt::requested() {
+                        return Err(TraceError::io(t.path(), "interrupted".into()));
+                    }
+                    // Every 32 MiB of records, drop what was read from the resident set.
+                    if *next % (1 << 20) == (1 << 20) - 1 {
+                        t.release_before(*next);
+                    }
                 }
                 let ev = t.event(*next)?;
                 *next += 1;
