@@ -495,7 +495,7 @@ impl Simulator {
             // Sleeping for a buffer kicks the buf_daemon (dirty buffers are not
             // reusable until written).
             if self.bufs.len(BufQueue::Dirty) > 0 && !self.pageout.running {
-                if self.pol.sync.kernel_mechanisms() {
+                if self.sync_kernel {
                     self.buf_daemon_run();
                 } else {
                     self.policy_flush(self.now);

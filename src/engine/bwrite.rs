@@ -33,7 +33,7 @@ impl Simulator {
         if v.dirty_bufs == 1 {
             self.syncer_add(vn, self.p.knobs.filedelay.min(30));
         }
-        if self.pol.sync.kernel_mechanisms() {
+        if self.sync_kernel {
             self.bd_heatup();
         }
     }

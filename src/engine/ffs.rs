@@ -254,7 +254,7 @@ impl Simulator {
         if io.sync {
             self.bwrite(b, self.write_origin_sync);
         } else if self.vm_page_count_severe()
-            || (self.pol.sync.kernel_mechanisms() && self.buf_dirty_count_severe())
+            || (self.sync_kernel && self.buf_dirty_count_severe())
             || io.async_
         {
             self.bawrite(b, self.write_origin_async);

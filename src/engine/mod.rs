@@ -115,7 +115,11 @@ pub struct Simulator {
     pub bufs: BufCache,
     pub maps: Vec<Mapping>,
     free_maps: Vec<u32>,
-    files: FxHashMap<(u32, u32), OpenFile>,
+    /// (pid, file) → index in `open_files` (indexes, so a lookup is one hash probe
+    /// and the entry can be used while `self` is borrowed elsewhere).
+    files: FxHashMap<(u32, u32), u32>,
+    open_files: Vec<OpenFile>,
+    free_open_files: Vec<u32>,
     pub device: Device,
     done: Vec<Completion>,
     pub c: Counters,
@@ -144,6 +148,9 @@ pub struct Simulator {
     pub(crate) markers_live: u64,
     /// The read-ahead policy reads `RaCtx::history_blocks` (see `uses_history`).
     pub(crate) ra_history: bool,
+    /// The sync policy keeps the kernel's own mechanisms (syncer, buf_daemon,
+    /// thresholds); cached because every event asks.
+    pub(crate) sync_kernel: bool,
     /// Launder runs, when recorded.
     pub launder_log: Option<Vec<pageout::LaunderRun>>,
     /// Sync everything at the end (`--final-sync`).
@@ -194,6 +201,8 @@ impl Simulator {
             maps: Vec::new(),
             free_maps: Vec::new(),
             files: FxHashMap::default(),
+            open_files: Vec::new(),
+            free_open_files: Vec::new(),
             device: Device::new(device, hirunning),
             done: Vec::new(),
             c: Counters::default(),
@@ -218,6 +227,7 @@ impl Simulator {
             ra_req: RaReq::default(),
             markers_live: 0,
             ra_history: false,
+            sync_kernel: true,
             flushing: false,
             check_invariants: cfg!(debug_assertions),
             scratch_bufs: Vec::new(),
@@ -233,6 +243,7 @@ impl Simulator {
     pub fn set_policies(&mut self, set: crate::policies::PolicySet) {
         self.pol = set;
         self.ra_history = self.pol.readahead.uses_history();
+        self.sync_kernel = self.pol.sync.kernel_mechanisms();
         self.daemons.policy_next = self.pol.sync.next_wakeup(0).unwrap_or(u64::MAX);
     }
 

@@ -411,10 +411,12 @@ pub const KNOBS: &[Knob] = &[
         name: "vfs.hirunningspace",
         help: "bytes of write I/O in flight before flushers wait (auto = max(hibufspace/16, 1M))",
         set: |k, v| {
-            k.hirunningspace = opt_size_of(v)?;
-            if k.hirunningspace == Some(0) {
+            // Check before assigning: a refused value must leave the knob as it was.
+            let b = opt_size_of(v)?;
+            if b == Some(0) {
                 return Err("must be greater than zero".into());
             }
+            k.hirunningspace = b;
             Ok(())
         },
         get: |k| opt_size(k.hirunningspace),
@@ -454,12 +456,14 @@ pub const KNOBS: &[Knob] = &[
         name: "vm_pageout_page_count",
         help: "pages per launder run and per page-clean run (auto = 16, or 8 below 2000 pages)",
         set: |k, v| {
-            k.pageout_page_count = opt_u32_of(v)?;
-            if let Some(n) = k.pageout_page_count
+            // Check before assigning: a refused value must leave the knob as it was.
+            let n = opt_u32_of(v)?;
+            if let Some(n) = n
                 && !(1..=32).contains(&n)
             {
                 return Err("must be from 1 to 32".into());
             }
+            k.pageout_page_count = n;
             Ok(())
         },
         get: |k| opt_u32(k.pageout_page_count),

@@ -57,7 +57,7 @@ impl Default for Daemons {
 impl Simulator {
     /// Put `vn` on the syncer wheel `delay` seconds ahead (if it is not on it yet).
     pub(crate) fn syncer_add(&mut self, vn: u32, delay: u64) {
-        if self.vnodes[vn as usize].syncer_due.is_some() || !self.pol.sync.kernel_mechanisms() {
+        if self.vnodes[vn as usize].syncer_due.is_some() || !self.sync_kernel {
             return;
         }
         let due = (self.now / SEC).max(self.daemons.syncer_sec) + delay;
@@ -72,7 +72,7 @@ impl Simulator {
 
     /// Time (ns) of the syncer's next piece of work, skipping idle seconds.
     pub(crate) fn syncer_next_time(&self) -> u64 {
-        if !self.pol.sync.kernel_mechanisms() {
+        if !self.sync_kernel {
             return u64::MAX;
         }
         let wheel = self
@@ -295,7 +295,7 @@ impl Simulator {
 
     /// Whether the buf_daemon has work at its next 1 s tick.
     pub(crate) fn bufdaemon_has_work(&self) -> bool {
-        self.pol.sync.kernel_mechanisms()
+        self.sync_kernel
             && self.bufs.dirtybufcount > 0
             && (self.bufs.runningbufspace + self.bufs.dirtybufspace > self.p.lodirtybufspace / 2
                 || self.bufs.dirtybufcount >= self.p.nbuf / 2)

@@ -16,10 +16,8 @@ impl Simulator {
     pub(crate) fn op_open(&mut self, ev: &Event) {
         let vn = self.vnode_for(ev.file, ev.length());
         self.vnodes[vn as usize].refs += 1;
-        let of = self
-            .files
-            .entry((ev.pid, ev.file))
-            .or_insert_with(|| OpenFile::new(ev.flags, vn));
+        let i = self.open_file_slot(ev.pid, ev.file, ev.flags, vn);
+        let of = &mut self.open_files[i];
         of.opens += 1;
         of.flags |= ev.flags;
         if of.opens == 1 || of.vnode != vn {
@@ -31,21 +29,49 @@ impl Simulator {
         }
     }
 
+    /// The slot of (pid, file), created with `OpenFile::new(flags, vn)` if absent.
+    fn open_file_slot(&mut self, pid: u32, file: u32, flags: Flags, vn: u32) -> usize {
+        if let Some(&i) = self.files.get(&(pid, file)) {
+            return i as usize;
+        }
+        let of = OpenFile::new(flags, vn);
+        let i = match self.free_open_files.pop() {
+            Some(i) => {
+                self.open_files[i as usize] = of;
+                i
+            }
+            None => {
+                self.open_files.push(of);
+                (self.open_files.len() - 1) as u32
+            }
+        };
+        self.files.insert((pid, file), i);
+        i as usize
+    }
+
+    /// Forget (pid, file)'s open file.
+    fn drop_open_file(&mut self, pid: u32, file: u32) {
+        if let Some(i) = self.files.remove(&(pid, file)) {
+            self.free_open_files.push(i);
+        }
+    }
+
     pub(crate) fn op_close(&mut self, ev: &Event) {
-        let Some(of) = self.files.get_mut(&(ev.pid, ev.file)) else {
+        let Some(&i) = self.files.get(&(ev.pid, ev.file)) else {
             self.warnings.close_without_open += 1;
             return;
         };
+        let of = &mut self.open_files[i as usize];
         if of.opens == 0 {
             // Opened implicitly by a read/write without an open: no reference held.
-            self.files.remove(&(ev.pid, ev.file));
+            self.drop_open_file(ev.pid, ev.file);
             self.warnings.close_without_open += 1;
             return;
         }
         of.opens -= 1;
         let vn = of.vnode;
         if of.opens == 0 {
-            self.files.remove(&(ev.pid, ev.file));
+            self.drop_open_file(ev.pid, ev.file);
         }
         self.vnode_rele(vn);
     }
@@ -53,20 +79,24 @@ impl Simulator {
     /// The open file of (pid, file); a read or write without an open gets one, as if
     /// opened just before (and a warning).
     fn open_file(&mut self, pid: u32, file: u32) -> (u32, &mut OpenFile) {
-        let vn = match self.files.get(&(pid, file)) {
+        let slot = self.files.get(&(pid, file)).copied();
+        let live = slot.and_then(|i| {
+            let vn = self.open_files[i as usize].vnode;
             // An implicit open holds no reference, so its vnode may have been
             // discarded after an unlink: follow the name to its current file.
-            Some(of) if self.vnodes[of.vnode as usize].object != NIL => of.vnode,
-            Some(_) => self.vnode_for(file, None),
+            (self.vnodes[vn as usize].object != NIL).then_some((i as usize, vn))
+        });
+        let (i, vn) = match live {
+            Some(x) => x,
             None => {
-                self.warnings.io_without_open += 1;
-                self.vnode_for(file, None)
+                if slot.is_none() {
+                    self.warnings.io_without_open += 1;
+                }
+                let vn = self.vnode_for(file, None);
+                (self.open_file_slot(pid, file, Flags::NONE, vn), vn)
             }
         };
-        let of = self
-            .files
-            .entry((pid, file))
-            .or_insert_with(|| OpenFile::new(Flags::NONE, vn));
+        let of = &mut self.open_files[i];
         of.vnode = vn;
         (vn, of)
     }

@@ -291,7 +291,7 @@ impl Simulator {
     ) {
         let mut flags = flags;
         let threshold = match self.p.knobs.forced_sync {
-            _ if !self.pol.sync.kernel_mechanisms() => 0,
+            _ if !self.sync_kernel => 0,
             ForcedSync::Off => 0,
             ForcedSync::X1 => self.p.v_pageout_free_min,
             ForcedSync::X4 => 4 * self.p.v_pageout_free_min,

@@ -26,7 +26,7 @@ impl Simulator {
     /// After an op dirtied data: the sync policy may pause the writer and start its
     /// flusher.
     pub(crate) fn sync_throttle(&mut self) {
-        if self.pol.sync.kernel_mechanisms() {
+        if self.sync_kernel {
             return;
         }
         let st = self.dirty_state();
