@@ -91,6 +91,23 @@ pub fn parse_bandwidth(s: &str) -> Result<u64, String> {
     Ok(v)
 }
 
+/// Render bytes with the largest binary suffix that shows them exactly (`16K`, `2G`,
+/// `300000`), so [`parse_size`] reads back the same number: for values that are
+/// parsed again (policy specs), where [`format_size`]'s `293.0K` would not be.
+pub fn format_size_exact(b: u64) -> String {
+    for (m, u) in [
+        (1u64 << 40, "T"),
+        (1 << 30, "G"),
+        (1 << 20, "M"),
+        (1 << 10, "K"),
+    ] {
+        if b != 0 && b.is_multiple_of(m) {
+            return format!("{}{u}", b / m);
+        }
+    }
+    b.to_string()
+}
+
 /// Render bytes with a binary suffix (`16K`, `1.5M`, `2G`), exact where possible.
 pub fn format_size(b: u64) -> String {
     const UNITS: [(u64, &str); 4] = [
@@ -104,7 +121,13 @@ pub fn format_size(b: u64) -> String {
             if b.is_multiple_of(m) {
                 return format!("{}{u}", b / m);
             }
-            return format!("{:.1}{u}", b as f64 / m as f64);
+            let s = format!("{:.1}{u}", b as f64 / m as f64);
+            // Within 0.05T of u64::MAX the rounding reaches 2^64 ("16777216.0T"), which
+            // parse_size rightly refuses: show the byte count instead.
+            if parse_size(&s).is_err() {
+                return b.to_string();
+            }
+            return s;
         }
     }
     format!("{b}")

@@ -626,8 +626,9 @@ pub struct Params {
 
 /// Smallest memory the model accepts: enough for the §4 formulas to leave a usable cache.
 pub const MIN_MEM: u64 = 4 << 20;
-/// Largest memory the model accepts (page indices are u32).
-pub const MAX_MEM: u64 = 1 << 44;
+/// Largest memory the model accepts (page indices are u32: 16T would be 2^32 pages,
+/// one more than a u32 counts).
+pub const MAX_MEM: u64 = 15 << 40;
 
 impl Params {
     /// Derive every threshold from the memory size, as sys/vm/vm_pageout.c and
@@ -651,28 +652,34 @@ impl Params {
         let kernel = (p as u64 * knobs.kernel_pct as u64 / 100) as u32;
         let unavail_pages = (unavailable.div_ceil(4096)).min(u32::MAX as u64) as u32;
         let free0 = p.saturating_sub(kernel).saturating_sub(unavail_pages);
-        let v_free_min =
-            knobs
-                .v_free_min
-                .unwrap_or(if p <= 1024 { 64 } else { 64 + (p - 1024) / 200 });
+        // The page-count formulas run in u64: the knobs may set any u32 page count, and
+        // the formulas multiply them. Every value is checked to fit a u32 below.
+        let v_free_min = u64::from(knobs.v_free_min.unwrap_or(if p <= 1024 {
+            64
+        } else {
+            64 + (p - 1024) / 200
+        }));
         let v_free_reserved = v_free_min * 4 / 8 + 7;
         let v_free_severe = v_free_min * 4 / 8;
         let v_pageout_free_min = v_free_min * 2 / 8 + 7;
         let v_interrupt_free_min = v_free_min / 8 + 7;
-        let v_free_target = knobs.v_free_target.unwrap_or(if free0 > 6144 {
-            4 * v_free_min + v_free_reserved
-        } else {
-            2 * v_free_min + v_free_reserved
-        });
+        let v_free_target = knobs.v_free_target.map_or(
+            if free0 > 6144 {
+                4 * v_free_min + v_free_reserved
+            } else {
+                2 * v_free_min + v_free_reserved
+            },
+            u64::from,
+        );
         let (cmin, cmax) = if free0 > 2048 {
             (v_free_target, 2 * v_free_target)
         } else {
             (0, 0)
         };
-        let v_cache_min = knobs.v_cache_min.unwrap_or(cmin);
+        let v_cache_min = knobs.v_cache_min.map_or(cmin, u64::from);
         let v_cache_max = cmax.max(v_cache_min);
         let v_inactive_target = knobs.v_inactive_target.unwrap_or(free0 / 4);
-        if free0 < v_free_min + v_cache_min + 64 {
+        if u64::from(free0) < v_free_min + v_cache_min + 64 {
             return Err(format!(
                 "--mem {} leaves only {free0} pages for the file cache after the kernel and \
                  --unavailable; the pageout thresholds need more than {} (raise --mem or lower --unavailable)",
@@ -680,6 +687,19 @@ impl Params {
                 v_free_min + v_cache_min + 64
             ));
         }
+        let pages = |name: &str, v: u64| {
+            u32::try_from(v).map_err(|_| {
+                format!("{name} would be {v} pages, more than a u32 page count: lower the knobs")
+            })
+        };
+        let v_free_min = pages("v_free_min", v_free_min)?;
+        let v_free_reserved = pages("v_free_reserved", v_free_reserved)?;
+        let v_free_severe = pages("v_free_severe", v_free_severe)?;
+        let v_pageout_free_min = pages("v_pageout_free_min", v_pageout_free_min)?;
+        let v_interrupt_free_min = pages("v_interrupt_free_min", v_interrupt_free_min)?;
+        let v_free_target = pages("v_free_target", v_free_target)?;
+        let v_cache_min = pages("v_cache_min", v_cache_min)?;
+        let v_cache_max = pages("v_cache_max", v_cache_max)?;
         let vm_pageout_page_count =
             knobs
                 .pageout_page_count

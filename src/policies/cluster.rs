@@ -3,7 +3,7 @@
 
 use super::{PolicyInfo, Spec, lookup};
 use crate::engine::params::Knobs;
-use crate::units::format_size;
+use crate::units::format_size_exact;
 
 /// What to do with a full block written by write(2) or a CLUSTER_OK putpages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -127,7 +127,7 @@ impl Clustering for Dragonfly {
     fn params(&self) -> Vec<(&'static str, String)> {
         let k = &self.knobs;
         vec![
-            ("max", format_size(k.mnt_iosize_max)),
+            ("max", format_size_exact(k.mnt_iosize_max)),
             ("write_behind", k.write_behind.to_string()),
             (
                 "launder_pages",

@@ -239,8 +239,11 @@ impl ReadAhead for Dragonfly {
             }
         };
         vec![
-            ("max_readahead", crate::units::format_size(k.max_readahead)),
-            ("seq_unit", crate::units::format_size(k.seq_unit)),
+            (
+                "max_readahead",
+                crate::units::format_size_exact(k.max_readahead),
+            ),
+            ("seq_unit", crate::units::format_size_exact(k.seq_unit)),
             ("seqmax", k.io_seqmax.to_string()),
             (
                 "shared_fault",

@@ -126,12 +126,15 @@ fn pct(spec: &Spec, key: &str, default: u64) -> Result<u64, String> {
     }
 }
 
+/// The largest unit that shows `ns` exactly, so the spec parses back to the same value
+/// (`interval=1500us` must not be shown as `1ms`, nor `interval=1` as an invalid `0ms`).
 fn fmt_dur(ns: u64) -> String {
-    if ns.is_multiple_of(1_000_000_000) {
-        format!("{}s", ns / 1_000_000_000)
-    } else {
-        format!("{}ms", ns / 1_000_000)
+    for (m, u) in [(1_000_000_000, "s"), (1_000_000, "ms"), (1_000, "us")] {
+        if ns.is_multiple_of(m) {
+            return format!("{}{u}", ns / m);
+        }
     }
+    format!("{ns}ns")
 }
 
 /// Parse a sync spec; dragonfly's keys set the corresponding kernel knobs.
@@ -188,14 +191,14 @@ impl SyncPolicy for Dragonfly {
 
     fn params(&self) -> Vec<(&'static str, String)> {
         let k = &self.knobs;
-        let opt = |o: Option<u64>| o.map_or_else(|| "auto".into(), crate::units::format_size);
+        let opt = |o: Option<u64>| o.map_or_else(|| "auto".into(), crate::units::format_size_exact);
         vec![
             ("hidirty", opt(k.hidirtybufspace)),
             ("lodirty", opt(k.lodirtybufspace)),
             ("hirunning", opt(k.hirunningspace)),
             ("filedelay", k.filedelay.to_string()),
             ("syncdelay", k.syncdelay.to_string()),
-            ("lazy", crate::units::format_size(k.lazy_limit)),
+            ("lazy", crate::units::format_size_exact(k.lazy_limit)),
             (
                 "forced_sync",
                 match k.forced_sync {

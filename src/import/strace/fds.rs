@@ -150,6 +150,12 @@ impl Importer {
                 .note("path cut short by strace (-s): call skipped");
             return None;
         }
+        if s.text.is_empty() {
+            // Names no file (ENOENT without AT_EMPTY_PATH); a row for it would have
+            // an empty `file` column, which the trace format rejects.
+            self.report.note("empty path: call skipped");
+            return None;
+        }
         let base: Option<Rc<str>> = match dir.and_then(parse_fd) {
             Some(f) => match (f.annot, f.fd) {
                 (Some(a), _) => annot_path(a).map(Rc::from),
