@@ -99,6 +99,8 @@ struct Warnings {
     private_stores: u64,
     close_without_open: u64,
     munmap_unmapped: u64,
+    /// Writes and truncates past `MAX_FILE_SIZE` (EFBIG, ignored).
+    efbig: u64,
 }
 
 /// The DragonFly BSD VM + buffer cache + vnode pager, replaying one trace.
@@ -177,14 +179,9 @@ impl Simulator {
     pub fn new(params: Params, device: DeviceSpec, files: &FileTable) -> Simulator {
         let total = params.page_count;
         let mut pages = PageSet::new(total);
-        // The kernel and the --unavailable memory are wired for good.
-        let reserved = total - params.free0;
-        for _ in 0..reserved {
-            if let Some(m) = pages.take_free() {
-                pages.pages[m as usize].wire_count = 1;
-                pages.wire_count += 1;
-            }
-        }
+        // The kernel and the --unavailable memory are wired for good (counted, never
+        // materialised: the slab follows the working set, not --mem).
+        pages.wire_reserved(total - params.free0);
         let hirunning = params.hirunningspace;
         let nbuf = params.nbuf;
         let initial_sizes = (0..files.len() as u32)
@@ -273,6 +270,13 @@ impl Simulator {
         self.op_vnode = match self.file_vnode.get(ev.file as usize) {
             Some(&v) => v,
             None => NIL,
+        };
+        let clamped;
+        let ev = if ev.offset.saturating_add(ev.length) > vnode::MAX_FILE_SIZE {
+            clamped = clamp_past_max_file_size(ev);
+            &clamped
+        } else {
+            ev
         };
         match ev.op {
             Op::Open => self.op_open(ev),
@@ -484,7 +488,8 @@ impl Simulator {
             // A file the first pass never saw (trace from a pipe) has the size its
             // open declares, else it is unbounded.
             self.initial_sizes.get(fi).copied().unwrap_or(open_len)
-        };
+        }
+        .map(|s| s.min(vnode::MAX_FILE_SIZE));
         let mut v = Vnode::new(file, size);
         let bsize = self.p.knobs.f_iosize;
         if let Some(s) = size {
@@ -661,6 +666,12 @@ impl Simulator {
                 w.munmap_unmapped
             ));
         }
+        if w.efbig > 0 {
+            warnings.push(format!(
+                "{} writes or truncates past the largest file size the model supports (2^62 bytes) failed with EFBIG (ignored)",
+                w.efbig
+            ));
+        }
         if let Err(e) = self.check() {
             warnings.push(format!("invariant check failed at end of replay: {e}"));
         }
@@ -672,6 +683,32 @@ impl Simulator {
             warnings,
         }
     }
+}
+
+/// `ev` with its byte positions past [`vnode::MAX_FILE_SIZE`] (past every EOF, since
+/// no file is larger) moved to the page just past it, where they mean the same: reads
+/// there are short, faults SIGBUS, mappings and msyncs cover no data (an mmap and a
+/// munmap or fault of the same range still match). Page and block arithmetic then never
+/// nears u64::MAX. Writes and truncates keep their values: they fail with EFBIG in
+/// `op_write` / `op_truncate`; an open's length is clamped in `vnode_for`.
+fn clamp_past_max_file_size(ev: &Event) -> Event {
+    let mut e = *ev;
+    match ev.op {
+        Op::Read | Op::Mmap | Op::Munmap | Op::Msync => {
+            let end = ev
+                .offset
+                .saturating_add(ev.length)
+                .min(vnode::MAX_FILE_SIZE + PAGE_SIZE);
+            e.offset = ev.offset.min(vnode::MAX_FILE_SIZE);
+            // msync's 0 means "to EOF" and stays so
+            if ev.length > 0 {
+                e.length = end - e.offset;
+            }
+        }
+        Op::FaultRead | Op::FaultWrite => e.offset = ev.offset.min(vnode::MAX_FILE_SIZE),
+        _ => {}
+    }
+    e
 }
 
 impl Model for Simulator {

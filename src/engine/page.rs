@@ -130,6 +130,9 @@ pub struct PageSet {
     lists: [List; NQUEUES],
     /// Never-allocated free pages, counted in `free_count` but not in the slab yet.
     virgin: u32,
+    /// Pages wired for good at boot (kernel, `--unavailable`), never in the slab: they
+    /// are counted in `wire_count` and nothing ever looks at them one by one.
+    reserved: u32,
     total: u32,
     /// Wired pages (`v_wire_count`).
     pub wire_count: u32,
@@ -148,6 +151,7 @@ impl PageSet {
                 len: 0,
             }; NQUEUES],
             virgin: n,
+            reserved: 0,
             total: n,
             wire_count: 0,
             dirty_count: 0,
@@ -250,6 +254,17 @@ impl PageSet {
         self.insert_tail(q, m);
     }
 
+    /// Wire `n` never-used pages for good (the kernel's and `--unavailable` memory)
+    /// without materialising them, so the slab stays as small as the working set
+    /// whatever the RAM size. Returns how many were wired (at most the never-used ones).
+    pub fn wire_reserved(&mut self, n: u32) -> u32 {
+        let n = n.min(self.virgin);
+        self.virgin -= n;
+        self.reserved += n;
+        self.wire_count += n;
+        n
+    }
+
     /// Take the head of the free queue.
     pub fn take_free(&mut self) -> Option<u32> {
         let m = self.head(Queue::Free);
@@ -269,10 +284,11 @@ impl PageSet {
     pub fn check_conservation(&self) -> Result<(), String> {
         let queued: u32 = self.lists.iter().map(|l| l.len).sum();
         let offq = self.pages.iter().filter(|p| p.queue == Queue::None).count() as u32;
-        if queued + offq + self.virgin != self.page_count() {
+        if queued + offq + self.virgin + self.reserved != self.page_count() {
             return Err(format!(
-                "page conservation: {queued} queued + {offq} off-queue + {} never used != {} pages",
+                "page conservation: {queued} queued + {offq} off-queue + {} never used + {} reserved != {} pages",
                 self.virgin,
+                self.reserved,
                 self.page_count()
             ));
         }
@@ -333,5 +349,23 @@ mod tests {
         ps.unqueue(b);
         assert_eq!(ps.len(Queue::Inactive), 0);
         ps.check_conservation().unwrap();
+    }
+
+    #[test]
+    fn reserved_pages_are_wired_without_a_slab() {
+        let mut ps = PageSet::new(1 << 30);
+        assert_eq!(ps.wire_reserved(1 << 29), 1 << 29);
+        assert_eq!(ps.wire_count, 1 << 29);
+        assert_eq!(ps.free_count(), 1 << 29);
+        assert!(ps.pages.is_empty());
+        ps.check_conservation().unwrap();
+        let a = ps.take_free().unwrap();
+        ps.insert_tail(Queue::Active, a);
+        ps.check_conservation().unwrap();
+        // never more than the unused pages
+        let mut small = PageSet::new(4);
+        small.take_free().unwrap();
+        assert_eq!(small.wire_reserved(10), 3);
+        assert_eq!(small.free_count(), 0);
     }
 }

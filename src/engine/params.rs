@@ -626,9 +626,8 @@ pub struct Params {
 
 /// Smallest memory the model accepts: enough for the §4 formulas to leave a usable cache.
 pub const MIN_MEM: u64 = 4 << 20;
-/// Largest memory the model accepts (page indices are u32: 16T would be 2^32 pages,
-/// one more than a u32 counts).
-pub const MAX_MEM: u64 = 15 << 40;
+/// Largest memory the model accepts (page indices are u32).
+pub const MAX_MEM: u64 = 1 << 44;
 
 impl Params {
     /// Derive every threshold from the memory size, as sys/vm/vm_pageout.c and

@@ -134,6 +134,12 @@ impl Simulator {
         } else {
             ev.offset
         };
+        if off.saturating_add(ev.length) > super::vnode::MAX_FILE_SIZE {
+            // ffs_write: EFBIG before anything is done.
+            self.warnings.efbig += 1;
+            return;
+        }
+        let (_, of) = self.open_file(ev.pid, ev.file);
         let seqcount = of.sequential_heuristic(off, ev.length, unit, seqmax);
         of.f_nextoff = off.saturating_add(ev.length);
         let writethrough = self.pol.sync.writethrough();
@@ -347,6 +353,11 @@ impl Simulator {
     /// truncate: the UFS path (`ffs_truncate`, default) or the seed's generic
     /// `vnode_pager_setsize` path (`--set truncate=generic`), §6.5.
     pub(crate) fn op_truncate(&mut self, ev: &Event) {
+        if ev.length > super::vnode::MAX_FILE_SIZE {
+            // ffs_truncate: EFBIG.
+            self.warnings.efbig += 1;
+            return;
+        }
         let vn = self.vnode_for(ev.file, None);
         match self.p.knobs.truncate {
             TruncatePath::Generic => self.truncate_generic(vn, ev.length),

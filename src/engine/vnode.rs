@@ -16,6 +16,16 @@ pub const NOOFFSET: u64 = u64::MAX;
 /// unbounded, yet far from overflow in offset arithmetic.
 pub const UNBOUNDED_SIZE: u64 = 1 << 62;
 
+/// The largest file the model supports (`fs_maxfilesize`), 4 EiB: initial sizes are
+/// clamped to it, writes and truncates past it fail with EFBIG as in `ffs_write` and
+/// `ffs_truncate`, and byte positions past it (past every EOF) are clamped just beyond
+/// it, so page, block and disk arithmetic keeps 2^62 bytes of headroom below u64::MAX.
+pub const MAX_FILE_SIZE: u64 = UNBOUNDED_SIZE;
+
+/// Disk addresses stay below this: with files of at most [`MAX_FILE_SIZE`], an extent's
+/// end (`disk + blocks·bsize`) can never overflow.
+pub const DISK_SPAN: u64 = 1 << 63;
+
 /// UFS direct blocks: only a file whose last block is one of these can end in a fragment.
 pub const NDADDR: u64 = 12;
 
@@ -33,8 +43,15 @@ pub struct DiskAlloc {
 
 impl DiskAlloc {
     pub fn alloc(&mut self, bytes: u64) -> u64 {
+        let bytes = bytes.min(DISK_SPAN);
+        if self.cursor > DISK_SPAN - bytes {
+            // The disk is full (only traces declaring several files of exabytes get
+            // here): allocate from the start again. Locations then overlap, which only
+            // changes seek distances.
+            self.cursor = 0;
+        }
         let at = self.cursor;
-        self.cursor = self.cursor.saturating_add(bytes);
+        self.cursor += bytes;
         at
     }
 }
