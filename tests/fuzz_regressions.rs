@@ -289,9 +289,9 @@ fn strace_open_of_an_empty_path_writes_no_row() {
 // ---- replay (open findings) -----------------------------------------------------
 
 /// replay crash-2069b095 (a binary trace; minimal CSV form here): an `open` declaring
-/// (fixed by the 2^62 maximum file size in src/engine/vnode.rs)
-/// a size within 16 KiB of `u64::MAX` overflows `n * bsize` in `Vnode::allocate`
-/// (src/engine/vnode.rs) when the vnode is created.
+/// a size within 16 KiB of `u64::MAX` overflowed `n * bsize` in `Vnode::allocate`
+/// (src/engine/vnode.rs) when the vnode was created; fixed by the 2^62 maximum file
+/// size.
 #[test]
 fn replay_open_declaring_a_size_near_u64_max() {
     replay(
