@@ -304,7 +304,6 @@ fn replay_open_declaring_a_size_near_u64_max() {
 /// near `u64::MAX` ns overflows the daemons' next wake-up, `(t / iv + 1) * iv` in
 /// `pageout_timer` (src/engine/mod.rs).
 #[test]
-#[ignore = "open finding: engine time arithmetic overflows near u64::MAX (fuzz/README.md)"]
 fn replay_event_at_a_time_near_u64_max() {
     replay(
         "time-max.csv",

@@ -300,7 +300,7 @@ impl Simulator {
         }
         self.pageout_if_wanted();
         if self.daemons.bufdaemon_next == u64::MAX && self.bufdaemon_has_work() {
-            self.daemons.bufdaemon_next = (t / SEC + 1) * SEC;
+            self.daemons.bufdaemon_next = (t / SEC + 1).saturating_mul(SEC);
         }
         if self.check_invariants {
             let every = if self.shadow.len() <= 4096 { 1 } else { 64 };
@@ -386,11 +386,11 @@ impl Simulator {
         } else if self.stats_scan_wanted() && self.daemons.idle_stats_scans < 300 {
             self.daemons.idle_stats_scans += 1;
             self.vm_pageout_page_stats();
-            self.daemons.pageout_next = (self.now / iv + 1) * iv;
+            self.daemons.pageout_next = (self.now / iv + 1).saturating_mul(iv);
             return;
         }
         // Idle until after the next event.
-        self.daemons.pageout_next = (t.max(self.now) / iv + 1) * iv;
+        self.daemons.pageout_next = (t.max(self.now) / iv + 1).saturating_mul(iv);
     }
 
     /// Whether any buffer or page of any file is dirty (syncer vnode has work).
