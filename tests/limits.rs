@@ -538,7 +538,15 @@ fn memory_sizes_from_one_mebibyte_to_one_tebibyte() {
         ("1M", "--mem 1M is too small: at least 4M is needed"),
         ("0", "is too small"),
         ("4095K", "is too small"),
-        ("17T", "--mem 17T is too large: at most 16T is supported"),
+        (
+            "17T",
+            "--mem 17T is too large: at most 17592186040320 bytes",
+        ),
+        // 16 TiB itself is one page too many for u32 page indexes: said plainly.
+        (
+            "16T",
+            "--mem 16T is too large: at most 17592186040320 bytes",
+        ),
         ("99999999999T", "out of range"),
         ("1P", "unknown suffix"),
     ] {

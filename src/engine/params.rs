@@ -626,8 +626,9 @@ pub struct Params {
 
 /// Smallest memory the model accepts: enough for the §4 formulas to leave a usable cache.
 pub const MIN_MEM: u64 = 4 << 20;
-/// Largest memory the model accepts (page indices are u32).
-pub const MAX_MEM: u64 = 1 << 44;
+/// Largest memory the model accepts: page indices are u32, so 2^32 - 1 pages (16 TiB
+/// less one page).
+pub const MAX_MEM: u64 = u32::MAX as u64 * 4096;
 
 impl Params {
     /// Derive every threshold from the memory size, as sys/vm/vm_pageout.c and
@@ -642,9 +643,9 @@ impl Params {
         }
         if mem > MAX_MEM {
             return Err(format!(
-                "--mem {} is too large: at most {} is supported",
+                "--mem {} is too large: at most {MAX_MEM} bytes (16T less 4K: {} pages of 4 KiB, the largest page count the model indexes) is supported",
                 format_size(mem),
-                format_size(MAX_MEM)
+                u32::MAX
             ));
         }
         let p = (mem / 4096) as u32;
