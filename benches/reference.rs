@@ -18,36 +18,21 @@
 //!
 //! Run: `cargo bench --bench reference -- --warm-up-time 1 --measurement-time 3`.
 
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
 use vpsim::engine::device::DeviceSpec;
 use vpsim::models::{Lru, Model, PageRefs};
-use vpsim::run::{LoadedTrace, load_trace};
-use vpsim::trace::convert;
-use vpsim::workloads::{GenOptions, generate_to_vec, plan};
+use vpsim::run::LoadedTrace;
 
 const MIB: u64 = 1 << 20;
 const GIB: u64 = 1 << 30;
 
-/// Generate the trace (CSV, then the binary form) in a temporary directory and load it.
+/// The bench's trace (see `common::zipf_trace`).
 fn trace() -> LoadedTrace {
-    let dir = std::env::temp_dir().join(format!("vpsim-bench-ref-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let opts = GenOptions {
-        seed: 7,
-        events: 2_000_000,
-        size: GIB,
-        ..GenOptions::default()
-    };
-    let p = plan("zipf:alpha=1.0", &opts).expect("workload");
-    let csv = dir.join("zipf.csv").to_string_lossy().into_owned();
-    let vpt = dir.join("zipf.vpt").to_string_lossy().into_owned();
-    std::fs::write(&csv, generate_to_vec(&p).expect("generate")).expect("write csv");
-    convert(&csv, &vpt, &mut |_| {}).expect("convert");
-    let t = load_trace(&vpt).expect("load");
-    let _ = std::fs::remove_dir_all(&dir);
-    t
+    common::zipf_trace("ref", 2_000_000, GIB)
 }
 
 fn benches(c: &mut Criterion) {

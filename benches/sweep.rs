@@ -16,37 +16,22 @@
 //!
 //! Run: `cargo bench --bench sweep -- --warm-up-time 1 --measurement-time 3`.
 
+mod common;
+
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use rayon::prelude::*;
 use std::hint::black_box;
 use std::time::Duration;
-use vpsim::run::{LoadedTrace, ModelKind, RunConfig, load_trace, run_loaded};
-use vpsim::trace::convert;
-use vpsim::workloads::{GenOptions, generate_to_vec, plan};
+use vpsim::run::{LoadedTrace, ModelKind, RunConfig, run_loaded};
 
 const MIB: u64 = 1 << 20;
 
 const MEMS: [u64; 4] = [32 * MIB, 64 * MIB, 128 * MIB, 256 * MIB];
 const READAHEAD: [&str; 4] = ["dragonfly", "none", "fixed:pages=16", "linux"];
 
-/// Generate the trace (CSV, then the binary form) in a temporary directory and load it.
+/// The bench's trace (see `common::zipf_trace`).
 fn trace() -> LoadedTrace {
-    let dir = std::env::temp_dir().join(format!("vpsim-bench-sweep-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).expect("temp dir");
-    let opts = GenOptions {
-        seed: 7,
-        events: 150_000,
-        size: 256 * MIB,
-        ..GenOptions::default()
-    };
-    let p = plan("zipf:alpha=1.0", &opts).expect("workload");
-    let csv = dir.join("zipf.csv").to_string_lossy().into_owned();
-    let vpt = dir.join("zipf.vpt").to_string_lossy().into_owned();
-    std::fs::write(&csv, generate_to_vec(&p).expect("generate")).expect("write csv");
-    convert(&csv, &vpt, &mut |_| {}).expect("convert");
-    let t = load_trace(&vpt).expect("load");
-    let _ = std::fs::remove_dir_all(&dir);
-    t
+    common::zipf_trace("sweep", 150_000, 256 * MIB)
 }
 
 fn grid() -> Vec<RunConfig> {
