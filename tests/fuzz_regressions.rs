@@ -1,8 +1,7 @@
 //! Inputs the fuzz targets (fuzz/, see fuzz/README.md) found, replayed through the same
 //! library entry points: each must give a clean error or a result, never a panic.
 //!
-//! Tests marked `#[ignore]` are open findings not fixed yet: they panic (debug builds)
-//! or run for ever today, and are to be un-ignored by the fix.
+//! An open finding not fixed yet would be an `#[ignore]`d test here (none today).
 
 use std::io::Cursor;
 use std::path::PathBuf;
@@ -314,14 +313,21 @@ fn replay_event_at_a_time_near_u64_max() {
 
 /// replay timeout-1d353631 and timeout-ce4fd63e (binary traces; minimal CSV form
 /// here): the engine's work is linear in a request's length, so a well-formed `write`
-/// of 2^57 bytes (or 2^41) does not finish. Whatever the fix (a cap in the format, or
-/// an error), this must return within seconds.
+/// of 2^57 bytes (or 2^41) did not finish. Fixed: the readers cut reads and writes to
+/// `MAX_RW_COUNT` (2 GiB − 4 KiB, the most one call moves) with a warning.
 #[test]
-#[ignore = "open finding: runs for ever today (fuzz/README.md)"]
 fn replay_write_of_2_pow_57_bytes_finishes() {
-    replay(
-        "huge-write.csv",
-        b"time_ns,pid,op,file,offset,length\n0,1,open,f,,0\n\
-1,1,write,f,0,144115188075855882\n2,1,close,f,,\n",
+    let csv = b"time_ns,pid,op,file,offset,length\n0,1,open,f,,0\n\
+1,1,write,f,0,144115188075855882\n2,1,close,f,,\n";
+    let p = scratch("huge-write-warn.csv", csv);
+    let loaded = load_trace(&p.to_string_lossy()).expect("the reader accepts the trace");
+    let _ = std::fs::remove_file(&p);
+    assert_eq!(loaded.events[1].length, vpsim::trace::MAX_RW_COUNT);
+    assert!(
+        loaded.warnings.iter().any(|w| w
+            .contains("1 read/write longer than 2147479552 bytes (first at line 3) replayed as")),
+        "{:?}",
+        loaded.warnings
     );
+    replay("huge-write.csv", csv);
 }

@@ -78,6 +78,11 @@ pub struct BinaryTrace {
     warnings: Vec<String>,
     /// Allowed flag bits per op (a record with others is corrupt).
     flag_masks: [u16; Op::ALL.len()],
+    /// Reads/writes longer than `MAX_RW_COUNT` cut so far, and the first one's record
+    /// number + 1. (vpsim's own writers never store one; a hand-made file
+    /// may.) Atomic: `event` takes `&self`.
+    long_transfers: std::sync::atomic::AtomicU64,
+    first_long_transfer: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for BinaryTrace {
@@ -194,6 +199,8 @@ impl BinaryTrace {
             files,
             warnings,
             flag_masks,
+            long_transfers: Default::default(),
+            first_long_transfer: std::sync::atomic::AtomicU64::new(u64::MAX),
             bytes,
         })
     }
@@ -213,9 +220,21 @@ impl BinaryTrace {
         &self.files
     }
 
-    /// The reader warnings recorded when the trace was converted.
-    pub fn warnings(&self) -> &[String] {
-        &self.warnings
+    /// The reader warnings recorded when the trace was converted, and one for the
+    /// over-long reads/writes met so far.
+    pub fn warnings(&self) -> Vec<String> {
+        use std::sync::atomic::Ordering::Relaxed;
+        let mut w = self.warnings.clone();
+        let n = self.long_transfers.load(Relaxed);
+        if n > 0 {
+            let first = self.first_long_transfer.load(Relaxed);
+            w.push(super::csv::long_transfer_warning(
+                &self.shown,
+                n,
+                &format!("record {first}"),
+            ));
+        }
+        w
     }
 
     /// `time_ns` of the first and last events.
@@ -251,9 +270,20 @@ impl BinaryTrace {
             && presence_ok
             && (!(ev.has_offset && ev.has_length) || ev.offset.checked_add(ev.length).is_some());
         if ok {
+            let mut ev = ev;
+            if ev.clamp_transfer() {
+                self.note_long_transfer(i);
+            }
             return Ok(ev);
         }
         Err(self.record_error(i, &ev))
+    }
+
+    #[cold]
+    fn note_long_transfer(&self, i: u64) {
+        use std::sync::atomic::Ordering::Relaxed;
+        self.long_transfers.fetch_add(1, Relaxed);
+        self.first_long_transfer.fetch_min(i + 1, Relaxed);
     }
 
     /// What is wrong with a decoded record that failed [`BinaryTrace::event`]'s checks.

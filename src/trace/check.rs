@@ -147,7 +147,7 @@ fn check_binary(path: &str, trace: &BinaryTrace, max_errors: usize) -> CheckRepo
         bytes_written: 0,
         first_time: None,
         last_time: None,
-        warnings: trace.warnings().to_vec(),
+        warnings: trace.warnings(),
         compression: Compression::None,
         binary: true,
     };
@@ -183,6 +183,8 @@ fn check_binary(path: &str, trace: &BinaryTrace, max_errors: usize) -> CheckRepo
             }
         }
     }
+    // The header's warnings, and what reading the records found.
+    r.warnings = trace.warnings();
     if r.events == 0 && r.bad_lines == 0 {
         r.warnings.push(format!("{path}: the trace has no events"));
     }

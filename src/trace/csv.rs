@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
 
 use super::error::{TraceError, clip_bytes};
-use super::event::{Event, Flags, Op};
+use super::event::{Event, Flags, MAX_RW_COUNT, Op};
 use super::input::{Compression, Input, display_name};
 use super::intern::FileTable;
 
@@ -96,6 +96,9 @@ pub struct TraceReader {
     last_time: Option<u64>,
     backwards: u64,
     first_backwards: u64,
+    /// Reads/writes longer than `MAX_RW_COUNT`, cut to it.
+    long_transfers: u64,
+    first_long_transfer: u64,
 }
 
 impl std::fmt::Debug for TraceReader {
@@ -140,6 +143,8 @@ impl TraceReader {
             last_time: None,
             backwards: 0,
             first_backwards: 0,
+            long_transfers: 0,
+            first_long_transfer: 0,
         }
     }
 
@@ -199,7 +204,7 @@ impl TraceReader {
         self.backwards
     }
 
-    /// Human-readable warnings so far (clamped times).
+    /// Human-readable warnings so far (clamped times, cut transfers).
     pub fn warnings(&self) -> Vec<String> {
         let mut w = Vec::new();
         if self.backwards > 0 {
@@ -207,6 +212,13 @@ impl TraceReader {
             w.push(format!(
                 "{}: time_ns went backwards on {} {lines} (first at line {}); clamped to the previous time",
                 self.shown, self.backwards, self.first_backwards
+            ));
+        }
+        if self.long_transfers > 0 {
+            w.push(long_transfer_warning(
+                &self.shown,
+                self.long_transfers,
+                &format!("line {}", self.first_long_transfer),
             ));
         }
         w
@@ -262,6 +274,12 @@ impl TraceReader {
                     ev.time_ns = prev;
                 }
                 _ => self.last_time = Some(ev.time_ns),
+            }
+            if ev.clamp_transfer() {
+                if self.long_transfers == 0 {
+                    self.first_long_transfer = self.line;
+                }
+                self.long_transfers += 1;
             }
             self.events += 1;
             return Ok(Some(ev));
@@ -828,6 +846,15 @@ fn parse_flags(ctx: &Ctx, col: usize, op: Op, text: &[u8]) -> Result<Flags, Trac
         return Err(ctx.err(Some(col), word, msg));
     }
     Ok(flags)
+}
+
+/// The warning for `n` reads/writes cut to [`MAX_RW_COUNT`], the first at `first`
+/// ("line 7", "record 3").
+pub(crate) fn long_transfer_warning(shown: &str, n: u64, first: &str) -> String {
+    let rows = if n == 1 { "read/write" } else { "reads/writes" };
+    format!(
+        "{shown}: {n} {rows} longer than {MAX_RW_COUNT} bytes (first at {first}) replayed as {MAX_RW_COUNT}-byte short transfers: one read(2)/write(2) moves at most that much (Linux's MAX_RW_COUNT)"
+    )
 }
 
 #[cfg(test)]

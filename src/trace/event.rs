@@ -208,7 +208,23 @@ pub struct Event {
     pub has_length: bool,
 }
 
+/// The most one read(2) or write(2) moves: Linux's `MAX_RW_COUNT` (2 GiB − 4 KiB), so
+/// no recorded call ever moved more. A longer `read`/`write` row is replayed as this
+/// much — the short transfer the call would have made — and the readers say so. (The
+/// simulated kernel works block by block: a row of 2^57 bytes would never finish.)
+pub const MAX_RW_COUNT: u64 = 0x7fff_f000;
+
 impl Event {
+    /// Cut a `read`/`write` longer than [`MAX_RW_COUNT`] to that length; whether it was.
+    #[inline]
+    pub fn clamp_transfer(&mut self) -> bool {
+        if self.length > MAX_RW_COUNT && matches!(self.op, Op::Read | Op::Write) {
+            self.length = MAX_RW_COUNT;
+            return true;
+        }
+        false
+    }
+
     /// The byte offset, if the row had one.
     pub fn offset(&self) -> Option<u64> {
         self.has_offset.then_some(self.offset)

@@ -60,7 +60,7 @@ impl TraceSource {
             first_time,
             last_time,
             bounded: true,
-            warnings: t.warnings().to_vec(),
+            warnings: t.warnings(),
         })
     }
 
@@ -107,7 +107,7 @@ impl TraceSource {
     pub fn warnings(&self) -> Vec<String> {
         match self {
             TraceSource::Csv(r) => r.warnings(),
-            TraceSource::Binary(t, _) => t.warnings().to_vec(),
+            TraceSource::Binary(t, _) => t.warnings(),
         }
     }
 }
