@@ -178,6 +178,47 @@ fn one_million_distinct_files() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// 50 000 files each written once, 1 ms apart, under flushers waking every 1 ms: a
+/// flush visits the dirty vnodes only (src/engine/dirtylist.rs), not every vnode of the
+/// trace (which once made this O(files × wake-ups): 2.5·10^9 vnode visits here).
+#[test]
+fn many_files_under_a_frequent_flusher() {
+    const FILES: u64 = 50_000;
+    let dir = tmpdir("flusher");
+    let mut rows = String::new();
+    for i in 0..FILES {
+        let t = (i + 1) * 1_000_000;
+        rows.push_str(&format!(
+            "{t},1,open,d/{i},,0,\n{},1,write,d/{i},0,4096,\n{},1,close,d/{i},,,\n",
+            t + 1,
+            t + 2
+        ));
+    }
+    let p = write_trace(&dir, "many.csv", &rows);
+    for sync in ["periodic:interval=1ms", "linux:interval=1ms,expire=20ms"] {
+        let r = vpsim(&dir, &["replay", &p, "--format", "json", "--sync", sync]);
+        assert_ok(&r, sync);
+        let j = json(&r);
+        assert_eq!(j["trace"]["files"], FILES);
+        // every file's 4 KiB written back by the flusher (the last ones may still be
+        // dirty when the trace ends a few ms later)
+        let wb = j["device"]["by_origin"]["writeback"]["write_bytes"]
+            .as_u64()
+            .unwrap();
+        let dirty = j["counters"]["dirty_bytes_at_end"].as_u64().unwrap();
+        assert!(wb >= (FILES - 50) * 4096, "{sync}: {wb}");
+        assert_eq!(wb + dirty, FILES * 4096, "{sync}");
+        assert_eq!(j["device"]["write_bytes"], wb, "{sync}");
+        assert!(j["counters"]["writeback_runs"].as_u64().unwrap() >= 40_000);
+        assert!(
+            r.elapsed < Duration::from_secs(60),
+            "{sync}: {:?}",
+            r.elapsed
+        );
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A file of 2^62 bytes: reads, writes, a mapping, faults and truncates near its end,
 /// and a read past it, under several policies and devices and the reference models.
 #[test]
@@ -480,18 +521,26 @@ fn a_year_at_one_microsecond_resolution() {
 }
 
 /// The same year with the mapping MAP_NOSYNC: its dirty pages are never written by the
-/// syncer, so the object stays VOBJDIRTY, the idle skip in `run_daemons_until` (which
-/// needs `!anything_dirty()`) never applies, and the syncer vnode rescans the mapped
-/// object every `syncdelay` (30 s) of idle time: ~1 M scans of 256 pages per simulated
-/// year, 4.5 s in release and ~90 s in debug, growing with years × NOSYNC pages.
+/// syncer, so the object stays VOBJDIRTY. The syncer vnode's pass that finds only
+/// NOSYNC pages writes nothing, and until the next op nothing can change that, so its
+/// idle visits are skipped: at most one pass per event (a simulated year once took
+/// ~1 M scans, 4.5 s in release and ~90 s in debug, growing with years × NOSYNC pages).
 #[test]
-#[ignore = "bug: MAP_NOSYNC dirty pages defeat the syncer's idle skip (cost grows with simulated time x NOSYNC pages)"]
 fn a_year_with_dirty_map_nosync_pages() {
     let dir = tmpdir("year-nosync");
     let p = write_trace(&dir, "year.csv", &year_trace("nosync", true));
     let r = vpsim(&dir, &["replay", &p, "--format", "json"]);
     assert_ok(&r, "nosync");
-    assert_eq!(json(&r)["trace"]["events"], YEAR_EVENTS);
+    let j = json(&r);
+    assert_eq!(j["trace"]["events"], YEAR_EVENTS);
+    let c = &j["counters"];
+    let runs = c["syncer_msync_runs"].as_u64().unwrap();
+    assert!(
+        (365..=2 * 365 + 100).contains(&runs),
+        "{runs} syncer passes"
+    );
+    // Pages stored to through the NOSYNC mapping are left dirty by the syncer.
+    assert!(c["dirty_bytes_at_end"].as_u64().unwrap() > 0);
     assert!(
         r.elapsed < Duration::from_secs(20),
         "{:?} for a year of simulated time",
@@ -501,19 +550,33 @@ fn a_year_with_dirty_map_nosync_pages() {
 }
 
 /// The same year with the unlinked file kept open (its dirty buffers stay): the
-/// `periodic` and `linux` flushers skip unlinked vnodes (`writeback_vnode`), so their
-/// data stays dirty, `anything_dirty()` stays true, and the flusher's timer fires every
-/// interval of the idle year: 315 M wake-ups at 100 ms, ~10 s in release, ~50 s in
-/// debug, linear in simulated time / interval.
+/// `periodic` and `linux` flushers write it as a kernel flusher would (the inode lives
+/// until the last close), so nothing stays dirty and their timers idle. (They once
+/// skipped unlinked vnodes: the data stayed dirty and the 100 ms timer fired 315 M
+/// times over the idle year.)
 #[test]
-#[ignore = "bug: dirty data no flusher will write (unlinked open file) keeps the sync policy's timer ticking through idle time"]
 fn a_year_with_an_unlinked_dirty_file_kept_open() {
     let dir = tmpdir("year-unlinked");
     let p = write_trace(&dir, "year.csv", &year_trace("", false));
     for sync in ["periodic:interval=100ms", "linux:interval=100ms"] {
         let r = vpsim(&dir, &["replay", &p, "--format", "json", "--sync", sync]);
         assert_ok(&r, sync);
-        assert_eq!(json(&r)["trace"]["events"], YEAR_EVENTS);
+        let j = json(&r);
+        assert_eq!(j["trace"]["events"], YEAR_EVENTS);
+        let c = &j["counters"];
+        assert_eq!(c["dirty_bytes_at_end"], 0, "{sync}");
+        // 100 000 bytes of the unlinked file, a 512-byte write and a page a day
+        let wb = j["device"]["by_origin"]["writeback"]["write_bytes"]
+            .as_u64()
+            .unwrap();
+        assert!(
+            wb >= 100_000 + 365 * 4096,
+            "{sync}: {wb} bytes written back"
+        );
+        // Wake-ups while something is dirty (linux: until it expires), not every
+        // 100 ms of the year.
+        let runs = c["writeback_runs"].as_u64().unwrap();
+        assert!(runs < 1_000_000, "{sync}: {runs} flusher runs");
         assert!(
             r.elapsed < Duration::from_secs(20),
             "{sync}: {:?} for a year of simulated time",

@@ -10,7 +10,7 @@
 //! * each event adds exactly one latency sample to its op, and every latency summary is
 //!   finite and ordered (p50 ≤ p90 ≤ p99 ≤ p99.9 ≤ max);
 //! * the run finishes, with no invariant failure reported at the end, and with
-//!   `--final-sync` nothing is left dirty but the data of files unlinked while open;
+//!   `--final-sync` nothing is left dirty (files unlinked while open included);
 //! * replaying again through `run::run_loaded` (a third of the cases) gives the same
 //!   counters and device totals: deterministic, and a `--timeline` only observes;
 //! * the LRU and OPT reference models on the same trace never hold more pages than they
@@ -32,6 +32,7 @@ use vpsim::engine::Simulator;
 use vpsim::engine::buf::bf::DELWRI;
 use vpsim::engine::device::DeviceSpec;
 use vpsim::engine::params::{Knobs, Params};
+use vpsim::engine::stats::Origin;
 use vpsim::models::{Lru, Model, Opt};
 use vpsim::run::{LoadedTrace, RunConfig, load_trace, run_loaded};
 use vpsim::trace::Op;
@@ -520,8 +521,7 @@ fn replay_checked(
         total += l.count;
     }
     prop_assert_eq!(total, trace.events.len() as u64);
-    // --final-sync leaves nothing dirty, except files unlinked while still open or
-    // mapped: the final sync skips them (their data is discarded at the last close).
+    // Files unlinked while still open or mapped (for the statistics line below).
     let unlinked_live: Vec<(usize, u32)> = sim
         .vnodes
         .iter()
@@ -548,25 +548,19 @@ fn replay_checked(
             s.sync
         );
     }
+    // --final-sync leaves nothing dirty, files unlinked while still open included
+    // (sync(2) writes them: the inode lives until the last close).
     if s.final_sync {
-        let unlinked = |vn: u32| sim.vnodes[vn as usize].unlinked;
         for (m, p) in sim.pages.pages.iter().enumerate() {
             prop_assert!(
-                p.object == u32::MAX
-                    || p.dirty == 0
-                    || unlinked(sim.objects[p.object as usize].vnode),
+                p.object == u32::MAX || p.dirty == 0,
                 "final sync left page {m} dirty: {p:?}"
             );
         }
         for (b, bp) in sim.bufs.bufs.iter().enumerate() {
-            prop_assert!(
-                bp.flags & DELWRI == 0 || unlinked(bp.vnode),
-                "final sync left buffer {b} dirty"
-            );
+            prop_assert!(bp.flags & DELWRI == 0, "final sync left buffer {b} dirty");
         }
-        if unlinked_live.is_empty() {
-            prop_assert_eq!(stats.counters.dirty_bytes_at_end, 0);
-        }
+        prop_assert_eq!(stats.counters.dirty_bytes_at_end, 0);
     }
     Ok(stats)
 }
@@ -626,8 +620,30 @@ fn engine_properties(trace: &LoadedTrace, s: &Setup) -> Result<(), TestCaseError
         let again = run_loaded(trace, &run_config(s)).unwrap();
         prop_assert_eq!(&again.stats.counters, &stats.counters);
         prop_assert_eq!(&again.stats.device, &stats.device);
+        // Skipping the syncer vnode's idle visits changes nothing but their count.
+        let every = replay_every_syncer_visit(trace, s);
+        let mut c = every.counters.clone();
+        prop_assert!(c.syncer_msync_runs >= stats.counters.syncer_msync_runs);
+        c.syncer_msync_runs = stats.counters.syncer_msync_runs;
+        prop_assert_eq!(&c, &stats.counters);
+        prop_assert_eq!(&every.device, &stats.device);
     }
     Ok(())
+}
+
+/// `trace` under `s` with every syncer vnode visit run, idle ones included.
+fn replay_every_syncer_visit(trace: &LoadedTrace, s: &Setup) -> vpsim::engine::stats::RunStats {
+    let cfg = run_config(s);
+    let (set, knobs) = cfg.policies().unwrap();
+    let params = Params::derive(cfg.mem, cfg.unavailable, knobs).unwrap();
+    let mut sim = Simulator::new(params, cfg.device.clone(), &trace.files);
+    sim.set_policies(set);
+    sim.set_final_sync(s.final_sync);
+    sim.set_skip_idle_syncer(false);
+    for ev in &trace.events {
+        sim.step_event(ev);
+    }
+    sim.finish_run()
 }
 
 fn config(default_cases: u32) -> Config {
@@ -755,17 +771,11 @@ fn replay_once(csv: &str) -> vpsim::run::RunOutput {
 }
 
 /// Found by the property tests (comparing page touches with the LRU model): after
-/// `unlink`, a touch through a mapping that still holds the unlinked file goes to a
-/// new, empty file of the same name instead. In the kernel the mapping keeps the vnode
-/// alive and faults on it work (trace-format.md: the pages are freed "once the last
-/// reference is gone"). `op_fault` resolves the file by name (`vnode_for`, which
-/// creates a new vnode once the old one is unlinked) rather than through the pid's
-/// mapping; `op_munmap` then looks at the new vnode, matches nothing, and the old
-/// vnode is never released, so its dirty pages stay for the rest of the replay.
-/// (`op_msync` and `op_fsync` resolve by name too; `op_read`/`op_write` go through
-/// the open file and are right.)
+/// `unlink`, a touch through a mapping that still holds the unlinked file must reach
+/// that file (trace-format.md: the pages are freed "once the last reference is gone"),
+/// not a new, empty file of the same name. Faults, munmap and msync resolve through the
+/// pid's mapping, fsync/truncate/mmap through its open file (src/engine/namei.rs).
 #[test]
-#[ignore = "bug: faults and munmap after unlink go to a new empty file, not the still-mapped unlinked one"]
 fn fault_through_a_mapping_of_an_unlinked_file() {
     let out = replay_once(
         "time_ns,pid,op,file,offset,length,flags\n\
@@ -778,8 +788,8 @@ fn fault_through_a_mapping_of_an_unlinked_file() {
          6,1,close,m,,,\n",
     );
     let c = &out.stats.counters;
-    // today: fault_sigbus 1, implicit_mapping_touches 1, "1 munmaps matched no
-    // mapping", dirty_bytes_at_end 20480
+    // (the bug: fault_sigbus 1, implicit_mapping_touches 1, "1 munmaps matched no
+    // mapping", dirty_bytes_at_end 20480)
     assert_eq!(c.fault_sigbus, 0, "the fault went to a new empty file");
     assert_eq!(c.implicit_mapping_touches, 0);
     assert!(out.warnings.is_empty(), "{:?}", out.warnings);
@@ -789,15 +799,9 @@ fn fault_through_a_mapping_of_an_unlinked_file() {
 }
 
 /// Found by the property tests (`--final-sync` leaves nothing dirty): a file unlinked
-/// while still open keeps its dirty data through the final sync, so
-/// `dirty_bytes_at_end` is not 0 although README.md says "0 with `--final-sync`".
-/// `final_sync_all` skips unlinked vnodes while `dirty_bytes` counts their pages. The
-/// kernel's sync(2) would write them (the inode lives until the last close); either
-/// the final sync should write them or `dirty_bytes_at_end` should leave out data that
-/// can never be written: a choice for the engine's owner, hence not fixed here. The
-/// property test excludes this case explicitly.
+/// while still open kept its dirty data through the final sync (`final_sync_all`
+/// skipped unlinked vnodes). sync(2) writes it: the inode lives until the last close.
 #[test]
-#[ignore = "bug: --final-sync leaves the dirty data of files unlinked while open (dirty_bytes_at_end > 0)"]
 fn final_sync_and_a_file_unlinked_while_open() {
     let trace = load_csv(
         "time_ns,pid,op,file,offset,length,flags\n\
@@ -811,6 +815,11 @@ fn final_sync_and_a_file_unlinked_while_open() {
         ..RunConfig::default()
     };
     let out = run_loaded(&trace, &cfg).unwrap();
-    // today: 4096
     assert_eq!(out.stats.counters.dirty_bytes_at_end, 0);
+    // the 4 KiB written (a fragment: the file is 4 KiB), by the final sync
+    assert_eq!(out.stats.device.write_bytes, 4096);
+    assert_eq!(
+        out.stats.device.by_origin[Origin::FinalSync.index()][3],
+        4096
+    );
 }

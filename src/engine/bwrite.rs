@@ -31,6 +31,7 @@ impl Simulator {
             v.dirtied_at = Some(self.now);
         }
         if v.dirty_bufs == 1 {
+            self.vnode_dirtied(vn);
             self.syncer_add(vn, self.p.knobs.filedelay.min(30));
         }
         if self.sync_kernel {

@@ -14,6 +14,9 @@ pub struct OpenFile {
     pub opens: u32,
     /// The vnode opened (a name unlinked and re-created later is another vnode).
     pub vnode: u32,
+    /// The same pid's earlier open file of an older vnode of the same name (unlinked
+    /// since), which this one hides until it is closed; `u32::MAX` if none.
+    pub older: u32,
 }
 
 impl OpenFile {
@@ -24,6 +27,7 @@ impl OpenFile {
             flags,
             opens: 0,
             vnode,
+            older: u32::MAX,
         }
     }
 

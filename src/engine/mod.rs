@@ -11,10 +11,12 @@ pub mod bwrite;
 pub mod cluster;
 pub mod cluster_write;
 pub mod device;
+pub mod dirtylist;
 pub mod fault;
 pub mod ffs;
 pub mod file;
 pub mod map;
+pub mod namei;
 pub mod object;
 pub mod page;
 pub mod pageout;
@@ -165,9 +167,18 @@ pub struct Simulator {
     pub(crate) op_vnode: u32,
     /// Files whose name was unlinked: their next vnode is a new, empty file.
     unlinked_files: rustc_hash::FxHashSet<u32>,
+    /// File → its unlinked vnodes still open or mapped, oldest first (`namei`).
+    orphans: FxHashMap<u32, Vec<u32>>,
+    /// Vnodes that may hold dirty data, in vnode order (`dirtylist`).
+    dirty_vnodes: std::collections::BTreeSet<u32>,
+    /// Vnodes with `obj_dirty` set.
+    obj_dirty_count: u32,
     /// Vnodes that ever had an explicit mapping (for the implicit-mapping warning).
     had_explicit_map: Vec<bool>,
     check_invariants: bool,
+    /// Skip the syncer vnode's idle visits (`syncer_skip_idle`); off only to check
+    /// that skipping changes no result.
+    skip_idle_syncer: bool,
     scratch_bufs: Vec<u32>,
     scratch_pages: Vec<u32>,
     scratch_run: Vec<u32>,
@@ -212,7 +223,10 @@ impl Simulator {
             write_origin_async: Origin::Bawrite,
             demand_origin: Origin::Demand,
             had_explicit_map: Vec::new(),
+            dirty_vnodes: Default::default(),
+            obj_dirty_count: 0,
             unlinked_files: Default::default(),
+            orphans: FxHashMap::default(),
             op_vnode: NIL,
             daemons: syncer::Daemons::default(),
             stall: Stall::SyncIo,
@@ -227,6 +241,7 @@ impl Simulator {
             sync_kernel: true,
             flushing: false,
             check_invariants: cfg!(debug_assertions),
+            skip_idle_syncer: true,
             scratch_bufs: Vec::new(),
             scratch_pages: Vec::new(),
             scratch_run: Vec::new(),
@@ -249,6 +264,13 @@ impl Simulator {
     pub fn set_check_invariants(&mut self, on: bool) {
         self.check_invariants = on;
         self.shadow.enabled = on;
+    }
+
+    /// Run every visit of the syncer vnode, idle ones included (`on == false`), instead
+    /// of skipping the ones that would find nothing to write. The results are the same
+    /// but for `syncer_msync_runs` (the property tests check it); only slower.
+    pub fn set_skip_idle_syncer(&mut self, on: bool) {
+        self.skip_idle_syncer = on;
     }
 
     /// Replay one event: first let the daemons run up to its time, then the op.
@@ -355,18 +377,8 @@ impl Simulator {
                 self.buf_daemon_run();
             } else {
                 let sec = next / SEC;
-                if sec >= self.daemons.syncer_vnode_due && !self.anything_dirty() {
-                    // The syncer vnode would find nothing: skip its idle visits.
-                    let step = self.p.knobs.syncdelay.max(1);
-                    let tsec = t / SEC;
-                    let due = self.daemons.syncer_vnode_due;
-                    if due <= tsec {
-                        self.daemons.syncer_vnode_due = due + ((tsec - due) / step + 1) * step;
-                    }
-                    self.daemons.syncer_sec = self.daemons.syncer_sec.max(sec + 1);
-                    if self.daemons.wheel.range(..=sec).next().is_none() {
-                        continue;
-                    }
+                if self.syncer_skip_idle(sec, t) {
+                    continue;
                 }
                 self.syncer_run(sec);
             }
@@ -391,11 +403,6 @@ impl Simulator {
         }
         // Idle until after the next event.
         self.daemons.pageout_next = (t.max(self.now) / iv + 1).saturating_mul(iv);
-    }
-
-    /// Whether any buffer or page of any file is dirty (syncer vnode has work).
-    fn anything_dirty(&self) -> bool {
-        self.bufs.dirtybufcount > 0 || self.vnodes.iter().any(|v| v.obj_dirty)
     }
 
     /// Latency percentiles of `op` so far.
@@ -519,7 +526,7 @@ impl Simulator {
         // Buffers first: in-flight ones are waited for, dirty ones discarded.
         self.buf_discard_from(vn, 0);
         self.shadow_drop(vn, 0);
-        self.vnodes[vn as usize].obj_dirty = false;
+        self.set_obj_dirty(vn, false);
         if object != NIL {
             let maps = self.objects[object as usize].maps.clone();
             for id in maps {
@@ -531,6 +538,7 @@ impl Simulator {
         if (file as usize) < self.file_vnode.len() && self.file_vnode[file as usize] == vn {
             self.file_vnode[file as usize] = NIL;
         }
+        self.orphan_remove(file, vn);
     }
 
     fn vnode_rele(&mut self, vn: u32) {
@@ -596,7 +604,8 @@ impl Simulator {
         self.write_origin_sync = Origin::FinalSync;
         for vn in 0..self.vnodes.len() as u32 {
             let v = &self.vnodes[vn as usize];
-            if v.object == NIL || v.unlinked {
+            // A file unlinked while still open is synced too: its inode lives on.
+            if v.object == NIL {
                 continue;
             }
             let object = v.object;

@@ -120,7 +120,7 @@ impl Simulator {
             if !failed {
                 self.objects[object as usize].flags &= !(obj::WRITEABLE | obj::MIGHTBEDIRTY);
                 let vn = self.objects[object as usize].vnode;
-                self.vnodes[vn as usize].obj_dirty = false;
+                self.set_obj_dirty(vn, false);
             }
         }
         // Pass 2, repeated while the object changes underneath.

@@ -273,8 +273,9 @@ impl Simulator {
             let ob = &mut self.objects[o as usize];
             ob.flags |= obj::WRITEABLE | obj::MIGHTBEDIRTY;
             let vn = ob.vnode;
+            self.set_obj_dirty(vn, true);
+            self.vnode_dirtied(vn);
             let v = &mut self.vnodes[vn as usize];
-            v.obj_dirty = true;
             if v.dirtied_at.is_none() {
                 v.dirtied_at = Some(self.now);
             }

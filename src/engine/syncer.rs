@@ -36,6 +36,10 @@ pub struct Daemons {
     pub idle_stats_scans: u32,
     /// Next wake-up of the sync policy's own flusher.
     pub policy_next: u64,
+    /// The event count at which the syncer vnode last made a pass that wrote nothing
+    /// (the dirty pages left are `PG_NOSYNC`): until the next event, its visits are
+    /// idle and skipped.
+    pub msync_idle_at: Option<u64>,
 }
 
 impl Default for Daemons {
@@ -50,6 +54,7 @@ impl Default for Daemons {
             pageout_next: 5 * SEC,
             idle_stats_scans: 0,
             policy_next: u64::MAX,
+            msync_idle_at: None,
         }
     }
 }
@@ -111,7 +116,16 @@ impl Simulator {
             s += 1;
         }
         if sec >= self.daemons.syncer_vnode_due {
+            let writes = self.device.stats().writes;
             self.syncer_vnode_run();
+            // A pass that wrote nothing (only MAP_NOSYNC pages are dirty) with the
+            // device idle will write nothing again until an op changes something.
+            if self.device.stats().writes == writes
+                && self.bufs.dirtybufcount == 0
+                && self.device.next_completion_time().is_none()
+            {
+                self.daemons.msync_idle_at = Some(self.c.events);
+            }
             let step = self.p.knobs.syncdelay.max(1);
             // The syncer vnode comes back every syncdelay seconds; when nothing is
             // dirty the intervening visits do nothing and are skipped.
@@ -176,7 +190,9 @@ impl Simulator {
     /// (every vnode with dirty buffers gets the lazy flush).
     fn syncer_vnode_run(&mut self) {
         self.c.syncer_msync_runs += 1;
-        for vn in 0..self.vnodes.len() as u32 {
+        let mut at = 0;
+        while let Some(vn) = self.next_dirty_vnode(at) {
+            at = vn + 1;
             let v = &self.vnodes[vn as usize];
             if !v.obj_dirty || v.object == NIL || vn == self.op_vnode {
                 continue;
@@ -188,11 +204,57 @@ impl Simulator {
             self.write_origin_async = Origin::Bawrite;
             self.write_origin_sync = Origin::IoSync;
         }
-        for vn in 0..self.vnodes.len() as u32 {
+        let mut at = 0;
+        while let Some(vn) = self.next_dirty_vnode(at) {
+            at = vn + 1;
             if self.vnodes[vn as usize].dirty_bufs > 0 {
                 self.vfsync_lazy(vn, Origin::SyncerLazy);
             }
         }
+    }
+
+    /// The syncer is due at second `sec` (≤ `t`, the next event's time): skip the
+    /// syncer vnode's visits that would find nothing to write, up to `t` or the first
+    /// wheel slot, leaving the syncer as if each had run (they write nothing and change
+    /// nothing an op could see, so results are those of running them). Returns whether
+    /// nothing else is due at `sec` either.
+    pub(crate) fn syncer_skip_idle(&mut self, sec: u64, t: u64) -> bool {
+        let due = self.daemons.syncer_vnode_due;
+        if sec < due
+            || self.daemons.rushjob > 0
+            || self.syncer_vnode_has_work()
+            || !self.skip_idle_syncer
+        {
+            return false;
+        }
+        let step = self.p.knobs.syncdelay.max(1);
+        let wheel = self
+            .daemons
+            .wheel
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(u64::MAX);
+        // A wheel slot must run at its own second: skip only the visits before it.
+        let until = if wheel <= sec {
+            sec
+        } else {
+            (t / SEC).min(wheel - 1).max(sec)
+        };
+        let n = (until - due) / step + 1;
+        self.daemons.syncer_vnode_due = due + n * step;
+        // Each visit would have run the syncer's second: the wheel's clock moves on.
+        let last = due + (n - 1) * step;
+        self.daemons.syncer_sec = self.daemons.syncer_sec.max(last + 1);
+        wheel > sec
+    }
+
+    /// Whether the syncer vnode's next visit could write anything: dirty buffers, or
+    /// dirty objects not already found to hold only `PG_NOSYNC` pages since the last
+    /// event.
+    pub(crate) fn syncer_vnode_has_work(&self) -> bool {
+        self.bufs.dirtybufcount > 0
+            || (self.obj_dirty_count > 0 && self.daemons.msync_idle_at != Some(self.c.events))
     }
 
     /// `waitrunningbufspace`: above 4/6 of hirunningspace, wait until ≤ 3/6.

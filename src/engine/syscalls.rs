@@ -16,6 +16,20 @@ impl Simulator {
     pub(crate) fn op_open(&mut self, ev: &Event) {
         let vn = self.vnode_for(ev.file, ev.length());
         self.vnodes[vn as usize].refs += 1;
+        if let Some(&old) = self.files.get(&(ev.pid, ev.file)) {
+            let o = &self.open_files[old as usize];
+            if o.opens > 0 && o.vnode != vn {
+                // The pid still has the name's older file open (unlinked since, so
+                // kept alive by that open): this is a second open file. Closes undo
+                // the newest open first.
+                let mut of = OpenFile::new(ev.flags, vn);
+                of.opens = 1;
+                of.older = old;
+                let i = self.alloc_open_file(of);
+                self.files.insert((ev.pid, ev.file), i);
+                return;
+            }
+        }
         let i = self.open_file_slot(ev.pid, ev.file, ev.flags, vn);
         let of = &mut self.open_files[i];
         of.opens += 1;
@@ -34,8 +48,14 @@ impl Simulator {
         if let Some(&i) = self.files.get(&(pid, file)) {
             return i as usize;
         }
-        let of = OpenFile::new(flags, vn);
-        let i = match self.free_open_files.pop() {
+        let i = self.alloc_open_file(OpenFile::new(flags, vn));
+        self.files.insert((pid, file), i);
+        i as usize
+    }
+
+    /// A slot in `open_files` holding `of`.
+    fn alloc_open_file(&mut self, of: OpenFile) -> u32 {
+        match self.free_open_files.pop() {
             Some(i) => {
                 self.open_files[i as usize] = of;
                 i
@@ -44,14 +64,16 @@ impl Simulator {
                 self.open_files.push(of);
                 (self.open_files.len() - 1) as u32
             }
-        };
-        self.files.insert((pid, file), i);
-        i as usize
+        }
     }
 
-    /// Forget (pid, file)'s open file.
+    /// Forget (pid, file)'s open file; an older one it hid becomes current again.
     fn drop_open_file(&mut self, pid: u32, file: u32) {
         if let Some(i) = self.files.remove(&(pid, file)) {
+            let older = self.open_files[i as usize].older;
+            if older != NIL {
+                self.files.insert((pid, file), older);
+            }
             self.free_open_files.push(i);
         }
     }
@@ -96,9 +118,22 @@ impl Simulator {
                 (self.open_file_slot(pid, file, Flags::NONE, vn), vn)
             }
         };
+        self.op_vnode = vn;
         let of = &mut self.open_files[i];
         of.vnode = vn;
         (vn, of)
+    }
+
+    /// The vnode an fd-based op (fsync, ftruncate, mmap) reaches: the pid's open
+    /// file's, when that is a file unlinked since; else the name's.
+    fn vnode_by_fd(&mut self, pid: u32, file: u32) -> u32 {
+        match self.orphan_by_fd(pid, file) {
+            Some(vn) => {
+                self.op_vnode = vn;
+                vn
+            }
+            None => self.vnode_for(file, None),
+        }
     }
 
     pub(crate) fn op_read(&mut self, ev: &Event) {
@@ -167,7 +202,7 @@ impl Simulator {
     }
 
     pub(crate) fn op_mmap(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
+        let vn = self.vnode_by_fd(ev.pid, ev.file);
         let Some(object) = self.vnode_pager_reference(vn) else {
             return;
         };
@@ -225,16 +260,21 @@ impl Simulator {
     }
 
     pub(crate) fn op_munmap(&mut self, ev: &Event) {
-        let Some(&vn) = self.file_vnode.get(ev.file as usize) else {
-            self.warnings.munmap_unmapped += 1;
-            return;
+        let (start, end) = Self::page_range(ev.offset, ev.length);
+        let vn = match self.orphan_by_map(ev.pid, ev.file, start, end, false) {
+            Some(vn) => vn,
+            None => self
+                .file_vnode
+                .get(ev.file as usize)
+                .copied()
+                .unwrap_or(NIL),
         };
         if vn == NIL {
             self.warnings.munmap_unmapped += 1;
             return;
         }
+        self.op_vnode = vn;
         let object = self.vnodes[vn as usize].object;
-        let (start, end) = Self::page_range(ev.offset, ev.length);
         let ids: Vec<u32> = self.objects[object as usize]
             .maps
             .iter()
@@ -282,9 +322,15 @@ impl Simulator {
     }
 
     pub(crate) fn op_fault(&mut self, ev: &Event, write: bool) {
-        let vn = self.vnode_for(ev.file, None);
-        let object = self.vnodes[vn as usize].object;
         let pindex = ev.offset / PAGE_SIZE;
+        let vn = match self.orphan_by_map(ev.pid, ev.file, pindex, pindex + 1, true) {
+            Some(vn) => {
+                self.op_vnode = vn;
+                vn
+            }
+            None => self.vnode_for(ev.file, None),
+        };
+        let object = self.vnodes[vn as usize].object;
         let map = match self.find_mapping(object, ev.pid, pindex) {
             Some(id) => id,
             None => self.implicit_mapping(vn, object),
@@ -358,7 +404,7 @@ impl Simulator {
             self.warnings.efbig += 1;
             return;
         }
-        let vn = self.vnode_for(ev.file, None);
+        let vn = self.vnode_by_fd(ev.pid, ev.file);
         match self.p.knobs.truncate {
             TruncatePath::Generic => self.truncate_generic(vn, ev.length),
             TruncatePath::Ufs => self.ffs_truncate(vn, ev.length),
@@ -388,7 +434,7 @@ impl Simulator {
     /// (`vm_object_page_clean`, flags 0), then `vfsync(MNT_WAIT)`: every dirty buffer
     /// in offset order through `vfs_bio_awrite`, and wait for all of them.
     pub(crate) fn op_fsync(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
+        let vn = self.vnode_by_fd(ev.pid, ev.file);
         let object = self.vnodes[vn as usize].object;
         self.write_origin_async = Origin::Fsync;
         self.write_origin_sync = Origin::Fsync;
@@ -403,9 +449,16 @@ impl Simulator {
     /// delayed/clustered buffers for MS_ASYNC; MS_INVALIDATE then drops the range's
     /// clean, unwired pages.
     pub(crate) fn op_msync(&mut self, ev: &Event) {
-        let vn = self.vnode_for(ev.file, None);
-        let object = self.vnodes[vn as usize].object;
         let (start, mut end) = Self::page_range(ev.offset, ev.length);
+        let to = if ev.length == 0 { u64::MAX } else { end };
+        let vn = match self.orphan_by_map(ev.pid, ev.file, start, to, true) {
+            Some(vn) => {
+                self.op_vnode = vn;
+                vn
+            }
+            None => self.vnode_for(ev.file, None),
+        };
+        let object = self.vnodes[vn as usize].object;
         if ev.length == 0 {
             end = self.objects[object as usize].size;
         }
@@ -484,6 +537,8 @@ impl Simulator {
         self.vnodes[vn as usize].unlinked = true;
         if self.vnodes[vn as usize].refs == 0 {
             self.vnode_discard(vn);
+        } else {
+            self.orphan_add(ev.file, vn);
         }
     }
 }

@@ -89,6 +89,8 @@ pub struct Vnode {
     pub block_bytes: u64,
     /// When the vnode last went from clean to dirty (for age-based writeback).
     pub dirtied_at: Option<u64>,
+    /// On the simulator's list of vnodes that may hold dirty data (`dirtylist`).
+    pub on_dirty_list: bool,
 }
 
 impl Vnode {
@@ -111,6 +113,7 @@ impl Vnode {
             syncer_due: None,
             block_bytes: 16384,
             dirtied_at: None,
+            on_dirty_list: false,
         }
     }
 

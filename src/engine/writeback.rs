@@ -63,13 +63,17 @@ impl Simulator {
         for a in actions {
             match a {
                 SyncAction::FlushAll => {
-                    for vn in 0..self.vnodes.len() as u32 {
+                    let mut at = 0;
+                    while let Some(vn) = self.next_dirty_vnode(at) {
+                        at = vn + 1;
                         self.writeback_vnode(vn);
                     }
                 }
                 SyncAction::FlushOlderThan(age) => {
                     let cut = now.saturating_sub(age);
-                    for vn in 0..self.vnodes.len() as u32 {
+                    let mut at = 0;
+                    while let Some(vn) = self.next_dirty_vnode(at) {
+                        at = vn + 1;
                         if self.vnodes[vn as usize]
                             .dirtied_at
                             .is_some_and(|t| t <= cut)
@@ -79,12 +83,14 @@ impl Simulator {
                     }
                 }
                 SyncAction::FlushUntilBelow(bytes) => {
-                    let mut order: Vec<(u64, u32)> = self
-                        .vnodes
-                        .iter()
-                        .enumerate()
-                        .filter_map(|(i, v)| v.dirtied_at.map(|t| (t, i as u32)))
-                        .collect();
+                    let mut order: Vec<(u64, u32)> = Vec::new();
+                    let mut at = 0;
+                    while let Some(vn) = self.next_dirty_vnode(at) {
+                        at = vn + 1;
+                        if let Some(t) = self.vnodes[vn as usize].dirtied_at {
+                            order.push((t, vn));
+                        }
+                    }
                     order.sort_unstable();
                     for (_, vn) in order {
                         if self.dirty_state().dirty <= bytes {
@@ -101,7 +107,9 @@ impl Simulator {
     /// buffer, asynchronously, tagged `writeback`.
     fn writeback_vnode(&mut self, vn: u32) {
         let v = &self.vnodes[vn as usize];
-        if v.object == NIL || v.unlinked {
+        // A file unlinked while still open is written too, as a flusher would: its
+        // inode lives until the last reference goes.
+        if v.object == NIL {
             return;
         }
         let object = v.object;
