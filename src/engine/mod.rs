@@ -341,6 +341,9 @@ impl Simulator {
     /// for every wake-up due up to `t`, in time order. Idle stretches are skipped: a
     /// daemon with nothing to do jumps straight past `t`.
     fn run_daemons_until(&mut self, t: u64) {
+        // Deadlines saturate at u64::MAX, which therefore means "never": even at the
+        // last representable instant a daemon rescheduling itself must land past `t`.
+        let t = t.min(u64::MAX - 1);
         loop {
             let po = self.daemons.pageout_next;
             let bd = self.daemons.bufdaemon_next;

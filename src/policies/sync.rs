@@ -260,7 +260,7 @@ impl SyncPolicy for Linux {
     }
 
     fn next_wakeup(&self, now: u64) -> Option<u64> {
-        Some((now / self.interval + 1) * self.interval)
+        Some((now / self.interval + 1).saturating_mul(self.interval))
     }
 
     fn on_wakeup(&mut self, _now: u64, st: &DirtyState, out: &mut Vec<SyncAction>) {
@@ -287,7 +287,7 @@ impl SyncPolicy for Periodic {
     }
 
     fn next_wakeup(&self, now: u64) -> Option<u64> {
-        Some((now / self.interval + 1) * self.interval)
+        Some((now / self.interval + 1).saturating_mul(self.interval))
     }
 
     fn on_wakeup(&mut self, _now: u64, _st: &DirtyState, out: &mut Vec<SyncAction>) {
