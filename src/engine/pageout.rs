@@ -273,12 +273,23 @@ impl Simulator {
             let ob = &mut self.objects[o as usize];
             ob.flags |= obj::WRITEABLE | obj::MIGHTBEDIRTY;
             let vn = ob.vnode;
-            self.set_obj_dirty(vn, true);
-            self.vnode_dirtied(vn);
-            let v = &mut self.vnodes[vn as usize];
-            if v.dirtied_at.is_none() {
-                v.dirtied_at = Some(self.now);
+            let v = &self.vnodes[vn as usize];
+            if !v.obj_dirty || !v.on_dirty_list || v.dirtied_at.is_none() {
+                self.vnode_pages_dirtied(vn);
             }
+        }
+    }
+
+    /// The first dirty page of a clean vnode: `VOBJDIRTY`, the dirty list, the age.
+    /// Out of line: the store path stays small.
+    #[cold]
+    #[inline(never)]
+    fn vnode_pages_dirtied(&mut self, vn: u32) {
+        self.set_obj_dirty(vn, true);
+        self.vnode_dirtied(vn);
+        let v = &mut self.vnodes[vn as usize];
+        if v.dirtied_at.is_none() {
+            v.dirtied_at = Some(self.now);
         }
     }
 

@@ -31,7 +31,7 @@ use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
 
 use super::error::TraceError;
-use super::event::{Event, Flags, Op};
+use super::event::{Event, Flags, MAX_RW_COUNT, Op};
 use super::input::display_name;
 use super::intern::FileTable;
 use super::prescan::SizeTracker;
@@ -269,14 +269,24 @@ impl BinaryTrace {
             && ev.flags.0 & !self.flag_masks[op_byte] == 0
             && presence_ok
             && (!(ev.has_offset && ev.has_length) || ev.offset.checked_add(ev.length).is_some());
-        if ok {
-            let mut ev = ev;
-            if ev.clamp_transfer() {
-                self.note_long_transfer(i);
-            }
+        // One branch on the fast path: over-long transfers go the slow way too.
+        if ok && ev.length <= MAX_RW_COUNT {
             return Ok(ev);
         }
-        Err(self.record_error(i, &ev))
+        self.event_slow(i, ev, ok)
+    }
+
+    /// A record that failed the checks (an error) or is longer than a read/write may
+    /// be (cut, counted).
+    #[cold]
+    fn event_slow(&self, i: u64, mut ev: Event, ok: bool) -> Result<Event, TraceError> {
+        if !ok {
+            return Err(self.record_error(i, &ev));
+        }
+        if ev.clamp_transfer() {
+            self.note_long_transfer(i);
+        }
+        Ok(ev)
     }
 
     #[cold]

@@ -851,10 +851,16 @@ fn parse_flags(ctx: &Ctx, col: usize, op: Op, text: &[u8]) -> Result<Flags, Trac
 /// The warning for `n` reads/writes cut to [`MAX_RW_COUNT`], the first at `first`
 /// ("line 7", "record 3").
 pub(crate) fn long_transfer_warning(shown: &str, n: u64, first: &str) -> String {
-    let rows = if n == 1 { "read/write" } else { "reads/writes" };
-    format!(
-        "{shown}: {n} {rows} longer than {MAX_RW_COUNT} bytes (first at {first}) replayed as {MAX_RW_COUNT}-byte short transfers: one read(2)/write(2) moves at most that much (Linux's MAX_RW_COUNT)"
-    )
+    const WHY: &str = "the most one read(2)/write(2) moves (Linux's MAX_RW_COUNT)";
+    if n == 1 {
+        format!(
+            "{shown}: the read/write at {first} is longer than {MAX_RW_COUNT} bytes: replayed as a {MAX_RW_COUNT}-byte short transfer, {WHY}"
+        )
+    } else {
+        format!(
+            "{shown}: {n} reads/writes longer than {MAX_RW_COUNT} bytes (the first at {first}): replayed as {MAX_RW_COUNT}-byte short transfers, {WHY}"
+        )
+    }
 }
 
 #[cfg(test)]

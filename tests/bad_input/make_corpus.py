@@ -213,6 +213,11 @@ put(
 )
 put("no_trailing_newline.csv", H + "0,1,open,a,,4096\n1,1,read,a,0,4096")
 put(
+    "read_longer_than_max_rw_count.csv",
+    H + "0,1,open,a,,0\n1,1,write,a,0,4096\n2,1,read,a,0,144115188075855882\n",
+)
+put("record_read_longer_than_max_rw_count.vpt", vpt(good + [(3000, 0, 2**41, 0, 100, READ, 3, 0)], files))
+put(
     "extra_column_reordered.csv",
     "latency_ns,file,length,offset,op,pid,time_ns\n5,a,4096,,open,1,0\n7,a,4096,0,read,1,1\n",
 )
