@@ -18,23 +18,13 @@ use vpsim::trace::{Event, Op};
 
 const MAX_LINES: usize = 100;
 
-/// Traces touching bytes past this are skipped: the engine's offset arithmetic
-/// overflows near `u64::MAX` (`Vnode::allocate`, src/engine/vnode.rs, on an `open`
-/// declaring a size within 16 KiB of `u64::MAX`; see fuzz/README.md, "Open findings").
-/// Files of unknown size are `1 << 62` bytes (`UNBOUNDED_SIZE`), so the engine is meant
-/// to work up to there. Remove this filter once the engine or the format bounds sizes.
-const SIZE_CAP: u64 = 1 << 62;
-
-/// Reads and writes longer than this are skipped: the engine's work is linear in a
-/// request's length (block by block), so one well-formed `write` of 2^57 bytes runs for
-/// ever (fuzz/README.md, "Open findings"). Not a crash, but it would stop the fuzzer.
-const REQUEST_CAP: u64 = 16 << 20;
-
-/// Traces with times past this are skipped: the daemons' wake-up arithmetic overflows
-/// near `u64::MAX` ns (`pageout_timer`, src/engine/mod.rs), and the daemons' work is
-/// linear in simulated time, so a gap of 13.7 years between two events took 20 s in
-/// this build (fuzz/README.md, "Open findings"). 2^50 ns is 13 days.
-const TIME_CAP: u64 = 1 << 50;
+/// Inputs with a read or write longer than this are skipped, for throughput only: the
+/// engine's work is linear in a transfer's length (block by block, and the invariant
+/// checks shadow every page), and a row may move up to `MAX_RW_COUNT` (2 GiB − 4 KiB),
+/// which takes ~0.1 s in release and far longer in this build. Without this filter the
+/// target ran at 346 exec/s instead of ~2,200 (fuzz/README.md). The 2 GiB case itself
+/// is `replay_write_of_2_pow_57_bytes_finishes` in tests/fuzz_regressions.rs.
+const TRANSFER_CAP: u64 = 16 << 20;
 
 fuzz_target!(|data: &[u8]| {
     let [a, b, trace @ ..] = data else {
@@ -54,14 +44,8 @@ fuzz_target!(|data: &[u8]| {
     let Ok(loaded) = loaded else {
         return;
     };
-    let too_big = |ev: &Event| {
-        ev.offset.saturating_add(ev.length) > SIZE_CAP
-            || (matches!(ev.op, Op::Read | Op::Write) && ev.length > REQUEST_CAP)
-            || ev.time_ns > TIME_CAP
-    };
-    // A binary trace's file table states initial sizes of its own.
-    let too_big_file = |id| loaded.files.initial_size(id).is_some_and(|s| s > SIZE_CAP);
-    if loaded.events.iter().any(too_big) || loaded.files.iter().any(|(id, _)| too_big_file(id)) {
+    let long = |ev: &Event| matches!(ev.op, Op::Read | Op::Write) && ev.length > TRANSFER_CAP;
+    if loaded.events.iter().any(long) {
         return;
     }
     let (cl, sy) = match (a >> 4) & 3 {
