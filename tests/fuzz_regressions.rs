@@ -285,7 +285,7 @@ fn strace_open_of_an_empty_path_writes_no_row() {
     assert_eq!(text.lines().count(), 1, "{text}");
 }
 
-// ---- replay (open findings) -----------------------------------------------------
+// ---- replay --------------------------------------------------------------------------
 
 /// replay crash-2069b095 (a binary trace; minimal CSV form here): an `open` declaring
 /// a size within 16 KiB of `u64::MAX` overflowed `n * bsize` in `Vnode::allocate`
