@@ -4,21 +4,14 @@
 //! (src/engine/namei.rs).
 
 use vpsim::engine::stats::Origin;
-use vpsim::run::{RunConfig, RunOutput, load_trace, run_loaded};
+mod common;
+
+use common::load_csv;
+use vpsim::run::{RunConfig, RunOutput, run_loaded};
 
 /// Replay `rows` (CSV without the header) on the DragonFly model, invariants checked.
-fn replay(name: &str, rows: &str) -> RunOutput {
-    let p = std::env::temp_dir().join(format!(
-        "vpsim-engine-unlink-{}-{name}.csv",
-        std::process::id()
-    ));
-    std::fs::write(
-        &p,
-        format!("time_ns,pid,op,file,offset,length,flags\n{rows}"),
-    )
-    .unwrap();
-    let trace = load_trace(&p.to_string_lossy()).unwrap();
-    std::fs::remove_file(&p).unwrap();
+fn replay(rows: &str) -> RunOutput {
+    let trace = load_csv(&format!("time_ns,pid,op,file,offset,length,flags\n{rows}"));
     let cfg = RunConfig {
         check_invariants: true,
         ..RunConfig::default()
@@ -36,7 +29,6 @@ fn written(out: &RunOutput, o: Origin) -> u64 {
 #[test]
 fn reopening_a_recreated_name_while_the_old_file_is_open() {
     let out = replay(
-        "reopen",
         "0,1,open,a,,0,\n\
          1,1,write,a,0,8192,\n\
          2,1,unlink,a,,,\n\
@@ -60,7 +52,6 @@ fn reopening_a_recreated_name_while_the_old_file_is_open() {
 #[test]
 fn faults_through_an_old_mapping_after_the_name_is_recreated() {
     let out = replay(
-        "recreated",
         "0,1,open,m,,65536,\n\
          1,1,mmap,m,0,65536,\n\
          2,1,fault_write,m,0,4096,\n\
@@ -95,10 +86,8 @@ fn msync_and_fsync_reach_the_unlinked_file() {
         ("msync,m,0,65536", Origin::Msync),
         ("fsync,m,,", Origin::Fsync),
     ] {
-        let out = replay(
-            op.split(',').next().unwrap(),
-            &format!(
-                "0,1,open,m,,65536,\n\
+        let out = replay(&format!(
+            "0,1,open,m,,65536,\n\
                  1,1,mmap,m,0,65536,\n\
                  2,1,fault_write,m,0,4096,\n\
                  3,1,write,m,16384,4096,\n\
@@ -106,8 +95,7 @@ fn msync_and_fsync_reach_the_unlinked_file() {
                  5,1,{op},\n\
                  6,1,munmap,m,0,65536,\n\
                  7,1,close,m,,,\n"
-            ),
-        );
+        ));
         assert!(out.warnings.is_empty(), "{op}: {:?}", out.warnings);
         assert_eq!(written(&out, origin), 32768, "{op}");
         assert_eq!(out.stats.device.write_bytes, 32768, "{op}");

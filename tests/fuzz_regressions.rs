@@ -10,7 +10,7 @@ use vpsim::engine::device::DeviceSpec;
 use vpsim::engine::params::{Knobs, Params};
 use vpsim::import::strace::{StraceOptions, import};
 use vpsim::policies::{cluster, readahead, sync};
-use vpsim::run::{ModelKind, RunConfig, load_trace, run_loaded};
+use vpsim::run::{LoadedTrace, ModelKind, RunConfig, load_trace, run_loaded};
 use vpsim::sweep::parse_shard;
 use vpsim::trace::{BinaryTrace, FileTable, TraceReader, TraceWriter};
 use vpsim::units::{format_size, parse_bandwidth, parse_duration_ns, parse_size};
@@ -45,13 +45,18 @@ fn scratch(name: &str, bytes: &[u8]) -> PathBuf {
     p
 }
 
+/// A trace loaded through the real reader and first pass, as the `replay` target does.
+fn load(name: &str, bytes: &[u8]) -> LoadedTrace {
+    let p = scratch(name, bytes);
+    let loaded = load_trace(&p.to_string_lossy());
+    let _ = std::fs::remove_file(&p);
+    loaded.expect("the reader accepts the trace")
+}
+
 /// `vpsim replay` of a CSV trace with a small memory and the invariant checks on, as
 /// the `replay` fuzz target does.
 fn replay(name: &str, csv: &[u8]) {
-    let p = scratch(name, csv);
-    let loaded = load_trace(&p.to_string_lossy());
-    let _ = std::fs::remove_file(&p);
-    let loaded = loaded.expect("the reader accepts the trace");
+    let loaded = load(name, csv);
     let cfg = RunConfig {
         mem: 4 << 20,
         check_invariants: true,
@@ -322,9 +327,7 @@ fn replay_events_at_u64_max_under_every_policy() {
     let csv = b"time_ns,pid,op,file,offset,length\n0,1,open,f,,4096\n1,1,write,f,0,4096\n\
 18446744073592114104,1,write,f,0,4096\n18446744073709551615,1,read,f,0,4096\n\
 18446744073709551615,1,close,f,,\n";
-    let p = scratch("time-u64-max.csv", csv);
-    let loaded = load_trace(&p.to_string_lossy()).expect("the reader accepts the trace");
-    let _ = std::fs::remove_file(&p);
+    let loaded = load("time-u64-max.csv", csv);
     for sync in [
         "dragonfly",
         "periodic",
@@ -356,9 +359,7 @@ fn replay_events_at_u64_max_under_every_policy() {
 fn replay_write_of_2_pow_57_bytes_finishes() {
     let csv = b"time_ns,pid,op,file,offset,length\n0,1,open,f,,0\n\
 1,1,write,f,0,144115188075855882\n2,1,close,f,,\n";
-    let p = scratch("huge-write-warn.csv", csv);
-    let loaded = load_trace(&p.to_string_lossy()).expect("the reader accepts the trace");
-    let _ = std::fs::remove_file(&p);
+    let loaded = load("huge-write-warn.csv", csv);
     assert_eq!(loaded.events[1].length, vpsim::trace::MAX_RW_COUNT);
     assert!(
         loaded.warnings.iter().any(|w| w

@@ -12,7 +12,9 @@
 //! * the run finishes, with no invariant failure reported at the end, and with
 //!   `--final-sync` nothing is left dirty (files unlinked while open included);
 //! * replaying again through `run::run_loaded` (a third of the cases) gives the same
-//!   counters and device totals: deterministic, and a `--timeline` only observes;
+//!   counters and device totals: deterministic, and a `--timeline` only observes; and
+//!   again with every syncer vnode visit run (idle ones are skipped by default): the
+//!   same figures but for `syncer_msync_runs`;
 //! * the LRU and OPT reference models on the same trace never hold more pages than they
 //!   may, see the same references, and OPT never misses more than LRU.
 //!
@@ -25,16 +27,18 @@
 //! counters per engine case, to see what the generator reaches (pageout ran in about
 //! half the cases, laundering in a sixth).
 
+mod common;
+
+use common::load_csv;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
-use std::sync::atomic::{AtomicU64, Ordering};
 use vpsim::engine::Simulator;
 use vpsim::engine::buf::bf::DELWRI;
 use vpsim::engine::device::DeviceSpec;
 use vpsim::engine::params::{Knobs, Params};
 use vpsim::engine::stats::Origin;
 use vpsim::models::{Lru, Model, Opt};
-use vpsim::run::{LoadedTrace, RunConfig, load_trace, run_loaded};
+use vpsim::run::{LoadedTrace, RunConfig, run_loaded};
 use vpsim::trace::Op;
 
 const KIB: u64 = 1024;
@@ -294,20 +298,6 @@ fn render(rows: &[Row]) -> String {
         ));
     }
     s
-}
-
-/// Load CSV text through the real reader and first pass (via a temporary file).
-fn load_csv(csv: &str) -> LoadedTrace {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let p = std::env::temp_dir().join(format!(
-        "vpsim-proptest-{}-{}.csv",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    std::fs::write(&p, csv).unwrap();
-    let t = load_trace(p.to_str().unwrap());
-    std::fs::remove_file(&p).unwrap();
-    t.unwrap_or_else(|e| panic!("generated trace does not load: {e}\n{csv}"))
 }
 
 // ---------------------------------------------------------------------------------

@@ -59,15 +59,7 @@ pub fn assert_round_trip(events: &[Event], files: &FileTable) {
     let mut w = TraceWriter::new(Vec::new()).expect("writing to a Vec");
     let mut kept = Vec::new();
     for ev in events {
-        let rec = Record {
-            time_ns: ev.time_ns,
-            pid: ev.pid,
-            op: ev.op,
-            file: files.name(ev.file),
-            offset: ev.offset(),
-            length: ev.length(),
-            flags: ev.flags,
-        };
+        let rec = Record::from_event(ev, files);
         if w.write(&rec).is_ok() {
             kept.push((
                 rec.time_ns,

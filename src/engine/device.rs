@@ -234,8 +234,8 @@ impl DeviceSpec {
             "{}:lat={},rbw={},wbw={}",
             self.kind.name(),
             fmt_duration(self.lat_ns),
-            fmt_bytes(self.read_bw),
-            fmt_bytes(self.write_bw)
+            crate::units::format_size_exact(self.read_bw),
+            crate::units::format_size_exact(self.write_bw)
         );
         if let Some(m) = &self.seek {
             // Writing to a String cannot fail.
@@ -245,7 +245,7 @@ impl DeviceSpec {
                 fmt_duration(m.full_stroke_ns),
                 fmt_duration(m.track_to_track_ns),
                 m.rpm,
-                fmt_bytes(m.span_bytes)
+                crate::units::format_size_exact(m.span_bytes)
             );
         }
         let _ = write!(s, ",sched={}", self.sched.name());
@@ -412,21 +412,6 @@ fn fmt_duration(ns: u64) -> String {
         }
     }
     format!("{ns}ns")
-}
-
-/// Largest binary suffix that represents `b` exactly, so `parse_size` reads it back.
-fn fmt_bytes(b: u64) -> String {
-    for (m, u) in [
-        (1u64 << 40, "T"),
-        (1 << 30, "G"),
-        (1 << 20, "M"),
-        (1 << 10, "K"),
-    ] {
-        if b != 0 && b.is_multiple_of(m) {
-            return format!("{}{u}", b / m);
-        }
-    }
-    b.to_string()
 }
 
 /// Identity of a submitted request; ids increase by one per submission.

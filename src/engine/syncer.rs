@@ -75,18 +75,22 @@ impl Simulator {
         self.daemons.wheel.entry(due).or_default().push(vn);
     }
 
+    /// The earliest second a wheel slot is due (`u64::MAX`: the wheel is empty).
+    fn syncer_wheel_first(&self) -> u64 {
+        self.daemons
+            .wheel
+            .keys()
+            .next()
+            .copied()
+            .unwrap_or(u64::MAX)
+    }
+
     /// Time (ns) of the syncer's next piece of work, skipping idle seconds.
     pub(crate) fn syncer_next_time(&self) -> u64 {
         if !self.sync_kernel {
             return u64::MAX;
         }
-        let wheel = self
-            .daemons
-            .wheel
-            .keys()
-            .next()
-            .copied()
-            .unwrap_or(u64::MAX);
+        let wheel = self.syncer_wheel_first();
         wheel
             .min(self.daemons.syncer_vnode_due)
             .max(self.daemons.syncer_sec)
@@ -228,13 +232,7 @@ impl Simulator {
             return false;
         }
         let step = self.p.knobs.syncdelay.max(1);
-        let wheel = self
-            .daemons
-            .wheel
-            .keys()
-            .next()
-            .copied()
-            .unwrap_or(u64::MAX);
+        let wheel = self.syncer_wheel_first();
         // A wheel slot must run at its own second: skip only the visits before it.
         let until = if wheel <= sec {
             sec

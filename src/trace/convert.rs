@@ -55,15 +55,7 @@ pub fn convert(
     }
     let mut out = TraceOutput::create(Some(output)).map_err(out_err)?;
     while let Some(ev) = src.next_event(&mut files)? {
-        let rec = Record {
-            time_ns: ev.time_ns,
-            pid: ev.pid,
-            op: ev.op,
-            file: files.name(ev.file),
-            offset: ev.offset(),
-            length: ev.length(),
-            flags: ev.flags,
-        };
+        let rec = Record::from_event(&ev, &files);
         out.writer().write(&rec).map_err(out_err)?;
         n += 1;
         if n.is_multiple_of(1 << 16) {

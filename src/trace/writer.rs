@@ -6,7 +6,7 @@
 
 use std::io::{self, Write};
 
-use super::{Flags, Op};
+use super::{Event, FileTable, Flags, Op};
 
 /// The header every written trace starts with (the optional `flags` column included,
 /// so a round trip keeps flags).
@@ -27,6 +27,19 @@ pub struct Record<'a> {
 }
 
 impl<'a> Record<'a> {
+    /// The row of a parsed event, its file named from `files` (convert, write-back).
+    pub fn from_event(ev: &Event, files: &'a FileTable) -> Record<'a> {
+        Record {
+            time_ns: ev.time_ns,
+            pid: ev.pid,
+            op: ev.op,
+            file: files.name(ev.file),
+            offset: ev.offset(),
+            length: ev.length(),
+            flags: ev.flags,
+        }
+    }
+
     /// A row with no offset, no length and no flags (close, fsync, unlink, ...).
     pub fn bare(time_ns: u64, pid: u32, op: Op, file: &'a str) -> Record<'a> {
         Record {

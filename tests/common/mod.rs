@@ -60,3 +60,18 @@ pub fn csv_fields(line: &str) -> Vec<String> {
     fields.push(cur);
     fields
 }
+
+/// Load CSV text through the real reader and first pass (`run::load_trace` takes a
+/// path, so the text goes through a temporary file, removed again).
+pub fn load_csv(csv: &str) -> vpsim::run::LoadedTrace {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let p = std::env::temp_dir().join(format!(
+        "vpsim-test-{}-{}.csv",
+        std::process::id(),
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    ));
+    std::fs::write(&p, csv).unwrap();
+    let t = vpsim::run::load_trace(p.to_str().unwrap());
+    std::fs::remove_file(&p).unwrap();
+    t.unwrap_or_else(|e| panic!("the trace does not load: {e}\n{csv}"))
+}
