@@ -55,7 +55,7 @@ enum Cmd {
     ///
     /// Exits 0 when every line is good, 1 otherwise. Example: vpsim check traces/mixed.csv
     Check {
-        /// Trace file (.csv, .csv.gz, .csv.zst) or - for standard input.
+        /// Trace file: CSV (.csv, .csv.gz, .csv.zst) or the binary form (.vpt), or - for standard input.
         trace: String,
         /// Stop listing bad lines after this many (all are still counted).
         #[arg(long, default_value_t = 50)]
@@ -198,7 +198,7 @@ fn policy_long_help(f: &Family, many: bool) -> String {
 
 #[derive(clap::Args, Debug)]
 struct ReplayArgs {
-    /// Trace file (.csv, .csv.gz, .csv.zst; compression is also detected by content) or - for standard input.
+    /// Trace file: CSV (.csv, .csv.gz, .csv.zst; compression is also detected by content) or the binary form (.vpt), or - for standard input.
     trace: String,
     /// Model: dragonfly (the kernel), lru (exact page LRU) or opt (Belady's MIN).
     #[arg(long, default_value = "dragonfly")]
@@ -243,7 +243,7 @@ enum CompareFormat {
 
 #[derive(clap::Args, Debug)]
 struct CompareArgs {
-    /// Trace file (.csv, .csv.gz, .csv.zst; compression is also detected by content) or - for standard input. Read once.
+    /// Trace file: CSV (.csv, .csv.gz, .csv.zst; compression is also detected by content) or the binary form (.vpt), or - for standard input. Read once.
     trace: String,
     #[arg(long, value_name = "SPEC", help = policy_help(&READAHEAD, true), long_help = policy_long_help(&READAHEAD, true))]
     readahead: Vec<String>,

@@ -15,7 +15,7 @@ use vpsim::units::parse_size;
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
-    /// Trace file (.csv, .csv.gz, .csv.zst).
+    /// Trace file: CSV (.csv, .csv.gz, .csv.zst) or the binary form (.vpt).
     trace: String,
     /// Read the grid from a TOML file (keys: model, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]); flags given as well add to it.
     #[arg(long, value_name = "FILE.toml")]
