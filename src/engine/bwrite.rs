@@ -14,7 +14,9 @@ use super::stats::{Dir, Origin};
 
 impl Simulator {
     /// `bdirty`: mark `b` delayed-write, account it, put its vnode on the syncer wheel
-    /// when this is its first dirty buffer, and heat up the buf_daemon (B10).
+    /// if it is not on it (`reassignbuf`: `kern.filedelay` ahead of the syncer's slot —
+    /// a vnode cleaned since its last visit starts over), and heat up the buf_daemon
+    /// (B10).
     pub(crate) fn bdirty(&mut self, b: u32) {
         let bp = &mut self.bufs.bufs[b as usize];
         if bp.flags & bf::DELWRI != 0 {
@@ -32,14 +34,17 @@ impl Simulator {
         }
         if v.dirty_bufs == 1 {
             self.vnode_dirtied(vn);
-            self.syncer_add(vn, self.p.knobs.filedelay.min(30));
         }
+        // reassignbuf: only a vnode that is not on the worklist is (re)queued.
+        self.syncer_add(vn, self.p.knobs.filedelay);
         if self.sync_kernel {
             self.bd_heatup();
         }
     }
 
-    /// `bundirty`: the buffer's data is on its way to the disk (or discarded).
+    /// `bundirty`: the buffer's data is on its way to the disk (or discarded). Its
+    /// vnode leaves the syncer wheel when this was its last dirty buffer
+    /// (`reassignbuf` → `vn_syncer_remove`).
     pub(crate) fn bundirty(&mut self, b: u32) {
         let bp = &mut self.bufs.bufs[b as usize];
         if bp.flags & bf::DELWRI == 0 {
@@ -51,6 +56,9 @@ impl Simulator {
         self.bufs.dirtybufcount -= 1;
         let v = &mut self.vnodes[vn as usize];
         v.dirty_bufs = v.dirty_bufs.saturating_sub(1);
+        if v.dirty_bufs == 0 && v.syncer_due.is_some() {
+            self.syncer_remove(vn);
+        }
     }
 
     /// Make the pages of `b` valid and clean over the buffer's bytes

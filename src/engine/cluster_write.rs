@@ -6,6 +6,7 @@
 use super::Simulator;
 use super::buf::{BufQueue, bf};
 use super::stats::Origin;
+use super::vnode::NOOFFSET;
 
 impl Simulator {
     /// Whether `b` may join a write cluster built from `disk` at position `i`.
@@ -131,10 +132,25 @@ impl Simulator {
         }
     }
 
-    /// B4 `cluster_write(bp, filesize, seqcount)` for a full block just written:
-    /// delay it while a physically contiguous cluster grows, push the cluster when it
-    /// is full (or when a non-sequential write ends it), bawrite when clustering is
-    /// impossible or memory is severe. Consumes the locked buffer `b`.
+    /// B4 `cluster_write(bp, filesize, blksize, seqcount)` (sys/kern/vfs_cluster.c) for a
+    /// full block just written: delay it while a physically contiguous cluster grows,
+    /// push the cluster when it is full (or when a non-sequential write ends it), bawrite
+    /// when clustering is impossible or memory is severe. Consumes the locked buffer `b`.
+    ///
+    /// When the kernel asks `VOP_BMAP`, and what `v_clen` becomes (DragonFly at
+    /// 005cf293e4, 2011-12): never on the contiguous path, and never to learn whether
+    /// the block continues the cluster — a buffer with no disk address yet simply counts
+    /// as not contiguous. Only while considering a new cluster, and only for a block
+    /// that is not the file's last (`loffset + blksize != filesize`) *and* whose buffer
+    /// still has no disk address (`b_bio2.bio_offset == NOOFFSET`): then `maxclen` is
+    /// the bmap's contiguous run (bytes, the block itself included; ufs_bmaparray caps
+    /// it at `mnt_iosize_max`) and a hole means `bawrite` now. In every other case
+    /// `maxclen` stays `vmaxiosize(vp)` (`mnt_iosize_max`). Then `v_clen = maxclen −
+    /// blksize` (0 when not larger). `ffs_balloc` leaves the disk address in every data
+    /// buffer `ffs_write` passes here, so a cluster opened by write(2) may always grow
+    /// to the full I/O size even when the file or the extent ends sooner: the shorter
+    /// run is not pushed here when its last block is written, but later by fsync, the
+    /// syncer or the buf_daemon (`vfs_bio_awrite`), or by the next non-contiguous write.
     pub(crate) fn cluster_write(&mut self, b: u32, filesize: u64, seqcount: u32) {
         let bsize = self.p.knobs.f_iosize;
         let (vn, lblk) = {
@@ -142,12 +158,9 @@ impl Simulator {
             (bp.vnode, bp.lblkno)
         };
         let loff = lblk * bsize;
-        if self.bufs.bufs[b as usize].disk == u64::MAX
-            && let Some((d, _)) = self.vop_bmap(vn, lblk)
-        {
-            self.bufs.bufs[b as usize].disk = d;
-        }
-        let disk = self.bufs.bufs[b as usize].disk;
+        // The buffer's disk address as the caller left it (NOOFFSET if unknown): the
+        // kernel does not bmap here, and records this value in `v_lasta` at the end.
+        let mut disk = self.bufs.bufs[b as usize].disk;
         if loff == 0 {
             let v = &mut self.vnodes[vn as usize];
             v.v_lasta = 0;
@@ -155,19 +168,19 @@ impl Simulator {
             v.v_cstart = 0;
             v.v_lastw = 0;
         }
-        let maxclen = self.p.knobs.mnt_iosize_max.saturating_sub(bsize);
         let (v_clen, v_lastw, v_lasta, v_cstart) = {
             let v = &self.vnodes[vn as usize];
             (v.v_clen, v.v_lastw, v.v_lasta, v.v_cstart)
         };
         let logical_next = loff == v_lastw + bsize;
-        let contiguous = logical_next && disk != u64::MAX && disk == v_lasta.wrapping_add(bsize);
+        // NOOFFSET + blksize wraps exactly as the kernel's `-1 + blksize` does.
+        let contiguous = logical_next && disk != NOOFFSET && disk == v_lasta.wrapping_add(bsize);
+        let last_block = loff + bsize == filesize;
         if v_clen == 0 || !contiguous {
             if v_clen != 0 {
                 // A cluster was open and this write does not continue it.
-                let cursize = v_lastw - v_cstart + bsize;
-                let at_eof = loff + bsize == filesize;
-                if !at_eof || !logical_next || v_clen <= cursize {
+                let cursize = v_lastw.saturating_sub(v_cstart) + bsize;
+                if !last_block || !logical_next || v_clen <= cursize {
                     if seqcount > 0 {
                         self.cluster_wbuild_wb(vn, v_cstart, cursize);
                     }
@@ -183,32 +196,37 @@ impl Simulator {
                     self.cluster_wbuild_wb(vn, v_cstart, cursize);
                 }
             }
-            // Consider beginning a cluster: a block whose disk address is already known
-            // (freshly allocated) may grow to the full cluster size; otherwise the bmap
-            // run says how far it can.
-            let (maxc, hole) = if loff + bsize != filesize {
+            // Consider beginning a cluster: as large as the I/O size allows, unless this
+            // is a non-last block whose disk address is unknown, which bmap then sizes.
+            let mut maxclen = self.p.knobs.mnt_iosize_max;
+            if !last_block && disk == NOOFFSET {
                 match self.vop_bmap(vn, lblk) {
-                    Some((_, run)) => (run.saturating_sub(bsize), false),
-                    None => (0, true),
+                    Some((d, run)) => {
+                        self.bufs.bufs[b as usize].disk = d;
+                        disk = d;
+                        maxclen = run;
+                    }
+                    None => {
+                        // A hole (or bmap failure): write it now, no cluster.
+                        self.bawrite(b, Origin::Bawrite);
+                        let v = &mut self.vnodes[vn as usize];
+                        v.v_clen = 0;
+                        v.v_lasta = disk;
+                        v.v_cstart = loff + bsize;
+                        v.v_lastw = loff;
+                        return;
+                    }
                 }
-            } else {
-                (maxclen, false)
-            };
-            if hole {
-                self.bawrite(b, Origin::Bawrite);
-                let v = &mut self.vnodes[vn as usize];
-                v.v_clen = 0;
-                v.v_lasta = disk;
-                v.v_cstart = loff + bsize;
-                v.v_lastw = loff;
-                return;
             }
-            let maxc = maxc.min(maxclen);
-            self.vnodes[vn as usize].v_clen = maxc;
-            if maxc == 0 {
+            // `maxclen - blksize` when larger than a block, else 0.
+            let clen = maxclen.saturating_sub(bsize);
+            self.vnodes[vn as usize].v_clen = clen;
+            if clen == 0 {
+                // The I/O cannot be contiguous: write it now.
                 self.vnodes[vn as usize].v_cstart = loff + bsize;
                 self.bawrite(b, Origin::Bawrite);
             } else {
+                // Wait for the rest of the cluster.
                 self.vnodes[vn as usize].v_cstart = loff;
                 self.bdwrite(b);
             }

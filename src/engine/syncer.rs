@@ -1,19 +1,48 @@
 //! The syncer (sys/kern/vfs_sync.c, §7.3), `vfsync` (sys/kern/vfs_subr.c) in its lazy
 //! and waiting forms, and the buf_daemon (sys/kern/vfs_bio.c, §7.2).
 //!
-//! The syncer wheel has 32 one-second slots; a vnode enters it `kern.filedelay`
-//! seconds ahead when it gets its first dirty buffer. Here the wheel is a map from due
-//! second to vnodes, which is the same schedule (every delay is < 32 s) but lets idle
-//! stretches of the trace be skipped in one step.
+//! The syncer worklist follows DragonFly at 005cf293e4 (2011-12):
+//!
+//! * `reassignbuf` (vfs_subr.c), called by `bdirty`: a vnode that gets a dirty buffer
+//!   while not on the worklist (`VONWORKLST` clear) is put on it with
+//!   `vn_syncer_add(vp, filedelay)`.
+//! * `reassignbuf`, called by `bundirty` (a write is issued, a buffer gathered into a
+//!   cluster or discarded): once the vnode's dirty-buffer tree is empty,
+//!   `vn_syncer_remove` takes it off the worklist. Dirtied again later, it goes back
+//!   `filedelay` ahead of the syncer's slot at that time, not to its old slot.
+//! * `vn_syncer_add` (vfs_sync.c) unlinks the vnode from any slot, clamps the delay to
+//!   `SYNCER_MAXDELAY - 2` = 30 and inserts it at the head of slot `syncer_delayno +
+//!   delay`.
+//! * `syncer_thread` takes slot `syncer_delayno`, advances `syncer_delayno` *before*
+//!   processing it, then `VOP_FSYNC(MNT_LAZY)`s the slot's head until it is empty; a
+//!   vnode still at the head afterwards (neither cleaned nor moved) is re-added
+//!   `syncdelay` ahead — of the advanced `syncer_delayno`, so syncdelay + 1 s after the
+//!   slot just run.
+//! * Lazy `vfsync` that stops at the 1 MiB limit with dirty buffers left re-adds the
+//!   vnode 1 ahead (2 s after the slot just run), also when reached through the syncer
+//!   vnode's `VFS_SYNC`.
+//! * `sync_fsync` (the syncer vnode) first re-adds itself `syncdelay` ahead, so it
+//!   runs every syncdelay + 1 s.
+//! * `VOBJDIRTY` (`vm_object_set_writeable_dirty`, vm_object.c) only flags the vnode:
+//!   mmap-dirty pages put nothing on the worklist in this snapshot; the syncer vnode's
+//!   `vfs_msync` finds them.
+//!
+//! Here the wheel is a map from (due second, insertion rank) to vnodes. The kernel's
+//! 32 slots are processed one per second, so "slot `syncer_delayno + d`" is the second
+//! `syncer_delayno + d`, where `syncer_delayno` is the second after the last one the
+//! syncer reached; seconds instead of slots let idle stretches be skipped in one step.
 
 use super::Simulator;
 use super::buf::{BufQueue, bf};
 use super::object::objpc;
 use super::page::NIL;
 use super::stats::Origin;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 const SEC: u64 = 1_000_000_000;
+
+/// `SYNCER_MAXDELAY - 2`: `vn_syncer_add` clamps every delay to this.
+const MAX_DELAY: u64 = 30;
 
 /// Scheduling state of the three daemons and the timeline sampler.
 #[derive(Clone, Debug)]
@@ -24,10 +53,22 @@ pub struct Daemons {
     pub bufdaemon_kick: bool,
     /// Next syncer second to process.
     pub syncer_sec: u64,
-    /// Due second → vnodes to visit.
-    pub wheel: BTreeMap<u64, Vec<u32>>,
+    /// The worklist (`syncer_workitem_pending`): (due second, insertion rank) → vnode.
+    /// Ranks count down, so within a second the vnode queued last comes first: the
+    /// kernel inserts at the head of a slot's list and the syncer takes the head.
+    pub wheel: BTreeMap<(u64, u64), u32>,
+    /// The wheel key of every vnode on the worklist (`VONWORKLST`).
+    pub wheel_pos: HashMap<u32, (u64, u64)>,
+    /// Rank of the next insertion (counts down).
+    pub wheel_rank: u64,
     /// Second at which the per-mount syncer vnode runs vfs_msync + VFS_SYNC.
     pub syncer_vnode_due: u64,
+    /// The syncer vnode's rank in its slot (`u64::MAX`: queued at mount, before any
+    /// vnode).
+    pub syncer_vnode_rank: u64,
+    /// While the syncer runs a slot: the kernel's `syncer_delayno`, already advanced
+    /// past it (the slot's second + 1). `None` between passes.
+    pub pass_delayno: Option<u64>,
     /// Extra slots the syncer processes at once (pageout asks when vnodes were skipped).
     pub rushjob: u64,
     /// Next pageout wake-up (stats interval, or 100 ms after a pass that fell short).
@@ -49,7 +90,11 @@ impl Default for Daemons {
             bufdaemon_kick: false,
             syncer_sec: 1,
             wheel: BTreeMap::new(),
+            wheel_pos: HashMap::new(),
+            wheel_rank: u64::MAX - 1,
             syncer_vnode_due: 30,
+            syncer_vnode_rank: u64::MAX,
+            pass_delayno: None,
             rushjob: 0,
             pageout_next: 5 * SEC,
             idle_stats_scans: 0,
@@ -60,29 +105,68 @@ impl Default for Daemons {
 }
 
 impl Simulator {
-    /// Put `vn` on the syncer wheel `delay` seconds ahead (if it is not on it yet).
+    /// The kernel's `syncer_delayno` as a second: during a pass, the second after the
+    /// slot being run; otherwise the second after the current one (the syncer thread
+    /// runs every second whether or not its slots hold anything, so by time `now` it
+    /// has run the slot of `now`'s second; a daemon or op at exactly `k` s comes after
+    /// the syncer's second `k`).
+    fn syncer_delayno(&self) -> u64 {
+        self.daemons.pass_delayno.unwrap_or(self.now / SEC + 1)
+    }
+
+    /// A fresh insertion rank: later insertions sort first within a slot.
+    fn syncer_next_rank(&mut self) -> u64 {
+        let r = self.daemons.wheel_rank;
+        self.daemons.wheel_rank = r.saturating_sub(1);
+        r
+    }
+
+    /// `vn_syncer_add`: take `vn` off its slot if it is on one, and put it at the head
+    /// of slot `syncer_delayno + delay` (delay clamped to 30).
+    fn vn_syncer_add(&mut self, vn: u32, delay: u64) {
+        self.syncer_unlink(vn);
+        let due = self.syncer_delayno() + delay.min(MAX_DELAY);
+        let key = (due, self.syncer_next_rank());
+        self.daemons.wheel.insert(key, vn);
+        self.daemons.wheel_pos.insert(vn, key);
+        self.vnodes[vn as usize].syncer_due = Some(due);
+    }
+
+    /// Unlink `vn` from its slot, if it is on one (clear `VONWORKLST`).
+    fn syncer_unlink(&mut self, vn: u32) {
+        self.vnodes[vn as usize].syncer_due = None;
+        if let Some(key) = self.daemons.wheel_pos.remove(&vn) {
+            self.daemons.wheel.remove(&key);
+        }
+    }
+
+    /// `reassignbuf` for a buffer that became dirty (`bdirty`): a vnode not on the
+    /// worklist goes on it `delay` (`kern.filedelay`) seconds ahead of the syncer's
+    /// current slot. A vnode already on it keeps its slot.
     pub(crate) fn syncer_add(&mut self, vn: u32, delay: u64) {
         if self.vnodes[vn as usize].syncer_due.is_some() || !self.sync_kernel {
             return;
         }
-        let due = (self.now / SEC).max(self.daemons.syncer_sec) + delay;
-        self.vnodes[vn as usize].syncer_due = Some(due);
-        self.daemons.wheel.entry(due).or_default().push(vn);
+        self.vn_syncer_add(vn, delay);
     }
 
-    fn syncer_requeue(&mut self, vn: u32, due: u64) {
-        self.vnodes[vn as usize].syncer_due = Some(due);
-        self.daemons.wheel.entry(due).or_default().push(vn);
+    /// `reassignbuf` for a buffer that became clean (`bundirty`), i.e.
+    /// `vn_syncer_remove`: once `vn` has no dirty buffer left it leaves the worklist.
+    pub(crate) fn syncer_remove(&mut self, vn: u32) {
+        if self.vnodes[vn as usize].dirty_bufs == 0 {
+            self.syncer_unlink(vn);
+        }
     }
 
     /// The earliest second a wheel slot is due (`u64::MAX`: the wheel is empty).
     fn syncer_wheel_first(&self) -> u64 {
-        self.daemons
-            .wheel
-            .keys()
-            .next()
-            .copied()
-            .unwrap_or(u64::MAX)
+        self.daemons.wheel.keys().next().map_or(u64::MAX, |k| k.0)
+    }
+
+    /// The syncer vnode's period: `sync_fsync` re-adds it `syncdelay` (≤ 30) ahead of
+    /// the already advanced `syncer_delayno`, i.e. syncdelay + 1 s after its slot.
+    fn syncer_vnode_period(&self) -> u64 {
+        self.p.knobs.syncdelay.min(MAX_DELAY) + 1
     }
 
     /// Time (ns) of the syncer's next piece of work, skipping idle seconds.
@@ -97,95 +181,123 @@ impl Simulator {
             .saturating_mul(SEC)
     }
 
-    /// Process the syncer's work due at second `sec`.
+    /// Process the syncer's work due at second `sec` (`syncer_thread`, one loop per
+    /// slot; `rushjob` runs further slots at once). Each slot's vnodes are taken head
+    /// first — latest queued first — and the syncer vnode, due at `sec`, runs at its
+    /// place among them.
     pub(crate) fn syncer_run(&mut self, sec: u64) {
         self.daemons.syncer_sec = sec + 1;
-        let mut slots = 1 + self.daemons.rushjob;
+        let slots = 1 + self.daemons.rushjob;
         self.daemons.rushjob = 0;
-        let mut s = sec;
-        while slots > 0 {
-            slots -= 1;
-            let due: Vec<u64> = self.daemons.wheel.range(..=s).map(|(k, _)| *k).collect();
-            for d in due {
-                let list = self.daemons.wheel.remove(&d).unwrap_or_default();
-                for vn in list {
-                    if self.vnodes[vn as usize].syncer_due != Some(d) {
-                        continue; // re-queued elsewhere meanwhile
+        let mut vnode_due = sec >= self.daemons.syncer_vnode_due;
+        for s in sec..sec.saturating_add(slots) {
+            self.daemons.pass_delayno = Some(s + 1);
+            loop {
+                let head = self
+                    .daemons
+                    .wheel
+                    .first_key_value()
+                    .map(|(&k, &vn)| (k, vn))
+                    .filter(|&((d, _), _)| d <= s);
+                if vnode_due {
+                    // The syncer vnode goes before the vnodes queued in its slot before
+                    // it was (re)queued, after those queued since.
+                    let first = match head {
+                        Some(((d, rank), _)) => d == s && self.daemons.syncer_vnode_rank < rank,
+                        None => true,
+                    };
+                    if first {
+                        vnode_due = false;
+                        self.syncer_vnode_visit(sec);
+                        continue;
                     }
-                    self.vnodes[vn as usize].syncer_due = None;
-                    self.c.syncer_vnodes += 1;
-                    self.syncer_visit(vn, sec);
                 }
+                let Some((key, vn)) = head else { break };
+                if self.daemons.wheel_pos.get(&vn) != Some(&key) {
+                    self.daemons.wheel.remove(&key); // cannot happen; never loop on it
+                    continue;
+                }
+                self.c.syncer_vnodes += 1;
+                self.syncer_visit(vn, key);
             }
-            s += 1;
         }
-        if sec >= self.daemons.syncer_vnode_due {
-            let writes = self.device.stats().writes;
-            self.syncer_vnode_run();
-            // A pass that wrote nothing (only MAP_NOSYNC pages are dirty) with the
-            // device idle will write nothing again until an op changes something.
-            if self.device.stats().writes == writes
-                && self.bufs.dirtybufcount == 0
-                && self.device.next_completion_time().is_none()
-            {
-                self.daemons.msync_idle_at = Some(self.c.events);
-            }
-            let step = self.p.knobs.syncdelay.max(1);
-            // The syncer vnode comes back every syncdelay seconds; when nothing is
-            // dirty the intervening visits do nothing and are skipped.
-            let next = self.daemons.syncer_vnode_due + step;
-            self.daemons.syncer_vnode_due = next.max(sec + 1);
+        self.daemons.pass_delayno = None;
+    }
+
+    /// The syncer vnode's visit (`sync_fsync`): re-queue itself syncdelay ahead, then
+    /// `vfs_msync` + `VFS_SYNC(MNT_LAZY)`.
+    fn syncer_vnode_visit(&mut self, sec: u64) {
+        self.daemons.syncer_vnode_rank = self.syncer_next_rank();
+        self.daemons.syncer_vnode_due = sec + self.syncer_vnode_period();
+        let writes = self.device.stats().writes;
+        self.syncer_vnode_run();
+        // A pass that wrote nothing (only MAP_NOSYNC pages are dirty) with the device
+        // idle will write nothing again until an op changes something.
+        if self.device.stats().writes == writes
+            && self.bufs.dirtybufcount == 0
+            && self.device.next_completion_time().is_none()
+        {
+            self.daemons.msync_idle_at = Some(self.c.events);
         }
     }
 
-    /// `VOP_FSYNC(MNT_LAZY)` on one vnode from the wheel: flush up to the lazy limit
-    /// from where the last visit stopped; re-queue 1 s ahead when the limit was hit,
-    /// `syncdelay` ahead if still dirty, else leave the wheel.
-    fn syncer_visit(&mut self, vn: u32, sec: u64) {
-        if self.vnodes[vn as usize].dirty_bufs == 0 {
-            return;
+    /// One vnode from the head of the slot (`syncer_thread`): `VOP_FSYNC(MNT_LAZY)`,
+    /// i.e. the lazy flush, which takes the vnode off the worklist if it leaves no
+    /// dirty buffer (`reassignbuf`) or moves it 1 ahead at the lazy limit. A vnode still
+    /// at the head after that is re-added `syncdelay` ahead.
+    fn syncer_visit(&mut self, vn: u32, key: (u64, u64)) {
+        if self.vnodes[vn as usize].dirty_bufs > 0 {
+            self.vfsync_lazy(vn, Origin::SyncerLazy);
         }
-        let hit_limit = self.vfsync_lazy(vn, Origin::SyncerLazy);
-        if hit_limit {
-            self.syncer_requeue(vn, sec + 1);
-        } else if self.vnodes[vn as usize].dirty_bufs > 0 {
-            self.syncer_requeue(vn, sec + self.p.knobs.syncdelay.min(30));
+        if self.daemons.wheel_pos.get(&vn) == Some(&key) {
+            if self.vnodes[vn as usize].dirty_bufs > 0 {
+                self.vn_syncer_add(vn, self.p.knobs.syncdelay);
+            } else {
+                // A clean vnode is never on the worklist; should one be, drop it.
+                self.syncer_unlink(vn);
+            }
         }
     }
 
-    /// Lazy `vfsync`: from `v_lazyw` onward (wrapping), `vfs_bio_awrite` dirty buffers
-    /// until `lazy_limit` bytes are issued. Returns whether the limit was reached.
+    /// Lazy `vfsync` (`MNT_LAZY`): `vfs_bio_awrite` the dirty buffers at or past
+    /// `v_lazyw` in offset order (a range scan: the ones before it wait, there is no
+    /// wrap) until `lazy_limit` bytes are issued, `v_lazyw` following the buffer being
+    /// flushed. At the limit with dirty buffers left the vnode is re-added 1 ahead
+    /// (`vn_syncer_add(vp, 1)`); a scan that ends below the limit resets `v_lazyw` to
+    /// 0. Returns whether the limit was reached.
     pub(crate) fn vfsync_lazy(&mut self, vn: u32, origin: Origin) -> bool {
         let bsize = self.p.knobs.f_iosize;
         let mut list = std::mem::take(&mut self.scratch_pages);
         self.vnode_dirty_bufs(vn, &mut list);
-        let start = self.vnodes[vn as usize].v_lazyw / bsize;
-        let split = list
-            .iter()
-            .position(|&b| self.bufs.bufs[b as usize].lblkno >= start)
-            .unwrap_or(list.len());
-        list.rotate_left(split);
+        // Buffers whose offset is below v_lazyw are out of the scan's range.
+        let start = self.vnodes[vn as usize].v_lazyw.div_ceil(bsize);
         let mut issued = 0u64;
         let mut hit = false;
         for &b in &list {
             let bp = &self.bufs.bufs[b as usize];
-            if bp.flags & bf::DELWRI == 0 || bp.queue != BufQueue::Dirty || bp.vnode != vn {
-                continue; // flushed as part of an earlier cluster
+            if bp.lblkno < start
+                || bp.flags & bf::DELWRI == 0
+                || bp.queue != BufQueue::Dirty
+                || bp.vnode != vn
+            {
+                continue; // before the range, or flushed as part of an earlier cluster
             }
             let lblk = bp.lblkno;
+            self.vnodes[vn as usize].v_lazyw = lblk * bsize;
             issued += self.vfs_bio_awrite(b, origin);
             self.waitrunningbufspace();
             if issued >= self.p.knobs.lazy_limit {
-                self.vnodes[vn as usize].v_lazyw = (lblk + 1) * bsize;
                 self.c.syncer_lazy_limit_hits += 1;
                 hit = true;
                 break;
             }
         }
+        self.scratch_pages = list;
         if !hit {
             self.vnodes[vn as usize].v_lazyw = 0;
+        } else if self.vnodes[vn as usize].dirty_bufs > 0 {
+            self.vn_syncer_add(vn, 1);
         }
-        self.scratch_pages = list;
         hit
     }
 
@@ -231,7 +343,7 @@ impl Simulator {
         {
             return false;
         }
-        let step = self.p.knobs.syncdelay.max(1);
+        let step = self.syncer_vnode_period();
         let wheel = self.syncer_wheel_first();
         // A wheel slot must run at its own second: skip only the visits before it.
         let until = if wheel <= sec {
@@ -241,6 +353,8 @@ impl Simulator {
         };
         let n = (until - due) / step + 1;
         self.daemons.syncer_vnode_due = due + n * step;
+        // Each visit re-queues the syncer vnode: after every vnode queued so far.
+        self.daemons.syncer_vnode_rank = self.syncer_next_rank();
         // Each visit would have run the syncer's second: the wheel's clock moves on.
         let last = due + (n - 1) * step;
         self.daemons.syncer_sec = self.daemons.syncer_sec.max(last + 1);
