@@ -802,16 +802,39 @@ mod tests {
         assert_eq!(p.v_interrupt_free_min, 178);
         assert_eq!(p.v_free_target, 6167);
         assert_eq!((p.v_cache_min, p.v_cache_max), (6167, 12334));
-        assert_eq!(p.free0, 262144 - 262144 * 3 / 100);
-        assert_eq!(p.v_inactive_target, p.free0 / 4); // ≈63.6 K
+        // "≈63.6 K" pages.
+        assert_eq!(tenths(p.v_inactive_target as f64 / 1000.0), 636);
+        // Paging starts below 7536 pages, 29 MiB.
         assert_eq!(p.v_free_min + p.v_cache_min, 7536);
+        let mib = ((p.v_free_min + p.v_cache_min) * 4096) as f64 / (1u64 << 20) as f64;
+        assert_eq!(mib.round(), 29.0);
+        assert_eq!(p.v_free_target + p.v_cache_min, 12334);
         assert_eq!(p.nbuf, 7218);
-        // hibufspace 112.2 MiB, hidirty 56.1, lodirty 28.0, hirunning 7.0
-        assert_eq!(p.hibufspace, 7218 * 16384 - 640 * 1024);
-        assert_eq!(p.hidirtybufspace, p.hibufspace / 2);
-        assert_eq!(p.lodirtybufspace, p.hibufspace / 4);
-        assert_eq!(p.hirunningspace, p.hibufspace / 16);
+        // The buffer-cache table, in MiB to one decimal as printed there.
+        assert_eq!(
+            buffer_mib(&p),
+            [1122, 561, 280, 140, 70],
+            "hibufspace, hidirty, lodirty, buf_daemon floor, hirunning"
+        );
         assert_eq!(p.vm_pageout_page_count, 16);
+    }
+
+    /// `x` in tenths, rounded to nearest (the table prints one decimal).
+    fn tenths(x: f64) -> u64 {
+        (x * 10.0).round() as u64
+    }
+
+    /// hibufspace, hidirtybufspace, lodirtybufspace, the buf_daemon floor and
+    /// hirunningspace in tenths of a MiB.
+    fn buffer_mib(p: &Params) -> [u64; 5] {
+        let m = |b: u64| tenths(b as f64 / (1u64 << 20) as f64);
+        [
+            m(p.hibufspace),
+            m(p.hidirtybufspace),
+            m(p.lodirtybufspace),
+            m(p.lodirtybufspace / 2),
+            m(p.hirunningspace),
+        ]
     }
 
     #[test]
@@ -824,9 +847,26 @@ mod tests {
         assert_eq!(p.v_interrupt_free_min, 669);
         assert_eq!(p.v_free_target, 23861);
         assert_eq!(p.v_cache_max, 47722);
+        assert_eq!(p.v_free_min + p.v_cache_min, 29162);
+        let mib = ((p.v_free_min + p.v_cache_min) * 4096) as f64 / (1u64 << 20) as f64;
+        assert_eq!(mib.round(), 114.0);
         assert_eq!(p.nbuf, 26878);
-        let big = Params::derive(16 << 30, 0, knobs_1g()).unwrap();
-        assert_eq!(big.nbuf, 64000);
+        // The digest prints hibufspace as 419.4 MiB, but its own formula gives
+        // 26878 × 16 KiB − 640 KiB = 419.34 MiB (the other figures agree).
+        assert_eq!(buffer_mib(&p), [4193, 2097, 1048, 524, 262]);
+        // ≥ 16 GiB: nbuf capped by maxbcache (1000 MiB); the table rounds the dirty
+        // figures to whole MiB (500 / 250 / 125) and hirunning to 62.5.
+        for gib in [16u64, 24, 64] {
+            let big = Params::derive(gib << 30, 0, knobs_1g()).unwrap();
+            assert_eq!(big.nbuf, 64000);
+            let [hi, hid, lod, floor, run] = buffer_mib(&big);
+            assert_eq!(hi, 9994);
+            let whole = |t: u64| (t + 5) / 10;
+            assert_eq!(
+                (whole(hid), whole(lod), whole(floor), run),
+                (500, 250, 125, 625)
+            );
+        }
     }
 
     #[test]
