@@ -150,6 +150,9 @@ pub enum RunError {
     Config(String),
     /// Ctrl-C (exit code 130): the run stopped early and has no result.
     Interrupted,
+    /// The configuration could make no progress at some event (exit code 2): going on
+    /// would have dropped that event's data without a word.
+    Stuck(String),
 }
 
 impl RunError {
@@ -157,7 +160,7 @@ impl RunError {
     pub fn exit_code(&self) -> i32 {
         match self {
             RunError::Trace(_) => 1,
-            RunError::Config(_) => 2,
+            RunError::Config(_) | RunError::Stuck(_) => 2,
             RunError::Interrupted => crate::interrupt::EXIT_CODE as i32,
         }
     }
@@ -167,7 +170,7 @@ impl fmt::Display for RunError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             RunError::Trace(e) => write!(f, "{e}"),
-            RunError::Config(e) => write!(f, "{e}"),
+            RunError::Config(e) | RunError::Stuck(e) => write!(f, "{e}"),
             RunError::Interrupted => write!(f, "interrupted"),
         }
     }
@@ -203,6 +206,30 @@ pub struct Progress {
 }
 
 const PROGRESS_EVERY: u64 = 1 << 16;
+
+/// The error for a model that stopped at an event it could make no progress on.
+fn stuck_error(model: &dyn Model, files: &FileTable) -> Result<(), RunError> {
+    let Some(s) = model.stuck() else {
+        return Ok(());
+    };
+    let ev = &s.ev;
+    let name = if (ev.file as usize) < files.len() {
+        files.name(ev.file)
+    } else {
+        "?"
+    };
+    Err(RunError::Stuck(format!(
+        "the replay cannot go on at event {} ({} by pid {} of {:?}, offset {}, length {}, time_ns {}): {}; this configuration can make no progress (give it more memory, or a cluster/sync policy that writes dirty buffers)",
+        s.event,
+        ev.op.name(),
+        ev.pid,
+        name,
+        ev.offset,
+        ev.length,
+        ev.time_ns,
+        s.reason
+    )))
+}
 
 fn make_model(
     cfg: &RunConfig,
@@ -246,6 +273,13 @@ pub struct LoadedTrace {
     pub warnings: Vec<String>,
 }
 
+/// The warning for a trace that holds no event: an all-zero report must not pass for
+/// a result (`vpsim check` says the same).
+fn no_events_warning(path: &str) -> String {
+    let shown = if path == "-" { "<stdin>" } else { path };
+    format!("{shown}: the trace has no events: nothing was replayed")
+}
+
 /// Parse the whole trace at `path` into memory.
 pub fn load_trace(path: &str) -> Result<LoadedTrace, RunError> {
     let mut reader = TraceSource::open(path)?;
@@ -260,6 +294,9 @@ pub fn load_trace(path: &str) -> Result<LoadedTrace, RunError> {
         if !warnings.contains(&w) {
             warnings.push(w);
         }
+    }
+    if events.is_empty() {
+        warnings.push(no_events_warning(path));
     }
     Ok(LoadedTrace {
         path: path.to_string(),
@@ -278,10 +315,14 @@ pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, Run
     let mut model = make_model(cfg, &trace.files, Some(&trace.events))?;
     for (i, ev) in trace.events.iter().enumerate() {
         model.step(ev);
-        if i % 4096 == 4095 && crate::interrupt::requested() {
-            return Err(RunError::Interrupted);
+        if i % 4096 == 4095 {
+            if crate::interrupt::requested() {
+                return Err(RunError::Interrupted);
+            }
+            stuck_error(model.as_ref(), &trace.files)?;
         }
     }
+    stuck_error(model.as_ref(), &trace.files)?;
     let stats = model.finish();
     let timeline = model.take_timeline();
     let mut warnings = trace.warnings.clone();
@@ -327,12 +368,14 @@ pub fn run_trace(
                 if crate::interrupt::requested() {
                     return Err(RunError::Interrupted);
                 }
+                stuck_error(model.as_ref(), &files)?;
                 progress(Progress {
                     events: n,
                     total_events: total,
                 });
             }
         }
+        stuck_error(model.as_ref(), &files)?;
         let st = model.finish();
         timeline = model.take_timeline();
         st
@@ -345,12 +388,14 @@ pub fn run_trace(
                 if crate::interrupt::requested() {
                     return Err(RunError::Interrupted);
                 }
+                stuck_error(model.as_ref(), &files)?;
                 progress(Progress {
                     events: n,
                     total_events: total,
                 });
             }
         }
+        stuck_error(model.as_ref(), &files)?;
         let st = model.finish();
         timeline = model.take_timeline();
         st
@@ -360,6 +405,9 @@ pub fn run_trace(
         if !warnings.contains(&w) {
             warnings.push(w);
         }
+    }
+    if n == 0 {
+        warnings.push(no_events_warning(path));
     }
     warnings.extend(stats.warnings.iter().cloned());
     Ok(RunOutput {
@@ -371,4 +419,54 @@ pub fn run_trace(
         warnings,
         timeline,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::stats::Stuck;
+    use crate::trace::{Event, Flags, Op};
+
+    /// A model stuck at its second event.
+    struct StuckAt(Stuck);
+
+    impl Model for StuckAt {
+        fn step(&mut self, _: &Event) {}
+        fn finish(&mut self) -> RunStats {
+            RunStats::default()
+        }
+        fn stuck(&self) -> Option<&Stuck> {
+            Some(&self.0)
+        }
+    }
+
+    /// The error names the event (number, op, pid, file, offset, length, time), the
+    /// reason and what to do, and exits 2 like any impossible configuration.
+    #[test]
+    fn a_stuck_model_is_an_error_naming_the_event() {
+        let mut files = FileTable::new();
+        let f = files.intern("db/data.0");
+        let ev = Event {
+            time_ns: 5000,
+            offset: 65536,
+            length: 4096,
+            file: f,
+            pid: 7,
+            op: Op::Write,
+            flags: Flags::NONE,
+            has_offset: true,
+            has_length: true,
+        };
+        let m = StuckAt(Stuck {
+            event: 2,
+            ev,
+            reason: "no buffer header".into(),
+        });
+        let e = stuck_error(&m, &files).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(
+            e.to_string(),
+            "the replay cannot go on at event 2 (write by pid 7 of \"db/data.0\", offset 65536, length 4096, time_ns 5000): no buffer header; this configuration can make no progress (give it more memory, or a cluster/sync policy that writes dirty buffers)"
+        );
+    }
 }

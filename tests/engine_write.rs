@@ -68,7 +68,7 @@ fn sequential_appends_write_one_128k_cluster_per_8_blocks() {
 
 /// Appends that never fill the cluster stay delayed; the buf_daemon leaves them alone
 /// below lodirtybufspace/2 and the syncer writes them ~30 s after the first dirty
-/// buffer, 1 MiB per visit, the next MiB a second later.
+/// buffer, 1 MiB per visit, the next MiB two seconds later.
 #[test]
 fn syncer_flushes_lazily_one_mib_per_visit() {
     // 2 MiB written as 48 KiB random-order pieces: full blocks but never a sequential
@@ -82,10 +82,11 @@ fn syncer_flushes_lazily_one_mib_per_visit() {
         t += MS;
         s.step_event(&ev(t, Op::Write, 0, Some(blk * 16 * K), 16 * K));
     }
-    // The cluster opened by the write at offset 0 is pushed when the next write jumps
-    // (seqcount was still > 0); after that seqcount is 0 and everything is delayed.
-    assert_eq!(writes(s.device.stats(), Origin::ClusterPush), (1, 16 * K));
-    assert_eq!(s.bufs.dirtybufspace, (2 << 20) - 16 * K, "the rest delayed");
+    // The cluster opened by the write at offset 0 is not pushed when the next write
+    // jumps: B11 passes seqcount 0 down for a jump, and cluster_write pushes the old
+    // cluster only for a writer with seqcount > 0. Everything is delayed.
+    assert_eq!(writes(s.device.stats(), Origin::ClusterPush), (0, 0));
+    assert_eq!(s.bufs.dirtybufspace, 2 << 20, "all delayed");
     // At second 30 the syncer vnode's VFS_SYNC gives every dirty vnode its lazy flush
     // (the vnode itself, dirtied in second 0, is due on the wheel at second 31).
     s.step_event(&ev(30 * SEC + SEC / 2, Op::Close, 0, None, 0));
@@ -95,9 +96,13 @@ fn syncer_flushes_lazily_one_mib_per_visit() {
         "first visit stops at the 1 MiB limit: {b1}"
     );
     assert_eq!(s.c.syncer_lazy_limit_hits, 1);
+    // Stopping at the limit moves the vnode `vn_syncer_add(vp, 1)` past the slot being
+    // run, and the syncer has already advanced past it: second 32, not 31.
     s.step_event(&ev(31 * SEC + SEC / 2, Op::Open, 0, None, 2 << 20));
+    assert_eq!(writes(s.device.stats(), Origin::SyncerLazy).1, b1);
+    s.step_event(&ev(32 * SEC + SEC / 2, Op::Close, 0, None, 0));
     let (_, b2) = writes(s.device.stats(), Origin::SyncerLazy);
-    assert_eq!(b2, (2 << 20) - 16 * K, "the rest one second later");
+    assert_eq!(b2, 2 << 20, "the rest two seconds later");
     assert_eq!(s.bufs.dirtybufspace, 0);
     s.check().unwrap();
 }
@@ -138,13 +143,28 @@ fn buf_daemon_flushes_above_its_floor() {
         written += 16 * K;
     }
     s.step_event(&ev(t + 2 * SEC, Op::Close, 0, None, 0));
-    let (n, b) = writes(s.device.stats(), Origin::BufDaemon);
-    assert!(n > 0, "buf_daemon wrote");
-    assert!(
-        s.bufs.dirtybufspace + s.bufs.runningbufspace <= floor,
-        "down to the floor"
+    // 64 MiB: nbuf = 50 + min((65536 − 4096)/64, 1024) = 1010, hibufspace =
+    // 1010 × 16 KiB − 640 KiB = 15,892,480, lodirty = hibufspace/4 = 3,973,120, floor
+    // = 1,986,560, hirunningspace = max(hibufspace/16, 1 MiB) = 1 MiB. The loop ran
+    // to floor + 1 MiB rounded up to whole blocks: 186 blocks (3,047,424 bytes), all
+    // delayed (every write jumps: seqcount 0, no push), 37 blocks apart so no two
+    // are neighbours. At 1 s the buf_daemon writes the oldest one by one (a write
+    // moves bytes from dirty to running, so dirty + running stays 186 blocks) until
+    // 64 are running (hirunningspace). It wakes at each completion but goes back to
+    // sleep while running > 2/3 of hirunningspace (42.7 blocks): it writes again
+    // after the 22nd completion (42 running; 164 blocks > the 121.25-block floor),
+    // refilling to 64 (86 issued), and after the 44th (142 blocks: 108 issued); after
+    // the 66th, 120 blocks ≤ floor and it stops. 108 writes of 16 KiB; 78 blocks
+    // stay dirty.
+    assert_eq!(floor, 1_986_560);
+    assert_eq!(written, 186 * 16 * K);
+    assert_eq!(
+        writes(s.device.stats(), Origin::BufDaemon),
+        (108, 108 * 16 * K)
     );
-    assert!(b > 0 && s.c.bufdaemon_runs > 0);
+    assert_eq!(s.bufs.dirtybufspace, 78 * 16 * K);
+    assert_eq!(s.bufs.runningbufspace, 0);
+    assert_eq!(s.device.stats().writes, 108, "nothing else wrote");
     s.check().unwrap();
 }
 
@@ -249,12 +269,14 @@ fn fsync_after_random_writes_clusters_contiguous_blocks() {
         t += SEC;
         s.step_event(&ev(t, Op::Write, 0, Some(blk * 16 * K + 100), 4 * K));
     }
+    // Every write jumps, so B11 passes seqcount 0 down each time: blocks 4, 10, 3, 5
+    // are direct blocks that ffs_balloc `bread`s whole; 20 and 21 are partial writes
+    // of indirect-mapped blocks read by `bread` too (cluster_read only when seqcount
+    // > 0). Six single-block 16 KiB reads, no read-ahead.
     assert_eq!(s.c.read_before_write, 6);
-    let reads = s.device.stats().by_origin[Origin::ReadBeforeWrite.index()][0];
-    assert!(
-        reads >= 4,
-        "partial writes of uncached blocks read first: {reads}"
-    );
+    let rbw = s.device.stats().by_origin[Origin::ReadBeforeWrite.index()];
+    assert_eq!((rbw[0], rbw[1]), (6, 6 * 16 * K));
+    assert_eq!(s.device.stats().reads, 6, "nothing read ahead");
     assert_eq!(s.device.stats().writes, 0, "all delayed");
     s.step_event(&ev(t + SEC, Op::Fsync, 0, None, 0));
     assert_eq!(writes(s.device.stats(), Origin::Fsync), (3, 6 * 16 * K));
@@ -394,4 +416,103 @@ fn final_sync_flushes_everything() {
     let mut s = mapped_dirty(&[], 1 << 20, &[0, 100]);
     let st = s.finish_run();
     assert_eq!(st.counters.dirty_bytes_at_end, 2 * 4096);
+}
+
+/// B11 (`sequential_heuristic`, sys/kern/vfs_vnops.c): a non-sequential call passes
+/// seqcount 0 down. Full-block writes to blocks 20, 21, 22, 40, 23 of a fresh fd:
+/// 20 jumps (0 passed, f_seqcount 1 → 0), 21 and 22 follow (1, then 2), 40 jumps (0,
+/// f_seqcount → 1), 23 jumps (0, → 0). cluster_write with seqcount 0 at block 40
+/// pushes nothing, so blocks 20–23 stay one delayed run and fsync writes it as one
+/// 64 KiB cluster plus block 40 alone: 2 writes. (Passing 1 at the jump to 40, as
+/// vpsim did, pushed 20–22 as a 48 KiB cluster there: 3 writes in all.)
+#[test]
+fn a_jump_passes_seqcount_zero_so_the_cluster_waits_for_fsync() {
+    let mut s = sim(&[1 << 20], 1 << 30, &[]);
+    s.step_event(&ev(0, Op::Open, 0, None, 1 << 20));
+    let mut t = 0;
+    for blk in [20u64, 21, 22, 40, 23] {
+        t += MS;
+        s.step_event(&ev(t, Op::Write, 0, Some(blk * 16 * K), 16 * K));
+    }
+    assert_eq!(s.device.stats().writes, 0, "nothing written before fsync");
+    s.step_event(&ev(t + MS, Op::Fsync, 0, None, 0));
+    let d = s.device.stats();
+    assert_eq!(writes(d, Origin::Fsync), (2, 80 * K));
+    assert_eq!(d.writes, 2);
+    s.check().unwrap();
+}
+
+/// `ffs_balloc` (sys/vfs/ufs/ffs_balloc.c) on a direct block (lbn < NDADDR = 12)
+/// wholly below the file size: `bread` of the whole block, with no read-ahead,
+/// whatever the write covers. A 4 KiB write at offset 0 of a cold 1 MiB file reads
+/// 16 KiB (not a 32 KiB cluster: a fresh fd's seqcount 2 does not matter here); a
+/// full-block overwrite of block 3 reads its 16 KiB too; a full-block overwrite of
+/// indirect-mapped block 20 reads nothing (no B_CLRBUF).
+#[test]
+fn direct_blocks_are_read_whole_before_any_write() {
+    let mut s = sim(&[1 << 20], 1 << 30, &[]);
+    s.step_event(&ev(0, Op::Open, 0, None, 1 << 20));
+    s.step_event(&ev(MS, Op::Write, 0, Some(0), 4 * K));
+    let rbw = |s: &Simulator| {
+        let x = s.device.stats().by_origin[Origin::ReadBeforeWrite.index()];
+        (x[0], x[1])
+    };
+    assert_eq!(rbw(&s), (1, 16 * K), "4 KiB at 0: one 16 KiB bread");
+    s.step_event(&ev(2 * MS, Op::Write, 0, Some(3 * 16 * K), 16 * K));
+    assert_eq!(
+        rbw(&s),
+        (2, 32 * K),
+        "full overwrite of direct block 3 reads it"
+    );
+    s.step_event(&ev(3 * MS, Op::Write, 0, Some(20 * 16 * K), 16 * K));
+    assert_eq!(
+        rbw(&s),
+        (2, 32 * K),
+        "full overwrite of block 20 reads nothing"
+    );
+    assert_eq!(s.device.stats().reads, 2);
+    // A block already cached costs nothing: block 0 again.
+    s.step_event(&ev(4 * MS, Op::Write, 0, Some(8 * K), 4 * K));
+    assert_eq!(s.device.stats().reads, 2);
+    s.check().unwrap();
+}
+
+/// msync with length 0 (`sys_msync`, sys/vm/vm_mmap.c) syncs the map entry holding
+/// the address, not the object to EOF. A 100,000-byte file mapped whole (25 pages;
+/// the object is block-rounded to 7 blocks = 28 pages), one store: the range [0, 25)
+/// is not whole-object, the PG_CLEANCHK caveat applies and nothing is written.
+#[test]
+fn msync_length_zero_syncs_the_map_entry() {
+    let size = 100_000;
+    let mut s = mapped_dirty(&[], size, &[3]);
+    msync(&mut s, 10 * SEC, 0, 0, Flags::NONE);
+    assert_eq!(writes(s.device.stats(), Origin::Msync), (0, 0));
+    assert_eq!(s.dirty_page_count(), 1);
+    // A 1 MiB file mapped whole: the entry is the whole object; both dirty blocks
+    // (pages 3 and 9 lie in blocks 0 and 2) go out as one sync write each.
+    let mut s = mapped_dirty(&[], 1 << 20, &[3, 9]);
+    msync(&mut s, 10 * SEC, 20 * 4096, 0, Flags::NONE);
+    assert_eq!(writes(s.device.stats(), Origin::Msync), (2, 32 * K));
+    s.check().unwrap();
+}
+
+/// The map entry, not the file: a mapping of the first 64 KiB of a 1 MiB file, stores
+/// to pages 0 and 5, msync(addr, 0) cleans pages [0, 16) — not whole-object, so under
+/// the caveat nothing is written; with `msync_needs_cleanchk=0` the two blocks are.
+#[test]
+fn msync_length_zero_of_a_partial_mapping_is_a_range_clean() {
+    let run = |sets: &[&str]| {
+        let mut all = vec!["vm.prefault_pages=0"];
+        all.extend_from_slice(sets);
+        let mut s = sim(&[1 << 20], 1 << 30, &all);
+        s.step_event(&ev(0, Op::Open, 0, None, 1 << 20));
+        s.step_event(&ev(1, Op::Mmap, 0, Some(0), 64 * K));
+        s.step_event(&ev(MS, Op::FaultWrite, 0, Some(0), 4096));
+        s.step_event(&ev(2 * MS, Op::FaultWrite, 0, Some(5 * 4096), 4096));
+        msync(&mut s, 10 * SEC, 4096, 0, Flags::NONE);
+        s.check().unwrap();
+        writes(s.device.stats(), Origin::Msync)
+    };
+    assert_eq!(run(&[]), (0, 0));
+    assert_eq!(run(&["msync_needs_cleanchk=0"]), (2, 32 * K));
 }

@@ -502,20 +502,45 @@ impl Simulator {
                 }
             }
             let prev = std::mem::replace(&mut self.stall, super::Stall::Getnewbuf);
-            let progressed = self.wait_any_io();
+            let mut progressed = self.wait_any_io();
+            if !progressed && self.getnewbuf_flush() {
+                progressed = self.wait_any_io();
+            }
             self.stall = prev;
             if !progressed {
-                // Nothing in flight will ever free a header: overcommit rather than
-                // deadlock (counted: it means buffer space is exhausted by dirty
-                // buffers no flusher may write).
-                self.c.getnewbuf_overcommits += 1;
+                // Nothing is dirty and nothing is in flight: every header or all the
+                // space is held by locked buffers — the op's own (a cluster being
+                // built). The kernel would sleep forever; hand out the empty header
+                // over hibufspace instead (counted in getnewbuf_overcommits).
                 if empty != NIL {
+                    self.c.getnewbuf_overcommits += 1;
                     self.bufs.unqueue(empty);
                     return Some(empty);
                 }
+                self.no_progress(format!(
+                    "no buffer header can be had for {size} bytes: all {} headers are locked and nothing is dirty or in flight",
+                    self.p.nbuf
+                ));
                 return None;
             }
         }
+    }
+
+    /// A writer asleep in getnewbuf has woken the buf_daemon with `needsbuffer` set
+    /// (`bd_speedup`, sys/kern/vfs_bio.c), and the daemon writes dirty buffers until
+    /// the sleeper can go on, whatever the dirty thresholds and whatever sync policy
+    /// runs the write-back: buffer space is only ever freed by writing. This writes the
+    /// oldest dirty buffer (clustered with its dirty neighbours, `vfs_bio_awrite`),
+    /// tagged `buf_daemon`. False when nothing is dirty.
+    fn getnewbuf_flush(&mut self) -> bool {
+        let b = self.bufs.head(BufQueue::Dirty);
+        if b == NIL {
+            return false;
+        }
+        self.c.getnewbuf_flushes += 1;
+        self.bufs.bufs[b as usize].flags |= bf::AGE;
+        self.vfs_bio_awrite(b, Origin::BufDaemon);
+        true
     }
 
     /// B8 `vfs_vmio_release`: unwire the pages to inactive (or active when the buffer

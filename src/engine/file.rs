@@ -31,10 +31,12 @@ impl OpenFile {
         }
     }
 
-    /// B11 `sequential_heuristic`: a call at `f_nextoff` (or at offset 0 while the
-    /// count is positive) adds ceil(len / seq_unit), capped at IO_SEQMAX; anything else
-    /// draws the count down to 1 (if it was above 1) or 0. Returns the seqcount passed
-    /// down to the filesystem.
+    /// B11 `sequential_heuristic` (sys/kern/vfs_vnops.c): a call at `f_nextoff` (or at
+    /// offset 0 while the count is positive) adds ceil(len / seq_unit), capped at
+    /// IO_SEQMAX, and passes the new count down; anything else draws the count down to
+    /// 1 (if it was above 1) or 0 for the *next* call and passes **0** down (the
+    /// kernel function ends in `return (0)` on that branch). Returns the seqcount
+    /// passed down to the filesystem.
     pub fn sequential_heuristic(
         &mut self,
         offset: u64,
@@ -45,12 +47,10 @@ impl OpenFile {
         if offset == self.f_nextoff || (offset == 0 && self.f_seqcount > 0) {
             let add = len.div_ceil(seq_unit).min(seqmax as u64) as u32;
             self.f_seqcount = (self.f_seqcount + add).min(seqmax);
-        } else if self.f_seqcount > 1 {
-            self.f_seqcount = 1;
-        } else {
-            self.f_seqcount = 0;
+            return self.f_seqcount;
         }
-        self.f_seqcount
+        self.f_seqcount = if self.f_seqcount > 1 { 1 } else { 0 };
+        0
     }
 }
 
@@ -68,9 +68,15 @@ mod tests {
         f.f_nextoff = 8192;
         // A 64 KiB read adds 4.
         assert_eq!(f.sequential_heuristic(8192, 65536, 16384, 127), 7);
-        // A jump draws down to 1, then to 0.
-        assert_eq!(f.sequential_heuristic(1 << 20, 4096, 16384, 127), 1);
+        // A jump passes 0 down and draws the count down to 1 ...
+        assert_eq!(f.sequential_heuristic(1 << 20, 4096, 16384, 127), 0);
+        assert_eq!(f.f_seqcount, 1);
+        // ... so offset 0 still counts as sequential (1 + 1 = 2) ...
+        assert_eq!(f.sequential_heuristic(0, 4096, 16384, 127), 2);
+        // ... and two jumps in a row draw it down to 0.
+        assert_eq!(f.sequential_heuristic(1 << 20, 4096, 16384, 127), 0);
         assert_eq!(f.sequential_heuristic(5 << 20, 4096, 16384, 127), 0);
+        assert_eq!(f.f_seqcount, 0);
         // Offset 0 is not sequential once the count hit 0.
         assert_eq!(f.sequential_heuristic(0, 4096, 16384, 127), 0);
         // Cap.

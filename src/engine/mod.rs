@@ -179,6 +179,15 @@ pub struct Simulator {
     /// Skip the syncer vnode's idle visits (`syncer_skip_idle`); off only to check
     /// that skipping changes no result.
     skip_idle_syncer: bool,
+    /// Test hook: `ffs_write` gives up at once, as it did when getnewbuf failed.
+    #[cfg(test)]
+    pub(crate) inject_lost_write: bool,
+    /// Why the op in progress cannot complete (set deep in the engine, turned into
+    /// `stuck` when the op returns).
+    no_progress: Option<String>,
+    /// The replay stopped: the event that could make no progress, and why. Later
+    /// events are ignored; the runner reports it as an error.
+    stuck: Option<stats::Stuck>,
     scratch_bufs: Vec<u32>,
     scratch_pages: Vec<u32>,
     scratch_run: Vec<u32>,
@@ -242,6 +251,10 @@ impl Simulator {
             flushing: false,
             check_invariants: cfg!(debug_assertions),
             skip_idle_syncer: true,
+            #[cfg(test)]
+            inject_lost_write: false,
+            no_progress: None,
+            stuck: None,
             scratch_bufs: Vec::new(),
             scratch_pages: Vec::new(),
             scratch_run: Vec::new(),
@@ -274,7 +287,12 @@ impl Simulator {
     }
 
     /// Replay one event: first let the daemons run up to its time, then the op.
+    /// After an event that could make no progress ([`Simulator::stuck`]) nothing more
+    /// is replayed.
     pub fn step_event(&mut self, ev: &Event) {
+        if self.stuck.is_some() {
+            return;
+        }
         let t = ev.time_ns.max(self.last_time);
         self.run_daemons_until(t);
         self.last_time = t;
@@ -315,6 +333,14 @@ impl Simulator {
             Op::Unlink => self.op_unlink(ev),
         }
         self.op_vnode = NIL;
+        if let Some(reason) = self.no_progress.take() {
+            self.stuck = Some(stats::Stuck {
+                event: self.c.events,
+                ev: *ev,
+                reason,
+            });
+            return;
+        }
         self.lat.record(ev.op, self.now - t);
         // Daemons woken by the op run as soon as it is done.
         if self.daemons.bufdaemon_kick {
@@ -406,6 +432,19 @@ impl Simulator {
         }
         // Idle until after the next event.
         self.daemons.pageout_next = (t.max(self.now) / iv + 1).saturating_mul(iv);
+    }
+
+    /// The op in progress cannot complete: nothing can ever free what it waits for.
+    /// The first reason is kept; the replay stops after this event.
+    pub(crate) fn no_progress(&mut self, reason: String) {
+        if self.no_progress.is_none() && self.stuck.is_none() {
+            self.no_progress = Some(reason);
+        }
+    }
+
+    /// The event the replay stopped at because it could make no progress, if any.
+    pub fn stuck(&self) -> Option<&stats::Stuck> {
+        self.stuck.as_ref()
     }
 
     /// Latency percentiles of `op` so far.
@@ -640,6 +679,12 @@ impl Simulator {
             self.final_sync_all();
         }
         while self.wait_any_io() {}
+        if self.final_sync
+            && self.check_invariants
+            && let Err(e) = self.shadow_check_all_written()
+        {
+            panic!("invariant violated at the end of the replay: {e}");
+        }
         self.c.dirty_bytes_at_end = self.dirty_bytes();
         if let Some(tl) = self.timeline.as_mut() {
             tl.active = true;
@@ -734,5 +779,54 @@ impl Model for Simulator {
 
     fn take_timeline(&mut self) -> Vec<timeline::TimelineRow> {
         self.timeline.take().map(|t| t.rows).unwrap_or_default()
+    }
+
+    fn stuck(&self) -> Option<&stats::Stuck> {
+        Simulator::stuck(self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::trace::Flags;
+
+    fn ev(t: u64, op: Op, off: u64, len: u64) -> Event {
+        Event {
+            time_ns: t,
+            offset: off,
+            length: len,
+            file: 0,
+            pid: 1,
+            op,
+            flags: Flags::NONE,
+            has_offset: true,
+            has_length: true,
+        }
+    }
+
+    /// An op that could make no progress stops the replay at that event: it is
+    /// named with the reason, and nothing after it is replayed.
+    #[test]
+    fn no_progress_stops_the_replay_at_its_event() {
+        let mut files = FileTable::new();
+        let id = files.intern("f");
+        files.set_initial_size(id, Some(1 << 20), true);
+        let p = Params::derive(256 << 20, 0, params::Knobs::default()).unwrap();
+        let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
+        s.step_event(&ev(0, Op::Open, 0, 1 << 20));
+        assert!(s.stuck().is_none());
+        // As getnewbuf does when nothing can ever free a header.
+        s.no_progress("no buffer header".into());
+        let w = ev(10, Op::Write, 4096, 4096);
+        s.step_event(&w);
+        let st = s.stuck().unwrap();
+        assert_eq!(
+            (st.event, st.ev, st.reason.as_str()),
+            (2, w, "no buffer header")
+        );
+        s.step_event(&ev(20, Op::Read, 0, 4096));
+        assert_eq!(s.c.events, 2, "nothing replayed after it");
+        assert_eq!(s.stuck().unwrap().event, 2);
     }
 }

@@ -108,7 +108,12 @@ impl Simulator {
             return None;
         }
         self.c.alloc_reserve_overrides += 1;
-        let m = self.pages.take_free()?;
+        let Some(m) = self.pages.take_free() else {
+            self.no_progress(format!(
+                "no page can be had for page {pindex} of a file: memory is exhausted by wired and busy pages and nothing can free one"
+            ));
+            return None;
+        };
         self.page_insert(m, object, pindex);
         Some(m)
     }

@@ -315,7 +315,11 @@ counters! {
         getnewbuf_recycles,
         /// Sleeps in getnewbuf waiting for a buffer (the write throttle).
         getnewbuf_waits,
-        /// getnewbuf found nothing to wait for and went past hibufspace (should stay 0).
+        /// Dirty buffers a writer asleep in getnewbuf had written (with their
+        /// clusters) because no flusher would: the buf_daemon's `needsbuffer` duty.
+        getnewbuf_flushes,
+        /// getnewbuf handed out a header past hibufspace because only locked buffers
+        /// (the op's own) held the space, nothing dirty or in flight (should stay 0).
         getnewbuf_overcommits,
         /// Blocks that were holes: zero-filled, no device I/O.
         hole_reads,
@@ -402,6 +406,18 @@ counters! {
         /// Bytes still dirty when the trace ended (pages and buffers; 0 with --final-sync).
         dirty_bytes_at_end,
     }
+}
+
+/// A replay that stopped because an op could make no progress (nothing could ever
+/// free the buffer or page it waited for): continuing would silently drop its data.
+#[derive(Clone, Debug)]
+pub struct Stuck {
+    /// 1-based number of the event in the trace.
+    pub event: u64,
+    /// The event itself.
+    pub ev: crate::trace::Event,
+    /// What could not be had.
+    pub reason: String,
 }
 
 /// Everything a replay produces, the same for every model.

@@ -197,6 +197,7 @@ impl Simulator {
         }
         self.write_origin_sync = Origin::IoSync;
         self.write_origin_async = Origin::Bawrite;
+        self.shadow_accepted(vn, off, end);
         self.ffs_write(vn, off, ev.length, seqcount, io);
         self.sync_throttle();
     }
@@ -449,7 +450,7 @@ impl Simulator {
     /// delayed/clustered buffers for MS_ASYNC; MS_INVALIDATE then drops the range's
     /// clean, unwired pages.
     pub(crate) fn op_msync(&mut self, ev: &Event) {
-        let (start, mut end) = Self::page_range(ev.offset, ev.length);
+        let (mut start, mut end) = Self::page_range(ev.offset, ev.length);
         let to = if ev.length == 0 { u64::MAX } else { end };
         let vn = match self.orphan_by_map(ev.pid, ev.file, start, to, true) {
             Some(vn) => {
@@ -460,7 +461,28 @@ impl Simulator {
         };
         let object = self.vnodes[vn as usize].object;
         if ev.length == 0 {
-            end = self.objects[object as usize].size;
+            // `sys_msync` (sys/vm/vm_mmap.c, "XXX Gak!"): length 0 syncs the whole map
+            // entry holding the address — the mapping's page range, not the object to
+            // EOF — so it is a whole-object clean only when the mapping covers the
+            // (block-rounded) object. With no such mapping of the pid (a trace that
+            // never recorded the mmap: only an implicit one), to EOF, as trace-format.md
+            // says.
+            let entry = self.objects[object as usize]
+                .maps
+                .iter()
+                .map(|&id| &self.maps[id as usize])
+                .find(|mp| {
+                    mp.live
+                        && !mp.implicit
+                        && mp.pid == ev.pid
+                        && mp.start <= start
+                        && start < mp.end
+                })
+                .map(|mp| (mp.start, mp.end));
+            (start, end) = match entry {
+                Some(r) => r,
+                None => (start, self.objects[object as usize].size),
+            };
         }
         let inval = ev.flags.contains(Flags::INVALIDATE);
         let is_async = ev.flags.contains(Flags::ASYNC);

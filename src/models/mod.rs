@@ -33,6 +33,11 @@ pub trait Model: Send {
     fn take_timeline(&mut self) -> Vec<crate::engine::timeline::TimelineRow> {
         Vec::new()
     }
+    /// The event at which the replay could make no progress and stopped, if any (the
+    /// runner turns it into an error; the yardstick models always progress).
+    fn stuck(&self) -> Option<&crate::engine::stats::Stuck> {
+        None
+    }
 }
 
 /// Sentinel "no slot" for the intrusive lists.

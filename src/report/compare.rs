@@ -29,7 +29,10 @@ pub enum RowError {
 impl RowError {
     /// Whether this is a configuration error (exit code 2 when every row has one).
     pub fn is_config(&self) -> bool {
-        matches!(self, RowError::Run(RunError::Config(_)))
+        matches!(
+            self,
+            RowError::Run(RunError::Config(_) | RunError::Stuck(_))
+        )
     }
 }
 

@@ -164,6 +164,11 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
+    // The trace's own warnings (an empty trace, clamped times) hold for every
+    // configuration: say them once.
+    for w in &trace.warnings {
+        eprintln!("vpsim sweep: warning: {w}");
+    }
     let points = grid.points();
     let output = a.output.as_ref().map(PathBuf::from);
     let mut rows: Vec<Row> = Vec::new();
