@@ -432,7 +432,7 @@ pub const KNOBS: &[Knob] = &[
     },
     Knob {
         name: "kern.syncdelay",
-        help: "seconds between syncer visits of a vnode that stays dirty, and of the syncer vnode",
+        help: "seconds a vnode still dirty after its visit waits (+1: the syncer has already moved on), and the syncer vnode's period (+1)",
         set: |k, v| {
             k.syncdelay = secs_of(v)?;
             Ok(())
