@@ -1,7 +1,7 @@
 //! Malformed traces: every error names the file, the physical line, the column and the
 //! offending text, exactly as trace-format.md shows, and nothing panics.
 
-use vpsim::trace::{FileTable, TraceError, TraceReader, check};
+use vpsim::trace::{FileTable, Flags, Op, TraceError, TraceReader, check};
 
 const HEADER: &str = "time_ns,pid,op,file,offset,length,flags";
 
@@ -130,6 +130,38 @@ fn malformed_data_lines() {
             "t.csv: line 2, column flags: empty flag word in \"random||nosync\" (valid for mmap: private, random, sequential, nosync)",
         ),
         (
+            b"1,1,fadvise,a,0,0,",
+            "t.csv: line 2, column flags: empty field, fadvise needs one advice word (normal, random, sequential, willneed, dontneed, noreuse)",
+        ),
+        (
+            b"1,1,madvise,a,0,4096,random|willneed",
+            "t.csv: line 2, column flags: madvise takes exactly one advice word, not \"random|willneed\" (valid for madvise: normal, random, sequential, willneed, dontneed)",
+        ),
+        (
+            b"1,1,fadvise,a,0,0,random|random",
+            "t.csv: line 2, column flags: fadvise takes exactly one advice word, not \"random|random\" (valid for fadvise: normal, random, sequential, willneed, dontneed, noreuse)",
+        ),
+        (
+            b"1,1,madvise,a,0,4096,noreuse",
+            "t.csv: line 2, column flags: flag \"noreuse\" is not valid for madvise (valid for madvise: normal, random, sequential, willneed, dontneed)",
+        ),
+        (
+            b"1,1,fadvise,a,0,0,private",
+            "t.csv: line 2, column flags: flag \"private\" is not valid for fadvise (valid for fadvise: normal, random, sequential, willneed, dontneed, noreuse)",
+        ),
+        (
+            b"1,1,fadvise,a,0,0,RANDOM",
+            "t.csv: line 2, column flags: unknown flag \"RANDOM\" (valid for fadvise: normal, random, sequential, willneed, dontneed, noreuse)",
+        ),
+        (
+            b"1,1,fadvise,a,,0,random",
+            "t.csv: line 2, column offset: empty field, fadvise needs an offset",
+        ),
+        (
+            b"1,1,madvise,a,0,,random",
+            "t.csv: line 2, column length: empty field, madvise needs a length",
+        ),
+        (
             b"1,1,read,a,0",
             "t.csv: line 2, column length: too few fields (5 of 7) in \"1,1,read,a,0\"",
         ),
@@ -214,6 +246,11 @@ fn malformed_headers_and_files() {
             b"file,length,offset,op,pid,time_ns\na,1,-1,read,1,1\n",
             "t.csv: line 2, column offset: negative number \"-1\"",
         ),
+        // an advice op needs its word, so a trace without a flags column cannot have one
+        (
+            b"time_ns,pid,op,file,offset,length\n1,1,close,a,,\n2,1,fadvise,a,0,0\n",
+            "t.csv: line 3, column flags: no flags column: fadvise needs one advice word (normal, random, sequential, willneed, dontneed, noreuse)",
+        ),
         // the name as written in the header is used for an unknown trailing column
         (
             b"time_ns,pid,op,file,offset,length,latency_ns\n1,1,close,a,,\n",
@@ -245,6 +282,29 @@ fn fine_lines_are_not_errors() {
     }
     assert_eq!(n, 4);
     assert_eq!(r.line(), 5);
+}
+
+#[test]
+fn advice_rows_with_one_word_are_fine() {
+    let data = format!(
+        "{HEADER}\n1,1,fadvise,a,0,0,normal\n2,1,fadvise,a,4096,8192,noreuse\n\
+         3,1,madvise,a,0,4096,sequential\n4,1,madvise,a,8192,4096,dontneed\n"
+    );
+    let mut r = TraceReader::from_read("t.csv", std::io::Cursor::new(data)).unwrap();
+    let mut files = FileTable::new();
+    let mut got = Vec::new();
+    while let Some(e) = r.next_event(&mut files).unwrap() {
+        got.push((e.op, e.offset(), e.length(), e.flags));
+    }
+    assert_eq!(
+        got,
+        vec![
+            (Op::Fadvise, Some(0), Some(0), Flags::NORMAL),
+            (Op::Fadvise, Some(4096), Some(8192), Flags::NOREUSE),
+            (Op::Madvise, Some(0), Some(4096), Flags::SEQUENTIAL),
+            (Op::Madvise, Some(8192), Some(4096), Flags::DONTNEED),
+        ]
+    );
 }
 
 #[test]

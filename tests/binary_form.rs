@@ -4,7 +4,7 @@ mod common;
 
 use common::{assert_code, root, stderr, stdout, vpsim};
 use std::path::PathBuf;
-use vpsim::trace::{Event, FileTable, TraceReader, TraceSource};
+use vpsim::trace::{Event, FileTable, Flags, Op, TraceReader, TraceSource};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
@@ -88,6 +88,103 @@ fn csv_to_binary_to_csv_is_lossless() {
     );
     let m = events_of(p(&d.join("m.vpt")));
     assert!(m.iter().filter(|(e, _)| !e.flags.is_empty()).count() >= 4);
+    let _ = std::fs::remove_dir_all(d);
+}
+
+#[test]
+fn advice_rows_round_trip_through_the_binary_form() {
+    let d = scratch("advice");
+    let csv = d.join("a.csv");
+    std::fs::write(
+        &csv,
+        "time_ns,pid,op,file,offset,length,flags\n\
+         0,1,open,f,,65536,\n\
+         10,1,fadvise,f,0,0,sequential\n\
+         20,1,fadvise,f,4096,8192,noreuse\n\
+         30,1,fadvise,f,0,65536,willneed\n\
+         40,1,fadvise,f,0,0,dontneed\n\
+         50,1,fadvise,f,0,0,random\n\
+         60,1,fadvise,f,0,0,normal\n\
+         70,1,mmap,f,0,65536,\n\
+         80,1,madvise,f,0,16384,random\n\
+         90,1,madvise,f,16384,16384,sequential\n\
+         100,1,madvise,f,0,65536,willneed\n\
+         110,1,madvise,f,0,65536,dontneed\n\
+         120,1,madvise,f,0,65536,normal\n\
+         130,1,fault_read,f,8192,4096,\n\
+         140,1,munmap,f,0,65536,\n\
+         150,1,close,f,,,\n",
+    )
+    .unwrap();
+    let vpt = d.join("a.vpt");
+    let back = d.join("back.csv");
+    assert_code(&vpsim(&["convert", p(&csv), p(&vpt)]), 0);
+    assert_code(&vpsim(&["convert", p(&vpt), p(&back)]), 0);
+    let want = csv_events(p(&csv));
+    assert_eq!(want.len(), 16);
+    assert_eq!(events_of(p(&vpt)), want, "binary differs");
+    assert_eq!(csv_events(p(&back)), want, "CSV written back differs");
+    assert_eq!(want[2].0.op, Op::Fadvise);
+    assert_eq!(want[2].0.flags, Flags::NOREUSE);
+    assert_eq!(want[9].0.op, Op::Madvise);
+    assert_eq!(want[9].0.flags, Flags::SEQUENTIAL);
+    // Records: op 12 (fadvise) and 13 (madvise), the advice as one flag bit; the op
+    // numbers of the first version are unchanged, so older files read the same.
+    let bytes = std::fs::read(&vpt).unwrap();
+    let rec = |i: usize| &bytes[64 + i * 40..64 + (i + 1) * 40];
+    let flags = |i: usize| u16::from_le_bytes([rec(i)[34], rec(i)[35]]);
+    assert_eq!(rec(0)[32], 0, "open");
+    assert_eq!(rec(1)[32], 12);
+    assert_eq!(flags(1), Flags::SEQUENTIAL.0);
+    assert_eq!(rec(8)[32], 13);
+    assert_eq!(flags(8), Flags::RANDOM.0);
+    assert_eq!(rec(14)[32], 5, "munmap");
+    // The CSV written back spells the advice as the format's words.
+    let text = std::fs::read_to_string(&back).unwrap();
+    assert!(text.contains(",1,fadvise,f,4096,8192,noreuse\n"), "{text}");
+    assert!(
+        text.contains(",1,madvise,f,16384,16384,sequential\n"),
+        "{text}"
+    );
+    // `info` and `check` count them like any op, from either form.
+    for t in [&csv, &vpt] {
+        let o = vpsim(&["info", p(t), "--format", "json"]);
+        assert_code(&o, 0);
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        assert_eq!(v["ops"]["fadvise"], 6);
+        assert_eq!(v["ops"]["madvise"], 5);
+        let o = vpsim(&["check", p(t)]);
+        assert_code(&o, 0);
+        let out = stdout(&o);
+        let count = |op: &str| {
+            out.lines()
+                .map(|l| l.split_whitespace().collect::<Vec<_>>())
+                .find(|w| w.first() == Some(&op))
+                .and_then(|w| w.get(1).map(|n| n.to_string()))
+        };
+        assert_eq!(count("fadvise").as_deref(), Some("6"), "{out}");
+        assert_eq!(count("madvise").as_deref(), Some("5"), "{out}");
+    }
+    // The kernel model replays them: fadvise and madvise willneed/dontneed counted.
+    let o = vpsim(&["replay", p(&vpt), "--format", "json", "--check-invariants"]);
+    assert_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["counters"]["fadvise_ignored"], 6);
+    assert_eq!(v["counters"]["madvise_ignored"], 2);
+    assert_eq!(v["latency_ns"]["madvise"]["count"], 5);
+    // A record with two advice bits is corrupt, and named.
+    let mut bad = bytes.clone();
+    let two = (Flags::RANDOM | Flags::WILLNEED).0.to_le_bytes();
+    bad[64 + 8 * 40 + 34..64 + 8 * 40 + 36].copy_from_slice(&two);
+    let badp = d.join("bad.vpt");
+    std::fs::write(&badp, &bad).unwrap();
+    let o = vpsim(&["replay", p(&badp)]);
+    assert_code(&o, 1);
+    assert!(
+        stderr(&o).contains("record 9 of") && stderr(&o).contains("not one advice"),
+        "{}",
+        stderr(&o)
+    );
     let _ = std::fs::remove_dir_all(d);
 }
 

@@ -6,7 +6,7 @@ use std::io::{Cursor, Write};
 
 use vpsim::import::ImportReport;
 use vpsim::import::strace::{self, NameRule, StraceOptions, StraceTuning};
-use vpsim::trace::{Input, TraceError, TraceWriter};
+use vpsim::trace::{FileTable, Flags, Input, Op, TraceError, TraceReader, TraceWriter};
 
 const HDR: &str = "time_ns,pid,op,file,offset,length,flags\n";
 
@@ -159,6 +159,104 @@ fn mremap_munmap_msync_and_fixed_anonymous_overlays() {
          80000,5,munmap,/d/m,20480,8192,\n\
          90000,5,close,/d/m,,,\n"
     );
+}
+
+#[test]
+fn fadvise_and_madvise_become_advice_rows() {
+    let (rows, r) = convert(&log(r#"
+        7 00:00:00.000000 openat(AT_FDCWD</d>, "db", O_RDWR) = 3</d/db>
+        7 00:00:00.000010 fstat(3</d/db>, {st_mode=S_IFREG|0644, st_size=65536, ...}) = 0
+        7 00:00:00.000020 fadvise64(3</d/db>, 0, 0, POSIX_FADV_SEQUENTIAL) = 0
+        7 00:00:00.000030 fadvise64_64(3</d/db>, 4096, 8192, POSIX_FADV_DONTNEED) = 0
+        7 00:00:00.000040 arm_fadvise64_64(3</d/db>, 0, 65536, POSIX_FADV_NOREUSE) = 0
+        7 00:00:00.000050 fadvise64(3</d/db>, 0, 0, 0x10 /* POSIX_FADV_??? */) = -1 EINVAL (Invalid argument)
+        7 00:00:00.000060 mmap(NULL, 40000, PROT_READ, MAP_SHARED, 3</d/db>, 8192) = 0x7f0000010000
+        7 00:00:00.000070 madvise(0x7f0000011000, 8192, MADV_RANDOM) = 0
+        7 00:00:00.000080 madvise(0x7f0000010000, 40960, MADV_WILLNEED) = 0
+        7 00:00:00.000090 madvise(0x7f0000010000, 4096, MADV_HUGEPAGE) = 0
+        7 00:00:00.000100 mmap(NULL, 8192, PROT_READ|PROT_WRITE, MAP_PRIVATE|MAP_ANONYMOUS, -1, 0) = 0x7f0000100000
+        7 00:00:00.000110 madvise(0x7f0000100000, 8192, MADV_DONTNEED) = 0
+        7 00:00:00.000120 madvise(0x7f000000e000, 16384, MADV_SEQUENTIAL) = 0
+        7 00:00:00.000130 fadvise64(1</dev/pts/0>, 0, 0, POSIX_FADV_RANDOM) = 0
+        7 00:00:00.000140 madvise(0x7f0000010000, 40960, MADV_NORMAL) = 0
+        7 00:00:00.000150 munmap(0x7f0000010000, 40960) = 0
+        7 00:00:00.000160 close(3</d/db>) = 0
+    "#));
+    // madvise rows name the file range under the addresses (mapped at file offset
+    // 8192); the one over 0x7f000000e000 covers only the mapping's first two pages.
+    assert_eq!(
+        rows,
+        "0,7,open,/d/db,,65536,\n\
+         20000,7,fadvise,/d/db,0,0,sequential\n\
+         30000,7,fadvise,/d/db,4096,8192,dontneed\n\
+         40000,7,fadvise,/d/db,0,65536,noreuse\n\
+         60000,7,mmap,/d/db,8192,40960,\n\
+         70000,7,madvise,/d/db,12288,8192,random\n\
+         80000,7,madvise,/d/db,8192,40960,willneed\n\
+         120000,7,madvise,/d/db,8192,8192,sequential\n\
+         140000,7,madvise,/d/db,8192,40960,normal\n\
+         150000,7,munmap,/d/db,8192,40960,\n\
+         160000,7,close,/d/db,,,\n"
+    );
+    let expect = [
+        ("failed call: fadvise64", 1),
+        ("madvise advice not modelled: MADV_HUGEPAGE (no row)", 1),
+        ("madvise outside file mappings (no row)", 1),
+        ("call on a device (skipped)", 1),
+    ];
+    for (k, n) in expect {
+        assert_eq!(note(&r, k), n, "{k}: {:?}", r.notes);
+    }
+    // The rows read back as the trace format says.
+    let text = format!("{HDR}{rows}");
+    let mut reader = TraceReader::from_read("t.csv", Cursor::new(text)).unwrap();
+    let mut files = FileTable::new();
+    let mut advice = Vec::new();
+    while let Some(e) = reader.next_event(&mut files).unwrap() {
+        if matches!(e.op, Op::Fadvise | Op::Madvise) {
+            advice.push((e.op, e.flags));
+        }
+    }
+    assert_eq!(
+        advice,
+        vec![
+            (Op::Fadvise, Flags::SEQUENTIAL),
+            (Op::Fadvise, Flags::DONTNEED),
+            (Op::Fadvise, Flags::NOREUSE),
+            (Op::Madvise, Flags::RANDOM),
+            (Op::Madvise, Flags::WILLNEED),
+            (Op::Madvise, Flags::SEQUENTIAL),
+            (Op::Madvise, Flags::NORMAL),
+        ]
+    );
+}
+
+#[test]
+fn madvise_over_two_mappings_makes_a_row_for_each() {
+    let (rows, r) = convert(&log(r#"
+        8 00:00:00.000000 openat(AT_FDCWD</d>, "a", O_RDONLY) = 3</d/a>
+        8 00:00:00.000010 openat(AT_FDCWD</d>, "b", O_RDONLY) = 4</d/b>
+        8 00:00:00.000020 mmap(0x7f0000000000, 8192, PROT_READ, MAP_SHARED|MAP_FIXED, 3</d/a>, 0) = 0x7f0000000000
+        8 00:00:00.000030 mmap(0x7f0000002000, 8192, PROT_READ, MAP_PRIVATE|MAP_FIXED, 4</d/b>, 4096) = 0x7f0000002000
+        8 00:00:00.000040 madvise(0x7f0000001000, 8192, MADV_SEQUENTIAL) = 0
+        8 00:00:00.000050 madvise(0x7f0000000000, 16384, MADV_FREE) = 0
+        8 00:00:00.000060 madvise(0x7f0000000000, 0, MADV_RANDOM) = 0
+    "#));
+    assert_eq!(
+        rows,
+        "0,8,open,/d/a,,,\n\
+         10000,8,open,/d/b,,,\n\
+         20000,8,mmap,/d/a,0,8192,\n\
+         30000,8,mmap,/d/b,4096,8192,private\n\
+         40000,8,madvise,/d/a,4096,4096,sequential\n\
+         40000,8,madvise,/d/b,4096,4096,sequential\n"
+    );
+    assert_eq!(
+        note(&r, "madvise advice not modelled: MADV_FREE (no row)"),
+        1
+    );
+    // A zero length advises nothing.
+    assert_eq!(note(&r, "madvise of length 0 (no row)"), 1);
 }
 
 #[test]

@@ -131,7 +131,10 @@ fn any_row(nfiles: u8, npids: u32) -> impl Strategy<Value = Row> {
         1 => Just(Op::Fsync),
         1 => Just(Op::Msync),
         1 => Just(Op::Unlink),
+        1 => Just(Op::Fadvise),
+        1 => Just(Op::Madvise),
     ];
+    let advice = ["normal", "random", "sequential", "willneed", "dontneed"];
     (
         op,
         dt(),
@@ -143,9 +146,10 @@ fn any_row(nfiles: u8, npids: u32) -> impl Strategy<Value = Row> {
         flags(&["sync", "direct", "append"]),
         flags(&["private", "random", "sequential", "nosync"]),
         flags(&["async", "invalidate"]),
+        prop::sample::select(advice.to_vec()),
     )
         .prop_map(
-            |(op, dt, pid, file, off, len, coin, open_fl, mmap_fl, msync_fl)| {
+            |(op, dt, pid, file, off, len, coin, open_fl, mmap_fl, msync_fl, advice)| {
                 let (off, len, flags) = match op {
                     Op::Open => (None, coin.then_some(off), open_fl),
                     Op::Close | Op::Fsync | Op::Unlink => (None, None, vec![]),
@@ -163,6 +167,12 @@ fn any_row(nfiles: u8, npids: u32) -> impl Strategy<Value = Row> {
                     Op::Munmap => (Some(off / PAGE * PAGE), Some(len), vec![]),
                     Op::FaultRead | Op::FaultWrite => (Some(off), Some(PAGE), vec![]),
                     Op::Msync => (Some(off), Some(if coin { 0 } else { len }), msync_fl),
+                    Op::Fadvise => {
+                        let word = if coin { "noreuse" } else { advice };
+                        let to_eof = off % 3 == 0;
+                        (Some(off), Some(if to_eof { 0 } else { len }), vec![word])
+                    }
+                    Op::Madvise => (Some(off / PAGE * PAGE), Some(len), vec![advice]),
                 };
                 Row {
                     dt,
@@ -180,7 +190,7 @@ fn any_row(nfiles: u8, npids: u32) -> impl Strategy<Value = Row> {
 /// A few rows that make a known-hard situation on one (pid, file).
 fn motif(nfiles: u8, npids: u32) -> impl Strategy<Value = Vec<Row>> {
     (
-        prop::sample::select(vec![0u8, 1, 2, 3, 3, 4]),
+        prop::sample::select(vec![0u8, 1, 2, 3, 3, 4, 5]),
         1..=npids,
         0..nfiles,
         offset(),
@@ -246,6 +256,29 @@ fn motif(nfiles: u8, npids: u32) -> impl Strategy<Value = Vec<Row>> {
                         v.push(r(Op::Read, Some(base + at * chunk), Some(chunk)));
                     }
                     v
+                }
+                // madvise over part of a mapping (clipping its entry), touches inside
+                // and beside the range, then normal advice over all of it (merging)
+                5 => {
+                    let base = off / PAGE * PAGE;
+                    let word = ["random", "sequential", "normal"][(delta % 3) as usize];
+                    vec![
+                        r(Op::Open, None, Some(base + 2 * len)),
+                        r(Op::Mmap, Some(base), Some(len + 2 * PAGE)),
+                        Row {
+                            flags: vec![word],
+                            ..r(Op::Madvise, Some(base + PAGE), Some(len))
+                        },
+                        r(Op::FaultRead, Some(base + PAGE + delta % len), Some(PAGE)),
+                        r(Op::FaultWrite, Some(base), Some(PAGE)),
+                        r(Op::FaultWrite, Some(base + PAGE + len), Some(PAGE)),
+                        Row {
+                            flags: vec!["normal"],
+                            ..r(Op::Madvise, Some(base), Some(len + 2 * PAGE))
+                        },
+                        r(Op::Msync, Some(base + PAGE), Some(0)),
+                        r(Op::Munmap, Some(base), Some(len + 2 * PAGE)),
+                    ]
                 }
                 // sequential reads then writes of one range (read-ahead, clustering)
                 _ => {

@@ -31,8 +31,8 @@ fn read_all(path: &str) -> (Vec<Event>, FileTable) {
     (evs, files)
 }
 
-fn per_op(evs: &[Event]) -> [u64; 12] {
-    let mut n = [0u64; 12];
+fn per_op(evs: &[Event]) -> [u64; 14] {
+    let mut n = [0u64; 14];
     for e in evs {
         n[e.op.index()] += 1;
     }
@@ -46,7 +46,7 @@ struct Expect {
     events: u64,
     files: usize,
     /// Events per op in `Op::ALL` order.
-    per_op: [u64; 12],
+    per_op: [u64; 14],
     bytes_read: u64,
     bytes_written: u64,
 }
@@ -56,8 +56,8 @@ const EXPECT: &[Expect] = &[
         name: "git.events.csv.zst",
         events: 9383,
         files: 376,
-        //        open  close read  write mmap munmap fr    fw tr fs ms un
-        per_op: [1407, 1421, 1802, 2936, 327, 65, 1418, 0, 0, 7, 0, 0],
+        //        open  close read  write mmap munmap fr    fw tr fs ms un fa ma
+        per_op: [1407, 1421, 1802, 2936, 327, 65, 1418, 0, 0, 7, 0, 0, 0, 0],
         bytes_read: 11_403_424,
         bytes_written: 33_964_485,
     },
@@ -65,7 +65,7 @@ const EXPECT: &[Expect] = &[
         name: "pyio.events.csv.zst",
         events: 6222,
         files: 27,
-        per_op: [33, 36, 4634, 919, 29, 3, 162, 395, 2, 8, 1, 0],
+        per_op: [33, 36, 4634, 919, 29, 3, 162, 395, 2, 8, 1, 0, 0, 0],
         bytes_read: 88_236_857,
         bytes_written: 69_621_053,
     },
@@ -73,7 +73,7 @@ const EXPECT: &[Expect] = &[
         name: "seqread.csv",
         events: 258,
         files: 1,
-        per_op: [1, 1, 256, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        per_op: [1, 1, 256, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         bytes_read: 1 << 20,
         bytes_written: 0,
     },
@@ -81,7 +81,7 @@ const EXPECT: &[Expect] = &[
         name: "mmap-scan.csv",
         events: 2052,
         files: 1,
-        per_op: [1, 1, 0, 0, 1, 1, 2048, 0, 0, 0, 0, 0],
+        per_op: [1, 1, 0, 0, 1, 1, 2048, 0, 0, 0, 0, 0, 0, 0],
         bytes_read: 0,
         bytes_written: 0,
     },
@@ -89,7 +89,7 @@ const EXPECT: &[Expect] = &[
         name: "small-random.csv",
         events: 504,
         files: 2,
-        per_op: [2, 2, 500, 0, 0, 0, 0, 0, 0, 0, 0, 0],
+        per_op: [2, 2, 500, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0],
         bytes_read: 500 * 4096,
         bytes_written: 0,
     },
@@ -97,7 +97,7 @@ const EXPECT: &[Expect] = &[
         name: "mixed.csv",
         events: 22,
         files: 4,
-        per_op: [3, 3, 2, 3, 2, 2, 2, 1, 1, 1, 1, 1],
+        per_op: [3, 3, 2, 3, 2, 2, 2, 1, 1, 1, 1, 1, 0, 0],
         bytes_read: 4096 + 8192,
         bytes_written: 4096 + 128 + 10,
     },

@@ -39,6 +39,10 @@ pub struct Mapping {
     /// Made for touches outside any explicit mapping.
     pub implicit: bool,
     pub live: bool,
+    /// Number (`Counters::events`) of the `mmap` event that made the mapping; 0 for
+    /// the implicit one. Pieces clipped from one mapping keep it: only they lie side
+    /// by side in the address space, so only they merge back (`map_simplify`).
+    pub mmap_event: u64,
     pub ptes: FxHashMap<u64, u8>,
 }
 
@@ -252,6 +256,87 @@ impl Simulator {
             })
             .or_else(|| maps.iter().find(covers))
             .copied()
+    }
+
+    /// `vm_map_clip_start` / `vm_map_clip_end`: split mapping `id` at page `at`
+    /// (`start < at < end`). `id` keeps `[start, at)`; the returned new mapping gets
+    /// `[at, end)` with those pages' PTEs and, like the kernel's clipped entry, its own
+    /// object (and vnode) reference.
+    pub(crate) fn map_clip(&mut self, id: u32, at: u64) -> u32 {
+        let ptes = std::mem::take(&mut self.maps[id as usize].ptes);
+        let (lower, moved): (FxHashMap<u64, u8>, FxHashMap<u64, u8>) =
+            ptes.into_iter().partition(|(pi, _)| *pi < at);
+        let mut upper = self.maps[id as usize].clone();
+        self.maps[id as usize].ptes = lower;
+        self.maps[id as usize].end = at;
+        upper.start = at;
+        upper.ptes = moved;
+        let (object, vn) = (upper.object, upper.vnode);
+        let new = self.map_insert(upper);
+        self.objects[object as usize].ref_count += 1;
+        self.vnodes[vn as usize].refs += 1;
+        new
+    }
+
+    /// Whether mapping `b` starts where `a` ends and may merge with it: pieces of one
+    /// mmap with the same attributes (`vm_map_simplify_entry`'s test).
+    fn map_mergeable(&self, a: u32, b: u32) -> bool {
+        let (x, y) = (&self.maps[a as usize], &self.maps[b as usize]);
+        a != b
+            && x.live
+            && y.live
+            && !x.implicit
+            && !y.implicit
+            && x.end == y.start
+            && x.pid == y.pid
+            && x.object == y.object
+            && x.mmap_event == y.mmap_event
+            && x.writable == y.writable
+            && x.random == y.random
+            && x.sequential == y.sequential
+            && x.nosync == y.nosync
+    }
+
+    /// `vm_map_simplify_entry`: merge mapping `id` with the piece just below and the
+    /// piece just above it when they are mergeable; the merged-away pieces drop their
+    /// references.
+    pub(crate) fn map_simplify(&mut self, mut id: u32) {
+        let object = self.maps[id as usize].object;
+        let below = self.objects[object as usize]
+            .maps
+            .iter()
+            .copied()
+            .find(|&x| self.map_mergeable(x, id));
+        if let Some(b) = below {
+            self.map_merge(b, id);
+            id = b;
+        }
+        let above = self.objects[object as usize]
+            .maps
+            .iter()
+            .copied()
+            .find(|&x| self.map_mergeable(id, x));
+        if let Some(a) = above {
+            self.map_merge(id, a);
+        }
+    }
+
+    /// Fold mapping `b` (which starts where `a` ends) into `a`.
+    fn map_merge(&mut self, a: u32, b: u32) {
+        let ptes = std::mem::take(&mut self.maps[b as usize].ptes);
+        let (end, object, vn) = {
+            let mb = &self.maps[b as usize];
+            (mb.end, mb.object, mb.vnode)
+        };
+        let ma = &mut self.maps[a as usize];
+        ma.end = end;
+        ma.ptes.extend(ptes);
+        self.maps[b as usize].live = false;
+        self.objects[object as usize].maps.retain(|&x| x != b);
+        self.free_maps.push(b);
+        // `a` still holds a reference to both, so neither count reaches 0 here.
+        self.objects[object as usize].ref_count -= 1;
+        self.vnodes[vn as usize].refs -= 1;
     }
 
     /// Page range of a byte range, rounded out to pages.

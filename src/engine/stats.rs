@@ -302,6 +302,19 @@ counters! {
         /// Touches outside any explicit mapping, replayed through an implicit one.
         implicit_mapping_touches,
     }
+    "advice" => {
+        /// `fadvise` rows, counted and otherwise ignored: DragonFly at `005cf293e4` has
+        /// no posix_fadvise, so a program's call had no effect on that kernel.
+        fadvise_ignored,
+        /// `madvise` rows with `willneed` or `dontneed`, counted and otherwise ignored.
+        /// In `vm_map_madvise` these are object advice, not map-entry advice:
+        /// `vm_object_madvise` moves the range's resident, fully valid, unwired pages
+        /// between queues (MADV_WILLNEED `vm_page_activate`, MADV_DONTNEED
+        /// `vm_page_dontneed`: usually deactivated, mostly to the head of the inactive
+        /// queue) and MADV_WILLNEED maps them with `pmap_object_init_pt`; neither starts
+        /// I/O. The model does not do these queue moves.
+        madvise_ignored,
+    }
     "buffer cache" => {
         /// getblk found the buffer.
         getblk_hits,

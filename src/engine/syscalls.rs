@@ -1,5 +1,6 @@
 //! The system calls of a trace: open/close, read/write, mmap/munmap, faults, truncate,
-//! fsync, msync and unlink, each mapped onto the kernel paths of pager-model.md §6.
+//! fsync, msync, unlink, fadvise and madvise, each mapped onto the kernel paths of
+//! pager-model.md §6.
 
 use super::Simulator;
 use super::ffs;
@@ -9,7 +10,7 @@ use super::object::{self, objpc};
 use super::page::{self, NIL, PAGE_SIZE};
 use super::params::TruncatePath;
 use super::stats::Origin;
-use crate::trace::{Event, Flags};
+use crate::trace::{Advice, Event, Flags};
 use rustc_hash::FxHashMap;
 
 impl Simulator {
@@ -220,6 +221,7 @@ impl Simulator {
             nosync: ev.flags.contains(Flags::NOSYNC),
             implicit: false,
             live: true,
+            mmap_event: self.c.events,
             ptes: FxHashMap::default(),
         };
         let id = self.map_insert(m);
@@ -540,6 +542,97 @@ impl Simulator {
                 if p.dirty == 0 && p.wire_count == 0 && p.busy == 0 && p.mapped == 0 {
                     self.vm_page_free(m);
                 }
+            }
+        }
+    }
+
+    /// posix_fadvise: DragonFly at `005cf293e4` has no such system call, so the advice
+    /// changes nothing; it is counted (`fadvise_ignored`).
+    pub(crate) fn op_fadvise(&mut self, _ev: &Event) {
+        self.c.fadvise_ignored += 1;
+    }
+
+    /// madvise (`vm_map_madvise`, sys/vm/vm_map.c). `normal`, `random` and
+    /// `sequential` are map-entry behaviour: the pid's mappings of the range are
+    /// clipped at its edges (`vm_map_clip_start`/`_end`), the pieces inside get the
+    /// advice (the `random`/`sequential` of an mmap's flags; `normal` clears both), and
+    /// each is merged back with an equal neighbour of the same mmap
+    /// (`vm_map_simplify_entry`). `willneed` and `dontneed` act on the object's
+    /// resident pages instead (`vm_object_madvise`): counted and ignored
+    /// (`madvise_ignored`).
+    pub(crate) fn op_madvise(&mut self, ev: &Event) {
+        let (random, sequential) = match ev.flags.advice() {
+            Some(Advice::Normal) => (false, false),
+            Some(Advice::Random) => (true, false),
+            Some(Advice::Sequential) => (false, true),
+            _ => {
+                self.c.madvise_ignored += 1;
+                return;
+            }
+        };
+        let (start, end) = Self::page_range(ev.offset, ev.length);
+        if start >= end {
+            // A zero length: the kernel does nothing.
+            return;
+        }
+        let vn = match self.orphan_by_map(ev.pid, ev.file, start, end, false) {
+            Some(vn) => vn,
+            None => self
+                .file_vnode
+                .get(ev.file as usize)
+                .copied()
+                .unwrap_or(NIL),
+        };
+        let object = if vn == NIL {
+            NIL
+        } else {
+            self.vnodes[vn as usize].object
+        };
+        if object == NIL {
+            self.warnings.madvise_unmapped += 1;
+            return;
+        }
+        self.op_vnode = vn;
+        let ids: Vec<u32> = self.objects[object as usize]
+            .maps
+            .iter()
+            .copied()
+            .filter(|&id| {
+                let mp = &self.maps[id as usize];
+                mp.pid == ev.pid && mp.live && !mp.implicit && mp.start < end && start < mp.end
+            })
+            .collect();
+        if ids.is_empty() {
+            self.warnings.madvise_unmapped += 1;
+            return;
+        }
+        let mut entries = Vec::with_capacity(ids.len() + 2);
+        for id in ids {
+            let mp = &self.maps[id as usize];
+            if mp.random == random && mp.sequential == sequential {
+                // Clipped, set to what it had and merged back it would not change,
+                // but it may still merge with a neighbour that does.
+                entries.push(id);
+                continue;
+            }
+            let (ms, me) = (mp.start, mp.end);
+            let mut piece = id;
+            if ms < start {
+                piece = self.map_clip(piece, start);
+            }
+            if me > end {
+                self.map_clip(piece, end);
+            }
+            let mp = &mut self.maps[piece as usize];
+            mp.random = random;
+            mp.sequential = sequential;
+            entries.push(piece);
+        }
+        // `vm_map_simplify_entry` on every entry of the range, in address order.
+        entries.sort_unstable_by_key(|&id| self.maps[id as usize].start);
+        for id in entries {
+            if self.maps[id as usize].live {
+                self.map_simplify(id);
             }
         }
     }

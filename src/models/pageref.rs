@@ -9,7 +9,8 @@
 //!   current size.
 //! * `fault_read`/`fault_write` reference the single page holding `offset`.
 //! * `truncate` to `n` drops pages `ceil(n / 4096)..`; `unlink` drops every page.
-//! * Nothing else references or drops pages.
+//! * Nothing else references or drops pages (`fadvise` and `madvise` included: the
+//!   yardsticks ignore advice).
 //!
 //! Reads are not clipped at EOF: recorded traces carry the bytes actually transferred,
 //! and a yardstick counts what the trace says was touched.
@@ -220,7 +221,14 @@ impl PageRefs {
                 }
                 EventRefs::Nothing
             }
-            Op::Close | Op::Mmap | Op::Munmap | Op::Fsync | Op::Msync => EventRefs::Nothing,
+            // Advice references no page: the reference models ignore it.
+            Op::Close
+            | Op::Mmap
+            | Op::Munmap
+            | Op::Fsync
+            | Op::Msync
+            | Op::Fadvise
+            | Op::Madvise => EventRefs::Nothing,
         }
     }
 }
@@ -275,7 +283,15 @@ mod tests {
         assert_eq!(r.apply(&e), touch(0, RefKind::Write, 10..11));
         let e = ev(Op::FaultRead, 0, Some(40961), None);
         assert_eq!(r.apply(&e), touch(0, RefKind::Read, 10..11));
-        for op in [Op::Close, Op::Mmap, Op::Munmap, Op::Fsync, Op::Msync] {
+        for op in [
+            Op::Close,
+            Op::Mmap,
+            Op::Munmap,
+            Op::Fsync,
+            Op::Msync,
+            Op::Fadvise,
+            Op::Madvise,
+        ] {
             assert_eq!(r.apply(&ev(op, 0, Some(0), Some(4096))), EventRefs::Nothing);
         }
     }

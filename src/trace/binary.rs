@@ -22,10 +22,14 @@
 //! | 56 | 8 | time_ns of the last event |
 //!
 //! A record is `time_ns u64, offset u64, length u64, file u32, pid u32, op u8,
-//! presence u8 (1 = offset, 2 = length), flags u16, reserved u32 (0)`. The file table
-//! follows the records, so a trace can be converted in one streaming pass: per file
-//! `initial size u64 (u64::MAX = unknown), declared u8, name length u32, name (UTF-8)`,
-//! then `warning count u32` and per warning `length u32, text`.
+//! presence u8 (1 = offset, 2 = length), flags u16, reserved u32 (0)`. `op` is the
+//! op's position in [`Op::ALL`] (`open` 0 … `unlink` 11, then `fadvise` 12 and
+//! `madvise` 13, added later without a version change: every older file reads the
+//! same); `flags` is the [`Flags`] bit set, and an advice op has exactly one advice
+//! bit. The file table follows the records, so a trace can be converted in one
+//! streaming pass: per file `initial size u64 (u64::MAX = unknown), declared u8, name
+//! length u32, name (UTF-8)`, then `warning count u32` and per warning `length u32,
+//! text`.
 
 use std::fs::File;
 use std::io::{BufWriter, Read, Seek, SeekFrom, Write};
@@ -268,6 +272,7 @@ impl BinaryTrace {
         let ok = (ev.file as usize) < self.files.len()
             && ev.flags.0 & !self.flag_masks[op_byte] == 0
             && presence_ok
+            && (!op.takes_advice() || ev.flags.0.count_ones() == 1)
             && (!(ev.has_offset && ev.has_length) || ev.offset.checked_add(ev.length).is_some());
         // One branch on the fast path: over-long transfers go the slow way too.
         if ok && ev.length <= MAX_RW_COUNT {
@@ -307,6 +312,12 @@ impl BinaryTrace {
             return self.bad_record(
                 i,
                 format!("flags {:#x} not valid for {}", ev.flags.0, op.name()),
+            );
+        }
+        if op.takes_advice() && ev.flags.0.count_ones() != 1 {
+            return self.bad_record(
+                i,
+                format!("{} with flags {:#x}, not one advice", op.name(), ev.flags.0),
             );
         }
         if ev.has_offset && ev.has_length && ev.offset.checked_add(ev.length).is_none() {
@@ -577,8 +588,17 @@ mod tests {
         };
         assert_eq!(decode(&encode(&ev)), Some(ev));
         let mut bad = encode(&ev);
-        bad[32] = 12;
+        bad[32] = Op::ALL.len() as u8;
         assert_eq!(decode(&bad), None);
+        let advice = Event {
+            op: Op::Madvise,
+            flags: Flags::WILLNEED,
+            has_length: true,
+            ..ev
+        };
+        let r = encode(&advice);
+        assert_eq!((r[32], r[34], r[35]), (13, 0, 4));
+        assert_eq!(decode(&r), Some(advice));
     }
 
     #[test]

@@ -770,6 +770,11 @@ fn parse_row(
         if !t.is_empty() {
             flags = parse_flags(ctx, fc, op, &t)?;
         }
+        if op.takes_advice() {
+            check_advice(ctx, Some(fc), op, &t)?;
+        }
+    } else if op.takes_advice() {
+        check_advice(ctx, None, op, b"")?;
     }
 
     let name = value(line, field(fields, cols.file), scratch);
@@ -846,6 +851,42 @@ fn parse_flags(ctx: &Ctx, col: usize, op: Op, text: &[u8]) -> Result<Flags, Trac
         return Err(ctx.err(Some(col), word, msg));
     }
     Ok(flags)
+}
+
+/// The `flags` field of an advice op (`fadvise`, `madvise`), its words already
+/// checked by [`parse_flags`]: exactly one word, the advice. `col` is `None` when the
+/// header has no `flags` column.
+fn check_advice(ctx: &Ctx, col: Option<usize>, op: Op, text: &[u8]) -> Result<(), TraceError> {
+    let words = if text.is_empty() {
+        0
+    } else {
+        text.split(|&b| b == b'|').count()
+    };
+    if words == 1 {
+        return Ok(());
+    }
+    let valid = Flags::words_for(op).join(", ");
+    let name = op.name();
+    match col {
+        None => Err(ctx.err_named(
+            Some("flags"),
+            b"",
+            format!("no flags column: {name} needs one advice word ({valid})"),
+        )),
+        Some(c) if words == 0 => Err(ctx.err(
+            Some(c),
+            b"",
+            format!("empty field, {name} needs one advice word ({valid})"),
+        )),
+        Some(c) => Err(ctx.err(
+            Some(c),
+            text,
+            format!(
+                "{name} takes exactly one advice word, not \"{}\" (valid for {name}: {valid})",
+                clip_bytes(text)
+            ),
+        )),
+    }
 }
 
 /// The warning for `n` reads/writes cut to [`MAX_RW_COUNT`], the first at `first`

@@ -22,11 +22,17 @@ pub enum Op {
     Fsync,
     Msync,
     Unlink,
+    /// posix_fadvise(2) on the pid's open file; the advice is the one flag word.
+    /// (Appended after the first version's ops, so op numbers stay as they were.)
+    Fadvise,
+    /// madvise(2) on the pid's live mapping(s) of a file range; the advice is the one
+    /// flag word.
+    Madvise,
 }
 
 impl Op {
     /// Every op, in format order (also the order of per-op tables).
-    pub const ALL: [Op; 12] = [
+    pub const ALL: [Op; 14] = [
         Op::Open,
         Op::Close,
         Op::Read,
@@ -39,6 +45,8 @@ impl Op {
         Op::Fsync,
         Op::Msync,
         Op::Unlink,
+        Op::Fadvise,
+        Op::Madvise,
     ];
 
     /// The lower-case name used in traces.
@@ -56,6 +64,8 @@ impl Op {
             Op::Fsync => "fsync",
             Op::Msync => "msync",
             Op::Unlink => "unlink",
+            Op::Fadvise => "fadvise",
+            Op::Madvise => "madvise",
         }
     }
 
@@ -64,7 +74,7 @@ impl Op {
         Op::ALL.iter().copied().find(|op| op.name().as_bytes() == s)
     }
 
-    /// Dense index 0..12, for per-op arrays.
+    /// Dense index 0..14, for per-op arrays.
     pub fn index(self) -> usize {
         self as usize
     }
@@ -80,6 +90,8 @@ impl Op {
                 | Op::FaultRead
                 | Op::FaultWrite
                 | Op::Msync
+                | Op::Fadvise
+                | Op::Madvise
         )
     }
 
@@ -92,7 +104,15 @@ impl Op {
     pub fn takes_length(self) -> bool {
         matches!(
             self,
-            Op::Open | Op::Read | Op::Write | Op::Mmap | Op::Munmap | Op::Truncate | Op::Msync
+            Op::Open
+                | Op::Read
+                | Op::Write
+                | Op::Mmap
+                | Op::Munmap
+                | Op::Truncate
+                | Op::Msync
+                | Op::Fadvise
+                | Op::Madvise
         )
     }
 
@@ -100,6 +120,24 @@ impl Op {
     pub fn needs_length(self) -> bool {
         self.takes_length() && self != Op::Open
     }
+
+    /// Whether the op carries an advice: exactly one flag word, required
+    /// (`fadvise`, `madvise`).
+    pub fn takes_advice(self) -> bool {
+        matches!(self, Op::Fadvise | Op::Madvise)
+    }
+}
+
+/// The advice of a `fadvise` or `madvise` row (POSIX_FADV_* / MADV_*).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Advice {
+    Normal,
+    Random,
+    Sequential,
+    WillNeed,
+    DontNeed,
+    /// fadvise only.
+    NoReuse,
 }
 
 /// Flag words of the optional `flags` column, as a bit set.
@@ -126,8 +164,26 @@ impl Flags {
     pub const ASYNC: Flags = Flags(1 << 7);
     /// msync: MS_INVALIDATE.
     pub const INVALIDATE: Flags = Flags(1 << 8);
+    /// fadvise/madvise: NORMAL advice. (The advice ops share `RANDOM` and `SEQUENTIAL`
+    /// with mmap; each advice row carries exactly one of the [`Flags::ADVICE`] bits.)
+    pub const NORMAL: Flags = Flags(1 << 9);
+    /// fadvise/madvise: WILLNEED.
+    pub const WILLNEED: Flags = Flags(1 << 10);
+    /// fadvise/madvise: DONTNEED.
+    pub const DONTNEED: Flags = Flags(1 << 11);
+    /// fadvise: POSIX_FADV_NOREUSE.
+    pub const NOREUSE: Flags = Flags(1 << 12);
+    /// Every advice bit.
+    pub const ADVICE: Flags = Flags(
+        Flags::NORMAL.0
+            | Flags::RANDOM.0
+            | Flags::SEQUENTIAL.0
+            | Flags::WILLNEED.0
+            | Flags::DONTNEED.0
+            | Flags::NOREUSE.0,
+    );
 
-    const WORDS: [(&'static str, Flags, Op); 9] = [
+    const WORDS: [(&'static str, Flags, Op); 20] = [
         ("sync", Flags::SYNC, Op::Open),
         ("direct", Flags::DIRECT, Op::Open),
         ("append", Flags::APPEND, Op::Open),
@@ -137,6 +193,17 @@ impl Flags {
         ("nosync", Flags::NOSYNC, Op::Mmap),
         ("async", Flags::ASYNC, Op::Msync),
         ("invalidate", Flags::INVALIDATE, Op::Msync),
+        ("normal", Flags::NORMAL, Op::Fadvise),
+        ("random", Flags::RANDOM, Op::Fadvise),
+        ("sequential", Flags::SEQUENTIAL, Op::Fadvise),
+        ("willneed", Flags::WILLNEED, Op::Fadvise),
+        ("dontneed", Flags::DONTNEED, Op::Fadvise),
+        ("noreuse", Flags::NOREUSE, Op::Fadvise),
+        ("normal", Flags::NORMAL, Op::Madvise),
+        ("random", Flags::RANDOM, Op::Madvise),
+        ("sequential", Flags::SEQUENTIAL, Op::Madvise),
+        ("willneed", Flags::WILLNEED, Op::Madvise),
+        ("dontneed", Flags::DONTNEED, Op::Madvise),
     ];
 
     pub fn contains(self, other: Flags) -> bool {
@@ -164,11 +231,42 @@ impl Flags {
             .collect()
     }
 
-    /// Render as the trace's `a|b` form (format order).
+    /// The advice of an advice row: `Some` when exactly one advice bit is set.
+    pub fn advice(self) -> Option<Advice> {
+        let a = self.0 & Flags::ADVICE.0;
+        if a.count_ones() != 1 {
+            return None;
+        }
+        Some(match Flags(a) {
+            Flags::NORMAL => Advice::Normal,
+            Flags::RANDOM => Advice::Random,
+            Flags::SEQUENTIAL => Advice::Sequential,
+            Flags::WILLNEED => Advice::WillNeed,
+            Flags::DONTNEED => Advice::DontNeed,
+            _ => Advice::NoReuse,
+        })
+    }
+
+    /// The flag of an advice (for writers of advice rows).
+    pub fn from_advice(a: Advice) -> Flags {
+        match a {
+            Advice::Normal => Flags::NORMAL,
+            Advice::Random => Flags::RANDOM,
+            Advice::Sequential => Flags::SEQUENTIAL,
+            Advice::WillNeed => Flags::WILLNEED,
+            Advice::DontNeed => Flags::DONTNEED,
+            Advice::NoReuse => Flags::NOREUSE,
+        }
+    }
+
+    /// Render as the trace's `a|b` form (format order; a word shared by several ops,
+    /// like `random`, once).
     pub fn to_words(self) -> String {
         let mut out = String::new();
+        let mut done = 0u16;
         for (w, f, _) in Flags::WORDS.iter() {
-            if self.contains(*f) {
+            if self.contains(*f) && done & f.0 == 0 {
+                done |= f.0;
                 if !out.is_empty() {
                     out.push('|');
                 }
@@ -266,5 +364,43 @@ mod tests {
         assert_eq!(f.to_words(), "private|random");
         assert!(f.contains(Flags::RANDOM));
         assert!(!f.contains(Flags::NOSYNC));
+    }
+
+    #[test]
+    fn advice_words() {
+        assert_eq!(Op::parse(b"fadvise"), Some(Op::Fadvise));
+        assert_eq!(Op::parse(b"madvise"), Some(Op::Madvise));
+        // The first version's op numbers are unchanged (the binary form stores them).
+        assert_eq!(Op::Unlink as u8, 11);
+        assert_eq!(Op::Fadvise as u8, 12);
+        assert_eq!(Op::Madvise as u8, 13);
+        assert_eq!(
+            Flags::parse_word(Op::Fadvise, b"noreuse"),
+            Some(Flags::NOREUSE)
+        );
+        assert_eq!(Flags::parse_word(Op::Madvise, b"noreuse"), None);
+        assert_eq!(
+            Flags::parse_word(Op::Madvise, b"random"),
+            Some(Flags::RANDOM)
+        );
+        assert_eq!(Flags::parse_word(Op::Fadvise, b"private"), None);
+        assert_eq!(Flags::RANDOM.to_words(), "random");
+        assert_eq!(Flags::WILLNEED.to_words(), "willneed");
+        for a in [
+            Advice::Normal,
+            Advice::Random,
+            Advice::Sequential,
+            Advice::WillNeed,
+            Advice::DontNeed,
+            Advice::NoReuse,
+        ] {
+            assert_eq!(Flags::from_advice(a).advice(), Some(a));
+        }
+        assert_eq!(Flags::NONE.advice(), None);
+        assert_eq!((Flags::RANDOM | Flags::WILLNEED).advice(), None);
+        assert_eq!(
+            (Flags::PRIVATE | Flags::RANDOM).advice(),
+            Some(Advice::Random)
+        );
     }
 }

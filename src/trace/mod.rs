@@ -22,7 +22,7 @@ pub use check::{CheckReport, check};
 pub use convert::convert;
 pub use csv::{MAX_LINE, REQUIRED_COLUMNS, TraceReader};
 pub use error::TraceError;
-pub use event::{Event, FileId, Flags, MAX_RW_COUNT, Op};
+pub use event::{Advice, Event, FileId, Flags, MAX_RW_COUNT, Op};
 pub use input::{Compression, Input};
 pub use intern::FileTable;
 pub use output::{Sink, TraceOutput};

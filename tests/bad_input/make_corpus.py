@@ -88,6 +88,11 @@ put("op_empty.csv", H + "0,1,,a,0,4096\n")
 put("flag_unknown.csv", HF + "0,1,open,a,,4096,\n1,1,mmap,a,0,4096,fast\n")
 put("flag_wrong_op.csv", HF + "0,1,read,a,0,4096,random\n")
 put("flag_empty_word.csv", HF + "0,1,mmap,a,0,4096,random||nosync\n")
+put("advice_missing.csv", HF + "0,1,open,a,,4096,\n1,1,fadvise,a,0,0,\n")
+put(
+    "advice_two_words.csv",
+    HF + "0,1,open,a,,4096,\n1,1,mmap,a,0,4096,\n2,1,madvise,a,0,4096,random|willneed\n",
+)
 put("read_without_offset.csv", H + "0,1,read,a,,4096\n")
 put("write_without_length.csv", H + "0,1,write,a,0,\n")
 put("truncate_without_length.csv", H + "0,1,truncate,a,,\n")

@@ -10,7 +10,7 @@ pub enum ImportCmd {
     /// Convert a raw strace log into a trace.
     ///
     /// Record with (see the README for perf page faults):
-    ///   strace -f -ttt -T -y -s 0 -o app.strace -e trace=openat,open,creat,close,read,write,pread64,pwrite64,readv,writev,preadv,pwritev,preadv2,pwritev2,lseek,mmap,munmap,mremap,msync,fsync,fdatasync,sync_file_range,ftruncate,truncate,fallocate,fstat,newfstatat,statx,dup,dup2,dup3,fcntl,clone,clone3,fork,vfork,execve,unlink,unlinkat,rename,renameat,renameat2,copy_file_range,sendfile -- CMD
+    ///   strace -f -ttt -T -y -s 0 -o app.strace -e trace=openat,open,creat,close,read,write,pread64,pwrite64,readv,writev,preadv,pwritev,preadv2,pwritev2,lseek,mmap,munmap,mremap,msync,madvise,fadvise64,fsync,fdatasync,sync_file_range,ftruncate,truncate,fallocate,fstat,newfstatat,statx,dup,dup2,dup3,fcntl,clone,clone3,fork,vfork,execve,unlink,unlinkat,rename,renameat,renameat2,copy_file_range,sendfile -- CMD
     ///
     /// Pid prefixes, -t/-tt/-ttt/-r timestamps or none, -T durations, -y/-yy paths (or
     /// fds tracked from open results without -y), unfinished/resumed pairs, signals and

@@ -72,6 +72,8 @@ impl Importer {
             "munmap" => self.munmap(pid, key, &args),
             "mremap" => self.mremap(pid, key, &args, ret as u64),
             "msync" => self.msync(pid, key, &args),
+            "madvise" => self.madvise(pid, key, &args),
+            "fadvise64" | "fadvise64_64" | "arm_fadvise64_64" => self.fadvise(pid, key, &args),
             "fsync" | "fdatasync" => self.simple_fd_op(pid, key, &args, Op::Fsync, None),
             "ftruncate" | "ftruncate64" => {
                 let len = args.get(1).and_then(|a| parse_u64(a));

@@ -1,5 +1,5 @@
-//! mmap, munmap, mremap and msync: rows, and the address-space model faults and
-//! later calls resolve against.
+//! mmap, munmap, mremap, msync and madvise: rows, and the address-space model faults
+//! and later calls resolve against.
 //!
 //! Lengths are rounded up to whole 4 KiB pages, as the kernel maps them. Anonymous
 //! mappings make no rows but still replace whatever file mapping was in their range
@@ -183,11 +183,73 @@ impl Importer {
         }
         true
     }
+
+    /// madvise: one `madvise` row per file mapping piece of the range, at its file
+    /// offset, with the advice word. Advice the trace format has no word for, and
+    /// ranges without a file mapping (anonymous memory), make no row and are counted.
+    pub(super) fn madvise(&mut self, pid: u32, key: Key, args: &[&str]) -> bool {
+        let (Some(addr), Some(len), Some(advice)) = (
+            args.first().and_then(|a| parse_u64(a)),
+            args.get(1).and_then(|a| parse_u64(a)),
+            args.get(2),
+        ) else {
+            return false;
+        };
+        // `MADV_RANDOM`, or `0x64 /* MADV_??? */` for a value strace does not know.
+        let name = advice.split_whitespace().next().unwrap_or("");
+        let Some(flags) = madv_flag(name) else {
+            self.report
+                .note(&format!("madvise advice not modelled: {name} (no row)"));
+            return true;
+        };
+        if len == 0 {
+            // The kernel advises nothing.
+            self.report.note("madvise of length 0 (no row)");
+            return true;
+        }
+        let pieces = self
+            .world
+            .pieces(pid, addr, addr.saturating_add(round_up(len)));
+        if pieces.is_empty() {
+            self.report.note("madvise outside file mappings (no row)");
+            return true;
+        }
+        for (sub, p) in pieces.iter().enumerate() {
+            let mut r = self.row((key.0, key.1 + sub as u64), pid, Op::Madvise, p.inode);
+            r.offset = Some(p.offset);
+            r.length = Some(p.end - p.start);
+            r.flags = flags;
+            self.emit.push(r);
+        }
+        true
+    }
+}
+
+/// The trace's advice word for strace's name of a madvise advice; `None` for advice
+/// the trace format has no word for (MADV_FREE, MADV_HUGEPAGE, MADV_DONTFORK, ...).
+fn madv_flag(name: &str) -> Option<Flags> {
+    Some(match name {
+        "MADV_NORMAL" => Flags::NORMAL,
+        "MADV_RANDOM" => Flags::RANDOM,
+        "MADV_SEQUENTIAL" => Flags::SEQUENTIAL,
+        "MADV_WILLNEED" => Flags::WILLNEED,
+        "MADV_DONTNEED" => Flags::DONTNEED,
+        _ => return None,
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::round_up;
+
+    #[test]
+    fn madvise_names() {
+        use super::{Flags, madv_flag};
+        assert_eq!(madv_flag("MADV_RANDOM"), Some(Flags::RANDOM));
+        assert_eq!(madv_flag("MADV_NORMAL"), Some(Flags::NORMAL));
+        assert_eq!(madv_flag("MADV_FREE"), None);
+        assert_eq!(madv_flag("MADV_HUGEPAGE"), None);
+    }
 
     #[test]
     fn rounding() {

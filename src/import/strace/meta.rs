@@ -1,12 +1,12 @@
 //! Calls about files rather than their data: stat (sizes, and what is not a regular
-//! file), fsync, truncate, fallocate, unlink and rename.
+//! file), fsync, truncate, fallocate, fadvise, unlink and rename.
 
 use super::Importer;
 use super::emit::Key;
 use super::files::{Kind, special_path};
 use super::procs::DescId;
 use super::values::{field, has_flag, parse_str, parse_u64};
-use crate::trace::Op;
+use crate::trace::{Flags, Op};
 
 impl Importer {
     pub(super) fn stat(&mut self, pid: u32, name: &str, args: &[&str]) -> bool {
@@ -115,6 +115,42 @@ impl Importer {
             if op == Op::Truncate {
                 self.world.files.get_mut(ino).size = len;
             }
+        }
+        true
+    }
+
+    /// fadvise64, fadvise64_64 and arm_fadvise64_64 (strace prints all three as `fd,
+    /// offset, len, advice`): a `fadvise` row on the fd's file, the bytes as given (len
+    /// 0 = to EOF). Advice strace cannot name makes no row and is counted.
+    pub(super) fn fadvise(&mut self, pid: u32, key: Key, args: &[&str]) -> bool {
+        let (Some(offset), Some(len), Some(advice)) = (
+            args.get(1).and_then(|a| parse_u64(a)),
+            args.get(2).and_then(|a| parse_u64(a)),
+            args.get(3),
+        ) else {
+            return false;
+        };
+        let name = advice.split_whitespace().next().unwrap_or("");
+        let flags = match name {
+            "POSIX_FADV_NORMAL" => Flags::NORMAL,
+            "POSIX_FADV_RANDOM" => Flags::RANDOM,
+            "POSIX_FADV_SEQUENTIAL" => Flags::SEQUENTIAL,
+            "POSIX_FADV_WILLNEED" => Flags::WILLNEED,
+            "POSIX_FADV_DONTNEED" => Flags::DONTNEED,
+            "POSIX_FADV_NOREUSE" => Flags::NOREUSE,
+            _ => {
+                self.report
+                    .note(&format!("fadvise advice not modelled: {name} (no row)"));
+                return true;
+            }
+        };
+        let d = self.fd_arg(pid, args.first().copied());
+        if let Some((_, ino)) = self.regular(d) {
+            let mut r = self.row(key, pid, Op::Fadvise, ino);
+            r.offset = Some(offset);
+            r.length = Some(len);
+            r.flags = flags;
+            self.emit.push(r);
         }
         true
     }

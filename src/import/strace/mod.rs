@@ -34,6 +34,11 @@
 //!   closes of dup2, execve or exit);
 //! * *differs*: unlink/unlinkat of a file some row named → `unlink` (the reference
 //!   writes no unlink rows);
+//! * *differs*: fadvise64/fadvise64_64/arm_fadvise64_64 → `fadvise` on the fd's file
+//!   (offset and length as given), madvise → `madvise` for each file mapping piece of
+//!   the range, at its file offset (the reference writes neither); the advice
+//!   (`POSIX_FADV_*`, `MADV_*`) becomes the one flag word; other advice (MADV_FREE,
+//!   MADV_HUGEPAGE, ...), anonymous ranges and zero lengths make no row;
 //! * *differs*: names follow [`NameRule`]: by default a renamed file keeps the name of
 //!   its first row and the file a rename replaces gets an `unlink` row; `Current`
 //!   names files by their path at the time, as the reference does;
