@@ -23,16 +23,25 @@ pub enum ModelKind {
     Lru,
     /// Belady's MIN (needs the whole trace in memory).
     Opt,
+    /// The Linux personality (`--profile linux`): page cache, read-ahead, faults and
+    /// write-back as Linux 6.x on ext4.
+    Linux,
 }
 
 impl ModelKind {
-    pub const ALL: [ModelKind; 3] = [ModelKind::Dragonfly, ModelKind::Lru, ModelKind::Opt];
+    pub const ALL: [ModelKind; 4] = [
+        ModelKind::Dragonfly,
+        ModelKind::Lru,
+        ModelKind::Opt,
+        ModelKind::Linux,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
             ModelKind::Dragonfly => "dragonfly",
             ModelKind::Lru => "lru",
             ModelKind::Opt => "opt",
+            ModelKind::Linux => "linux",
         }
     }
 
@@ -65,6 +74,8 @@ pub struct RunConfig {
     pub readahead: String,
     pub cluster: String,
     pub sync: String,
+    /// The Linux personality's settings (used by the linux model only).
+    pub linux: crate::models::linux::LinuxParams,
 }
 
 impl Default for RunConfig {
@@ -81,6 +92,7 @@ impl Default for RunConfig {
             readahead: "dragonfly".into(),
             cluster: "dragonfly".into(),
             sync: "dragonfly".into(),
+            linux: crate::models::linux::LinuxParams::default(),
         }
     }
 }
@@ -114,6 +126,9 @@ impl RunConfig {
             dev.insert(k, v.into());
         }
         m.insert("device_params".into(), dev.into());
+        if self.model == ModelKind::Linux {
+            m.insert("profile".into(), self.linux.spec().into());
+        }
         if self.model == ModelKind::Dragonfly {
             if let Ok((set, _)) = self.policies() {
                 m.insert("readahead".into(), set.readahead.spec().into());
@@ -251,6 +266,17 @@ fn make_model(
                 sim.enable_timeline(step);
             }
             Box::new(sim)
+        }
+        ModelKind::Linux => {
+            let mut m = crate::models::linux::Linux::new(
+                cfg.linux.clone(),
+                cfg.mem,
+                cfg.unavailable,
+                cfg.device.clone(),
+                files,
+            );
+            m.set_final_sync(cfg.final_sync);
+            Box::new(m)
         }
         ModelKind::Lru => Box::new(Lru::new(files, cfg.mem, cfg.device.clone())),
         ModelKind::Opt => Box::new(Opt::new(

@@ -205,6 +205,7 @@ impl Grid {
             } else {
                 "dragonfly".into()
             },
+            linux: Default::default(),
         };
         if kernel {
             cfg.params()?;

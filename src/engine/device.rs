@@ -405,7 +405,7 @@ impl fmt::Display for DeviceSpec {
 }
 
 /// Largest unit that represents `ns` exactly, so `parse_duration_ns` reads it back.
-fn fmt_duration(ns: u64) -> String {
+pub(crate) fn fmt_duration(ns: u64) -> String {
     for (m, u) in [(NS_PER_S, "s"), (1_000_000, "ms"), (1_000, "us")] {
         if ns != 0 && ns.is_multiple_of(m) {
             return format!("{}{u}", ns / m);

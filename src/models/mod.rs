@@ -8,6 +8,7 @@
 //! a [`Replacement`] that only picks victims: that way the two cannot differ in anything
 //! but the replacement decision.
 
+pub mod linux;
 pub mod lru;
 pub mod opt;
 pub mod pageref;

@@ -203,6 +203,9 @@ struct ReplayArgs {
     /// Model: dragonfly (the kernel), lru (exact page LRU) or opt (Belady's MIN).
     #[arg(long, default_value = "dragonfly")]
     model: String,
+    /// Personality: dragonfly (the default: DragonFly's VM, buffer cache and vnode pager) or linux[:key=value,...] (Linux 6.x page cache on ext4; keys read_ahead_kb=128, max_sectors_kb=1280, fault_around_kb=64, dirty_background_ratio=10, dirty_ratio=20, dirty_expire=30s, dirty_writeback=5s), e.g. --profile linux:read_ahead_kb=8192,max_sectors_kb=4096
+    #[arg(long, default_value = "dragonfly", value_name = "SPEC")]
+    profile: String,
     #[command(flatten)]
     machine: MachineArgs,
     #[arg(long, value_name = "SPEC", help = policy_help(&READAHEAD, false), long_help = policy_long_help(&READAHEAD, false))]
@@ -314,7 +317,52 @@ fn check_spec(base: &RunConfig, f: &Family, spec: &str) -> Result<(), String> {
 }
 
 fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
-    let model = ModelKind::parse(&a.model)?;
+    let mut model = ModelKind::parse(&a.model)?;
+    let mut linux = vpsim::models::linux::LinuxParams::default();
+    match a
+        .profile
+        .split_once(':')
+        .map_or((a.profile.as_str(), ""), |(n, k)| (n, k))
+    {
+        ("dragonfly", "") => {}
+        ("linux", keys) => {
+            if model != ModelKind::Dragonfly {
+                return Err(format!(
+                    "--profile linux replaces the kernel model; it cannot go with --model {}",
+                    model.name()
+                ));
+            }
+            if a.readahead.is_some() || a.cluster.is_some() || a.sync.is_some() {
+                return Err("--readahead, --cluster and --sync are DragonFly policies; under --profile linux set its keys instead (e.g. --profile linux:read_ahead_kb=512)".into());
+            }
+            if !a.machine.set.is_empty() || a.timeline.is_some() || a.check_invariants {
+                return Err(
+                    "--set, --timeline and --check-invariants apply to --profile dragonfly only"
+                        .into(),
+                );
+            }
+            linux = vpsim::models::linux::LinuxParams::parse(keys)?;
+            model = ModelKind::Linux;
+        }
+        _ => {
+            return Err(format!(
+                "--profile \"{}\": expected dragonfly or linux[:key=value,...]",
+                a.profile
+            ));
+        }
+    }
+    if model == ModelKind::Linux {
+        let (mem, unavailable, device, _) = parse_machine(&a.machine)?;
+        return Ok(RunConfig {
+            model,
+            mem,
+            unavailable,
+            device,
+            final_sync: a.final_sync,
+            linux,
+            ..RunConfig::default()
+        });
+    }
     let (mem, unavailable, device, knobs) = parse_machine(&a.machine)?;
     if model != ModelKind::Dragonfly && unavailable > 0 {
         return Err(format!(
@@ -358,6 +406,7 @@ fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
         readahead: a.readahead.clone().unwrap_or_else(|| "dragonfly".into()),
         cluster: a.cluster.clone().unwrap_or_else(|| "dragonfly".into()),
         sync: a.sync.clone().unwrap_or_else(|| "dragonfly".into()),
+        linux,
     };
     if model == ModelKind::Dragonfly {
         for (f, v) in [
