@@ -18,6 +18,7 @@ Python 3.11 standard library only. See scripts/README-validate-linux.md.
 from __future__ import annotations
 
 import argparse
+import array
 import json
 import mmap
 import os
@@ -56,10 +57,11 @@ FALLBACK_TEMPLATE = (
 )
 
 READ_WORKLOADS = ["seqread4k", "randread4k", "randread4k_fadv_random", "mmap_seq", "mmap_rand"]
-WRITE_WORKLOADS = ["seqwrite4k_fsync", "seqwrite1m_fsync", "randwrite4k_fsync"]
+WRITE_WORKLOADS = ["seqwrite4k_fsync", "seqwrite1m_fsync", "randwrite4k_fsync",
+                   "mmap_randwrite_fsync", "mmap_seqwrite_fsync"]
 ALL_WORKLOADS = READ_WORKLOADS + WRITE_WORKLOADS
 
-DATA_NAME = "data.bin"  # the existing file the read workloads and randwrite use
+DATA_NAME = "data.bin"  # the existing file the read workloads, randwrite and the mmap writes use
 NEW_NAME = "new.bin"  # the file the sequential write workloads create
 WARM_NAME = "warm.bin"  # small file for the warm-up pass (not measured)
 
@@ -414,6 +416,7 @@ class Tracer:
         self.t0 = t0
         self.pid = os.getpid()
         self.rows: list[tuple] = []
+        self.minflt: int | None = None  # minor faults of an mmap workload's touch loop alone
 
     def add(self, t: int, op: str, name: str, off="", length="", flags="") -> None:
         self.rows.append((t - self.t0, op, name, off, length, flags))
@@ -498,8 +501,36 @@ def wl_randread_fadv(path, name, spec, tr):
     _randread(path, name, spec, tr, True)
 
 
+def _touch_loop(mm: mmap.mmap, offs: list[int], store: bool, tr: Tracer) -> array.array:
+    """Load (or store) one byte at each offset; return the start time of each touch.
+    Nothing is allocated that outlives an iteration (the times go to a preallocated
+    array, the trace rows are made afterwards), so the minor faults counted around the
+    loop (tr.minflt) are the mapping's, not the interpreter's growing heap."""
+    now = time.monotonic_ns
+    n = len(offs)
+    times = array.array("q", bytes(8 * n))
+    m0 = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    if store:
+        for i in range(n):
+            times[i] = now()
+            mm[offs[i]] = 0xA5  # one byte stored to the page
+    else:
+        for i in range(n):
+            times[i] = now()
+            mm[offs[i]]  # one load from the page
+    tr.minflt = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - m0
+    return times
+
+
 def _mmap_touch(path: str, name: str, spec: WorkloadSpec, tr: Tracer, offsets) -> None:
     now = time.monotonic_ns
+    offs = list(offsets)
+    seen = set()
+    first = []  # only first touches are recorded (trace-format.md)
+    for i, off in enumerate(offs):
+        if off not in seen:
+            seen.add(off)
+            first.append(i)
     t = now()
     fd = os.open(path, RD)
     try:
@@ -509,14 +540,10 @@ def _mmap_touch(path: str, name: str, spec: WorkloadSpec, tr: Tracer, offsets) -
         mm = mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ)
         tr.add(t, "mmap", name, 0, size)
         try:
-            seen = set()
+            times = _touch_loop(mm, offs, False, tr)
             add = tr.add
-            for off in offsets:
-                t = now()
-                mm[off]  # one load from the page
-                if off not in seen:  # only first touches are recorded (trace-format.md)
-                    seen.add(off)
-                    add(t, "fault_read", name, off, PAGE)
+            for i in first:
+                add(times[i], "fault_read", name, offs[i], PAGE)
         finally:
             t = now()
             mm.close()
@@ -533,6 +560,46 @@ def wl_mmap_seq(path, name, spec, tr):
 
 def wl_mmap_rand(path, name, spec, tr):
     _mmap_touch(path, name, spec, tr, _offsets(spec, "mmaprand"))
+
+
+def _mmap_store(path: str, name: str, spec: WorkloadSpec, tr: Tracer, offsets) -> None:
+    """Stores through a shared read/write mapping of the existing file, then fsync.
+    Every store is recorded as a fault_write row (trace-format.md: the simulator
+    decides which of them fault); the fsync is on the fd while the mapping is live."""
+    now = time.monotonic_ns
+    offs = list(offsets)
+    t = now()
+    fd = os.open(path, os.O_RDWR | getattr(os, "O_NOATIME", 0))
+    try:
+        size = os.fstat(fd).st_size
+        tr.add(t, "open", name, "", size)
+        t = now()
+        mm = mmap.mmap(fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        tr.add(t, "mmap", name, 0, size)
+        try:
+            times = _touch_loop(mm, offs, True, tr)
+            add = tr.add
+            for i, off in enumerate(offs):
+                add(times[i], "fault_write", name, off, PAGE)
+            t = now()
+            os.fsync(fd)
+            tr.add(t, "fsync", name)
+        finally:
+            t = now()
+            mm.close()  # munmap only: Python's mmap.close() does not msync
+            tr.add(t, "munmap", name, 0, size)
+    finally:
+        t = now()
+        os.close(fd)
+        tr.add(t, "close", name)
+
+
+def wl_mmap_randwrite(path, name, spec, tr):
+    _mmap_store(path, name, spec, tr, _offsets(spec, "mmaprandwrite"))
+
+
+def wl_mmap_seqwrite(path, name, spec, tr):
+    _mmap_store(path, name, spec, tr, range(0, spec.size, PAGE))
 
 
 def _seqwrite(path: str, name: str, spec: WorkloadSpec, tr: Tracer, bs: int) -> None:
@@ -600,6 +667,8 @@ WORKLOADS = {
     "seqwrite4k_fsync": (wl_seqwrite4k, NEW_NAME),
     "seqwrite1m_fsync": (wl_seqwrite1m, NEW_NAME),
     "randwrite4k_fsync": (wl_randwrite, DATA_NAME),
+    "mmap_randwrite_fsync": (wl_mmap_randwrite, DATA_NAME),
+    "mmap_seqwrite_fsync": (wl_mmap_seqwrite, DATA_NAME),
 }
 
 
@@ -782,6 +851,10 @@ def measure(args, env: Env, wl: str, spec: WorkloadSpec, ra_kb: int, rep: int, o
         "major_faults": ru["ru_majflt"],
         "flushes": d["flush_ios"],
     }
+    if tr.minflt is not None:
+        # mmap workloads: the minor faults of the touch loop alone (ru_minflt of the whole
+        # run, in rusage_delta, also counts the interpreter's heap growing for the trace)
+        real["minor_faults"] = tr.minflt
     return {
         "workload": wl, "ra_kb": ra_kb, "rep": rep, "trace": trace, "events": len(tr.rows),
         "real": real,
@@ -914,6 +987,7 @@ class Replayer:
                 "write_requests": dev.get("writes"),
                 "write_bytes": dev.get("write_bytes"),
                 "major_faults": ctr.get("major_faults"),
+                "minor_faults": ctr.get("minor_faults"),
             }
             return {"ok": True, "cmd": cmd, "template": label, "predicted": pred,
                     "warnings": j.get("warnings", []), "notes": notes, "json": j}
@@ -950,6 +1024,7 @@ METRICS = [
     ("write_requests", "write requests", False),
     ("write_bytes", "write bytes", True),
     ("major_faults", "major faults", False),
+    ("minor_faults", "minor faults", False),
     ("flushes", "flushes (real only)", False),
 ]
 
@@ -973,6 +1048,8 @@ def summarize(runs: list[dict]) -> list[dict]:
     rows = []
     for (wl, ra), rs in groups.items():
         for key, label, is_bytes in METRICS:
+            if any(key not in r["real"] for r in rs):
+                continue  # not measured for this workload (minor faults: mmap workloads only)
             reals = [r["real"][key] for r in rs]
             preds = [r["sim"]["predicted"][key] for r in rs
                      if r.get("sim", {}).get("ok") and r["sim"]["predicted"].get(key) is not None]
@@ -1190,7 +1267,7 @@ def run(args, undo: Undo, out_dir: str, ref_disk: str, ref_q: str) -> None:
     undo.push({"kind": "file", "path": data})
     undo.push({"kind": "file", "path": os.path.join(env.workdir, NEW_NAME)})
     warm_up(env, spec, args.workload_list)
-    # reads first, then the writes (randwrite overwrites data.bin in place)
+    # reads first, then the writes (randwrite and the mmap writes overwrite data.bin in place)
     order = [w for w in ALL_WORKLOADS if w in args.workload_list]
 
     def make_params(ra_eff: int) -> dict:
@@ -1219,9 +1296,14 @@ def run(args, undo: Undo, out_dir: str, ref_disk: str, ref_q: str) -> None:
                 r["params"] = params
                 runs.append(r)
                 x = r["real"]
+                extra = ""
+                if "minor_faults" in x:
+                    extra += f"  minflt {x['minor_faults']:>6,}"
+                if wl in WRITE_WORKLOADS:
+                    extra += f"  nr_dirtied {r['vmstat_delta'].get('nr_dirtied', 0):>6,}"
                 log(f"  {wl:24s} ra={ra:<5d} #{rep}: reads {x['read_requests']:>6,} ({x['read_bytes'] / MiB:7.1f} MiB)"
                     f"  writes {x['write_requests']:>6,} ({x['write_bytes'] / MiB:7.1f} MiB)"
-                    f"  majflt {x['major_faults']:>6,}  {r['elapsed_ns'] / 1e9:6.2f}s")
+                    f"  majflt {x['major_faults']:>6,}{extra}  {r['elapsed_ns'] / 1e9:6.2f}s")
 
     replay_log = []
     template_used = None
