@@ -51,7 +51,7 @@ impl Linux {
             let Some(w) = w else {
                 break;
             };
-            self.read_window(ino, RaWindow { mark: None, ..w }, None);
+            self.read_window(ino, RaWindow { mark: None, ..w }, None, 0);
             index = w.start + w.nr.max(1);
         }
     }

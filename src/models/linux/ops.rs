@@ -7,6 +7,9 @@ use super::filemap::{self, MapPage, VmAdvice};
 use super::pagecache::{NIL, pf};
 use super::readahead::{self, CacheView, FileRaState, RaWindow};
 use super::{Linux, PAGE_SIZE, Vma};
+
+/// ext4 maps with large folios up to PMD size (order 9) since 6.16.
+const MAX_FOLIO_ORDER: u32 = 9;
 use crate::engine::stats::{Dir, Origin};
 use crate::trace::{Event, Flags};
 
@@ -28,7 +31,7 @@ impl CacheView for InodeView<'_> {
 
     /// ext4 maps with large folios (up to order 9, PMD size) since 6.16.
     fn max_folio_order(&self) -> u32 {
-        9
+        MAX_FOLIO_ORDER
     }
 }
 
@@ -99,44 +102,80 @@ impl Linux {
         }
     }
 
-    /// Bring in the pages of `w` that are absent (`page_cache_ra_unbounded`): each run
-    /// of absent pages is one batch for the block layer; the window's mark page gets
+    /// Bring in the pages of `w` that are absent (`page_cache_ra_order` /
+    /// `page_cache_ra_unbounded`): each run of absent pages is one batch for the block
+    /// layer, laid out in naturally aligned folios of up to `order` (smaller where the
+    /// alignment or the run's end demands); the folio holding the window's mark gets
     /// `PG_readahead`. The request holding `need` is the caller's synchronous read.
-    pub(crate) fn read_window(&mut self, ino: u32, w: RaWindow, need: Option<u64>) {
+    pub(crate) fn read_window(&mut self, ino: u32, w: RaWindow, need: Option<u64>, order: u32) {
         let size = self.inodes[ino as usize].size;
         let last = size.div_ceil(PAGE_SIZE);
         let end = (w.start + w.nr).min(last);
-        let mut run_start = None;
         let mut i = w.start;
-        while i <= end {
-            let absent = i < end && self.pc.lookup(ino, i).is_none();
-            if absent {
-                self.make_room();
-                let mut flags = 0;
-                if Some(i) != need {
-                    flags |= pf::RA_UNUSED;
-                    self.c.readahead_pages += 1;
-                }
-                if w.mark == Some(i) {
-                    flags |= pf::READAHEAD;
-                }
-                self.pc.insert(ino, i, flags);
-                if run_start.is_none() {
-                    run_start = Some(i);
-                }
-            } else if let Some(s) = run_start.take() {
-                self.submit_run(
-                    Dir::Read,
-                    ino,
-                    s,
-                    i - s,
-                    need,
-                    Origin::Demand,
-                    Origin::Readahead,
-                    false,
-                );
+        while i < end {
+            if self.pc.lookup(ino, i).is_some() {
+                i += 1;
+                continue;
             }
-            i += 1;
+            let mut e = i + 1;
+            while e < end && self.pc.lookup(ino, e).is_none() {
+                e += 1;
+            }
+            let mut k = i;
+            while k < e {
+                let mut o = order.min(MAX_FOLIO_ORDER);
+                while o > 0 && (!k.is_multiple_of(1 << o) || k + (1 << o) > e) {
+                    o -= 1;
+                }
+                let n = 1u64 << o;
+                let marked = w.mark.is_some_and(|m| m >= k && m < k + n);
+                for j in k..k + n {
+                    self.make_room();
+                    let mut flags = 0;
+                    if Some(j) != need {
+                        flags |= pf::RA_UNUSED;
+                        self.c.readahead_pages += 1;
+                    }
+                    if marked {
+                        flags |= pf::READAHEAD;
+                    }
+                    let p = self.pc.insert(ino, j, flags);
+                    self.pc.pages[p as usize].order = o as u8;
+                }
+                k += n;
+            }
+            self.submit_run(
+                Dir::Read,
+                ino,
+                i,
+                e - i,
+                need,
+                Origin::Demand,
+                Origin::Readahead,
+                false,
+            );
+            i = e;
+        }
+    }
+
+    /// Clear `PG_readahead` on the folio of page `p` (the flag is the folio's).
+    fn clear_mark(&mut self, ino: u32, p: u32) {
+        let (f, n) = self.pc.folio(p);
+        for k in f..f + n {
+            if let Some(q) = self.pc.lookup(ino, k) {
+                self.pc.clear(q, pf::READAHEAD);
+            }
+        }
+    }
+
+    /// Dirty every page of the folio of page `p` (a store through a mapping:
+    /// `block_page_mkwrite` dirties the whole folio).
+    fn dirty_folio(&mut self, ino: u32, p: u32) {
+        let (f, n) = self.pc.folio(p);
+        for k in f..f + n {
+            if let Some(q) = self.pc.lookup(ino, k) {
+                self.pc.set_dirty(q);
+            }
         }
     }
 
@@ -188,7 +227,7 @@ impl Linux {
                     nr: 1,
                     mark: None,
                 });
-                self.read_window(ino, w, Some(index));
+                self.read_window(ino, w, Some(index), ra.order);
                 if self.pc.lookup(ino, index).is_none() {
                     self.read_window(
                         ino,
@@ -198,6 +237,7 @@ impl Linux {
                             mark: None,
                         },
                         Some(index),
+                        0,
                     );
                 }
             }
@@ -208,17 +248,18 @@ impl Linux {
             // write-back; otherwise the mark stays.
             let f = self.pc.flags(p);
             if f & pf::READAHEAD != 0 && ra.ra_pages != 0 && f & pf::WRITEBACK == 0 {
-                self.pc.clear(p, pf::READAHEAD);
+                self.clear_mark(ino, p);
                 self.c.ra_marker_hits += 1;
+                let (fi, fnr) = self.pc.folio(p);
                 let w = {
                     let view = InodeView {
                         m: self,
                         inode: ino,
                     };
-                    readahead::page_cache_async_ra(&mut ra, &view, size, index, 1, req_count)
+                    readahead::page_cache_async_ra(&mut ra, &view, size, fi, fnr, req_count)
                 };
                 if let Some(w) = w {
-                    self.read_window(ino, w, None);
+                    self.read_window(ino, w, None, ra.order);
                 }
             }
             if self.pc.flags(p) & pf::UPTODATE == 0 {
@@ -398,7 +439,7 @@ impl Linux {
             self.c.v_vm_faults += 1;
             self.c.minor_faults += 1;
             if let Some(p) = self.pc.lookup(ino, index) {
-                self.pc.set_dirty(p);
+                self.dirty_folio(ino, p);
                 self.vmas[vi].ptes.insert(index, true);
                 self.dirtied(ino);
             }
@@ -428,20 +469,21 @@ impl Linux {
                         m: self,
                         inode: ino,
                     };
+                    let (fi, fnr) = self.pc.folio(p);
                     let folio = filemap::FoundFolio {
-                        index,
-                        nr: 1,
+                        index: fi,
+                        nr: fnr,
                         locked: f & pf::LOCKED != 0,
                         readahead: f & pf::READAHEAD != 0,
                     };
                     filemap::filemap_fault_found(&mut ra, &view, size, folio, advice)
                 };
                 if out.clear_readahead {
-                    self.pc.clear(p, pf::READAHEAD);
+                    self.clear_mark(ino, p);
                     self.c.ra_marker_hits += 1;
                 }
                 if let Some(w) = out.window {
-                    self.read_window(ino, w, None);
+                    self.read_window(ino, w, None, ra.order);
                 }
             }
             None => {
@@ -460,7 +502,7 @@ impl Linux {
                     nr: 1,
                     mark: None,
                 });
-                self.read_window(ino, w, Some(index));
+                self.read_window(ino, w, Some(index), ra.order);
                 if self.pc.lookup(ino, index).is_none() {
                     self.read_window(
                         ino,
@@ -470,6 +512,7 @@ impl Linux {
                             mark: None,
                         },
                         Some(index),
+                        0,
                     );
                 }
             }
@@ -491,8 +534,19 @@ impl Linux {
         self.use_page(p, hit);
         self.pc.set(p, pf::REFERENCED);
         if store {
-            self.pc.set_dirty(p);
+            self.dirty_folio(ino, p);
             self.dirtied(ino);
+        }
+        // `finish_fault` maps the whole folio when it lies in the VMA (and below EOF).
+        let (fi, fnr) = self.pc.folio(p);
+        let (vf, ve) = (self.vmas[vi].first, self.vmas[vi].end);
+        let eof = size.div_ceil(PAGE_SIZE);
+        if fi >= vf && fi + fnr <= ve && fi + fnr <= eof {
+            for k in fi..fi + fnr {
+                if k != index && self.pc.lookup(ino, k).is_some() {
+                    self.vmas[vi].ptes.insert(k, store);
+                }
+            }
         }
         self.vmas[vi].ptes.insert(index, store);
     }

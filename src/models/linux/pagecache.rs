@@ -35,6 +35,9 @@ pub struct Page {
     pub file: u32,
     pub index: u64,
     pub flags: u16,
+    /// Order of the folio the page belongs to: the folio is the `1 << order` pages
+    /// from `index` rounded down to that size (folios are naturally aligned).
+    pub order: u8,
     /// The I/O record of the read or write in flight, or NIL.
     pub io: u32,
     prev: u32,
@@ -98,6 +101,13 @@ impl PageCache {
         self.map.get(&(file, index)).copied()
     }
 
+    /// The folio of page `p`: (first index, number of pages).
+    pub fn folio(&self, p: u32) -> (u64, u64) {
+        let pg = &self.pages[p as usize];
+        let n = 1u64 << pg.order;
+        (pg.index & !(n - 1), n)
+    }
+
     pub fn flags(&self, p: u32) -> u16 {
         self.pages[p as usize].flags
     }
@@ -155,6 +165,7 @@ impl PageCache {
             file,
             index,
             flags: flags & !pf::ACTIVE,
+            order: 0,
             io: NIL,
             prev: NIL,
             next: NIL,
