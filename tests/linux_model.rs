@@ -155,6 +155,7 @@ fn profile_flag_on_the_command_line() {
         p.starts_with("linux:read_ahead_kb=512,max_sectors_kb=1280"),
         "{p}"
     );
+    assert!(p.ends_with(",large_folios=1"), "{p}");
     let o = vpsim(&["replay", "traces/seqread.csv", "--profile", "linux:ra=1"]);
     assert_code(&o, 2);
     assert!(stderr(&o).contains("read_ahead_kb"), "{}", stderr(&o));
@@ -321,4 +322,13 @@ fn stores_fault_once_per_folio() {
     );
     assert_eq!((d.reads, d.read_bytes), (32, 4 * M));
     assert_eq!((d.writes, d.write_bytes), (5, 4 * M + 4 * K));
+    // With 4 KiB folios only, every store faults (stores take no fault-around): 1
+    // major + 1,023 minor; the same reads and writes.
+    let o = run(&s, "large_folios=0", 1 << 30);
+    let (d, c) = (&o.stats.device, &o.stats.counters);
+    assert_eq!(
+        (c.major_faults, c.minor_faults, c.touches_no_fault),
+        (1, 1023, 0)
+    );
+    assert_eq!((d.reads, d.writes), (32, 5));
 }

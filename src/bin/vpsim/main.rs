@@ -203,7 +203,7 @@ struct ReplayArgs {
     /// Model: dragonfly (the kernel), lru (exact page LRU) or opt (Belady's MIN).
     #[arg(long, default_value = "dragonfly")]
     model: String,
-    /// Personality: dragonfly (the default: DragonFly's VM, buffer cache and vnode pager) or linux[:key=value,...] (Linux 6.x page cache on ext4; keys read_ahead_kb=128, max_sectors_kb=1280, fault_around_kb=64, dirty_background_ratio=10, dirty_ratio=20, dirty_expire=30s, dirty_writeback=5s), e.g. --profile linux:read_ahead_kb=8192,max_sectors_kb=4096
+    /// Personality: dragonfly (the default: DragonFly's VM, buffer cache and vnode pager) or linux[:key=value,...] (Linux 6.x page cache on ext4; keys read_ahead_kb=128, max_sectors_kb=1280, fault_around_kb=64, dirty_background_ratio=10, dirty_ratio=20, dirty_expire=30s, dirty_writeback=5s, large_folios=1), e.g. --profile linux:read_ahead_kb=8192,max_sectors_kb=4096
     #[arg(long, default_value = "dragonfly", value_name = "SPEC")]
     profile: String,
     #[command(flatten)]

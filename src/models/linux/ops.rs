@@ -31,11 +31,20 @@ impl CacheView for InodeView<'_> {
 
     /// ext4 maps with large folios (up to order 9, PMD size) since 6.16.
     fn max_folio_order(&self) -> u32 {
-        MAX_FOLIO_ORDER
+        self.m.max_folio_order()
     }
 }
 
 impl Linux {
+    /// Largest folio order of the page cache (`large_folios`).
+    pub(crate) fn max_folio_order(&self) -> u32 {
+        if self.p.large_folios {
+            MAX_FOLIO_ORDER
+        } else {
+            0
+        }
+    }
+
     pub(crate) fn ra_pages_state(&self) -> FileRaState {
         FileRaState::new(self.p.ra_pages())
     }
@@ -123,7 +132,7 @@ impl Linux {
             }
             let mut k = i;
             while k < e {
-                let mut o = order.min(MAX_FOLIO_ORDER);
+                let mut o = order.min(self.max_folio_order());
                 while o > 0 && (!k.is_multiple_of(1 << o) || k + (1 << o) > e) {
                     o -= 1;
                 }

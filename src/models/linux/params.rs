@@ -22,6 +22,9 @@ pub struct LinuxParams {
     pub dirty_expire_ns: u64,
     /// `vm.dirty_writeback_centisecs`, in ns (0 = no periodic write-back).
     pub dirty_writeback_ns: u64,
+    /// Large folios in the page cache (ext4 since 6.16: up to 2 MiB); `false` = every
+    /// folio one 4 KiB page, as on filesystems without large-folio support.
+    pub large_folios: bool,
 }
 
 impl Default for LinuxParams {
@@ -34,6 +37,7 @@ impl Default for LinuxParams {
             dirty_ratio: 20,
             dirty_expire_ns: 30_000_000_000,
             dirty_writeback_ns: 5_000_000_000,
+            large_folios: true,
         }
     }
 }
@@ -76,6 +80,11 @@ pub const KEYS: &[(&str, &str, &str)] = &[
         "5s",
         "interval of the periodic write-back (0 = never)",
     ),
+    (
+        "large_folios",
+        "1",
+        "1 = folios up to 2 MiB (ext4 on 6.16+), 0 = 4 KiB pages only",
+    ),
 ];
 
 fn whole(key: &str, v: &str) -> Result<u64, String> {
@@ -109,6 +118,17 @@ impl LinuxParams {
                 "dirty_writeback" => {
                     p.dirty_writeback_ns =
                         parse_duration_ns(v).map_err(|e| format!("profile linux: {k}: {e}"))?
+                }
+                "large_folios" => {
+                    p.large_folios = match v.trim() {
+                        "1" => true,
+                        "0" => false,
+                        _ => {
+                            return Err(format!(
+                                "profile linux: large_folios={v}: expected 0 or 1"
+                            ));
+                        }
+                    }
                 }
                 _ => {
                     return Err(format!(
@@ -171,6 +191,7 @@ impl LinuxParams {
                 "dirty_writeback",
                 crate::engine::device::fmt_duration(self.dirty_writeback_ns),
             ),
+            ("large_folios", u8::from(self.large_folios).to_string()),
         ]
     }
 
@@ -204,6 +225,9 @@ mod tests {
             LinuxParams::parse("read_ahead_kb=8192,max_sectors_kb=4096,dirty_expire=3s").unwrap();
         assert_eq!((r.ra_pages(), r.max_request_pages()), (2048, 1024));
         assert_eq!(r.dirty_expire_ns, 3_000_000_000);
+        assert!(r.large_folios);
+        assert!(!LinuxParams::parse("large_folios=0").unwrap().large_folios);
+        assert!(LinuxParams::parse("large_folios=2").is_err());
     }
 
     #[test]
