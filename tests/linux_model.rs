@@ -332,3 +332,54 @@ fn stores_fault_once_per_folio() {
     );
     assert_eq!((d.reads, d.writes), (32, 5));
 }
+
+/// `vpsim compare --profile dragonfly --profile linux...`: the DragonFly rows (every
+/// policy combination) and one row per Linux profile, side by side; each row's config
+/// names its personality; DragonFly policies without a DragonFly profile are refused.
+#[test]
+fn compare_puts_personalities_side_by_side() {
+    let o = vpsim(&[
+        "compare",
+        "traces/seqread.csv",
+        "--profile",
+        "dragonfly",
+        "--profile",
+        "linux",
+        "--profile",
+        "linux:read_ahead_kb=512",
+        "--readahead",
+        "none",
+        "--readahead",
+        "dragonfly",
+        "--format",
+        "json",
+    ]);
+    assert_code(&o, 0);
+    let j: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let models: Vec<&str> = j["configs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["config"]["model"].as_str().unwrap())
+        .collect();
+    assert_eq!(models, ["dragonfly", "dragonfly", "linux", "linux"]);
+    let p = j["configs"][3]["config"]["profile"].as_str().unwrap();
+    assert!(p.starts_with("linux:read_ahead_kb=512,"), "{p}");
+    let o = vpsim(&["compare", "traces/seqread.csv", "--profile", "linux"]);
+    assert_code(&o, 0);
+    assert!(
+        stdout(&o).contains("profile    linux:read_ahead_kb=128"),
+        "{}",
+        stdout(&o)
+    );
+    let o = vpsim(&[
+        "compare",
+        "traces/seqread.csv",
+        "--profile",
+        "linux",
+        "--sync",
+        "linux",
+    ]);
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("--profile dragonfly"), "{}", stderr(&o));
+}

@@ -10,7 +10,7 @@
 use super::replay;
 use super::replay::{csv_field, flatten, us};
 use crate::policies;
-use crate::run::{RunConfig, RunError, RunOutput};
+use crate::run::{ModelKind, RunConfig, RunError, RunOutput};
 use crate::trace::Op;
 use crate::units::format_size;
 use serde_json::{Value, json};
@@ -92,12 +92,39 @@ pub fn configurations(
 /// name the table shows).
 const FAMILIES: [&str; 3] = ["readahead", "cluster", "sync"];
 
+/// The families a comparison's rows differ in: the personality too when any row runs
+/// `--profile linux` (whose rows have no DragonFly policies).
+fn families(c: &Comparison) -> Vec<&'static str> {
+    let linux = c.rows.iter().any(|r| r.config.model == ModelKind::Linux);
+    let mut v = Vec::with_capacity(4);
+    if linux {
+        v.push("profile");
+    }
+    v.extend(FAMILIES);
+    v
+}
+
 /// The spec the user gave for one family of `cfg` (short, for row labels).
-fn given_spec<'a>(cfg: &'a RunConfig, family: &str) -> &'a str {
+fn given_spec(cfg: &RunConfig, family: &str) -> String {
+    if family == "profile" {
+        return profile_spec(cfg);
+    }
+    if cfg.model == ModelKind::Linux {
+        return "-".into();
+    }
     match family {
-        "readahead" => &cfg.readahead,
-        "cluster" => &cfg.cluster,
-        _ => &cfg.sync,
+        "readahead" => cfg.readahead.clone(),
+        "cluster" => cfg.cluster.clone(),
+        _ => cfg.sync.clone(),
+    }
+}
+
+/// The personality of `cfg`: `dragonfly`, or the Linux profile with every key.
+fn profile_spec(cfg: &RunConfig) -> String {
+    if cfg.model == ModelKind::Linux {
+        cfg.linux.spec()
+    } else {
+        "dragonfly".into()
     }
 }
 
@@ -106,10 +133,14 @@ fn given_spec<'a>(cfg: &'a RunConfig, family: &str) -> &'a str {
 /// error) the family's spec is parsed alone, so that one bad family does not make the
 /// others look different from the other rows; the given spec if even that fails.
 fn effective_spec(cfg: &RunConfig, family: &str) -> String {
+    if family == "profile" || cfg.model == ModelKind::Linux {
+        return given_spec(cfg, family);
+    }
     if let Some(s) = cfg.to_json().get(family).and_then(Value::as_str) {
         return s.to_string();
     }
     let given = given_spec(cfg, family);
+    let given = given.as_str();
     let mut knobs = cfg.knobs.clone();
     let alone = match family {
         "readahead" => policies::readahead::parse(given, &mut knobs).map(|p| p.spec()),
@@ -304,7 +335,7 @@ fn row_labels(c: &Comparison, varying: &[&str]) -> Vec<String> {
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let specs: Vec<&str> = varying.iter().map(|f| given_spec(&r.config, f)).collect();
+            let specs: Vec<String> = varying.iter().map(|f| given_spec(&r.config, f)).collect();
             let mut l = format!("#{i} {}", specs.join(" / "));
             if l.chars().count() > MAX {
                 l = l.chars().take(MAX - 1).collect::<String>() + "…";
@@ -446,17 +477,18 @@ pub fn to_table(c: &Comparison) -> String {
     );
 
     // Configurations: effective specs, shared families once.
-    let eff: Vec<[String; 3]> = c
+    let fams = families(c);
+    let eff: Vec<Vec<String>> = c
         .rows
         .iter()
-        .map(|r| FAMILIES.map(|f| effective_spec(&r.config, f)))
+        .map(|r| fams.iter().map(|f| effective_spec(&r.config, f)).collect())
         .collect();
-    let varying: Vec<usize> = (0..3)
+    let varying: Vec<usize> = (0..fams.len())
         .filter(|&k| eff.iter().any(|e| e[k] != eff[0][k]))
         .collect();
     let _ = writeln!(s, "\nconfigurations");
-    for k in (0..3).filter(|k| !varying.contains(k)) {
-        let _ = writeln!(s, "  {:<4} {:<10} {}", "all", FAMILIES[k], eff[0][k]);
+    for k in (0..fams.len()).filter(|k| !varying.contains(k)) {
+        let _ = writeln!(s, "  {:<4} {:<10} {}", "all", fams[k], eff[0][k]);
     }
     for (i, e) in eff.iter().enumerate() {
         for (n, &k) in varying.iter().enumerate() {
@@ -465,11 +497,11 @@ pub fn to_table(c: &Comparison) -> String {
             } else {
                 String::new()
             };
-            let _ = writeln!(s, "  {tag:<4} {:<10} {}", FAMILIES[k], e[k]);
+            let _ = writeln!(s, "  {tag:<4} {:<10} {}", fams[k], e[k]);
         }
     }
 
-    let varying_names: Vec<&str> = varying.iter().map(|&k| FAMILIES[k]).collect();
+    let varying_names: Vec<&str> = varying.iter().map(|&k| fams[k]).collect();
     let labels = row_labels(c, &varying_names);
     if !varying_names.is_empty() {
         let _ = writeln!(

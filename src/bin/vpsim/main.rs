@@ -248,6 +248,9 @@ enum CompareFormat {
 struct CompareArgs {
     /// Trace file: CSV (.csv, .csv.gz, .csv.zst; compression is also detected by content) or the binary form (.vpt), or - for standard input. Read once.
     trace: String,
+    /// Personality, repeatable: dragonfly (its rows are every combination of --readahead, --cluster and --sync) and/or linux[:key=value,...] (one row each), e.g. --profile dragonfly --profile linux --profile linux:read_ahead_kb=8192. Default: dragonfly only.
+    #[arg(long, value_name = "SPEC")]
+    profile: Vec<String>,
     #[arg(long, value_name = "SPEC", help = policy_help(&READAHEAD, true), long_help = policy_long_help(&READAHEAD, true))]
     readahead: Vec<String>,
     #[arg(long, value_name = "SPEC", help = policy_help(&CLUSTER, true), long_help = policy_long_help(&CLUSTER, true))]
@@ -650,7 +653,38 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
             Err(e) => return usage(e),
         }
     }
-    let configs = compare::configurations(&base, &lists[0], &lists[1], &lists[2]);
+    let mut configs = Vec::new();
+    let profiles = if a.profile.is_empty() {
+        vec!["dragonfly".to_string()]
+    } else {
+        a.profile.clone()
+    };
+    let policies_given = !(a.readahead.is_empty() && a.cluster.is_empty() && a.sync.is_empty());
+    if policies_given && !profiles.iter().any(|p| p == "dragonfly") {
+        return usage(
+            "--readahead, --cluster and --sync are DragonFly policies: add --profile dragonfly to compare them".into(),
+        );
+    }
+    for p in &profiles {
+        match p.split_once(':').map_or((p.as_str(), ""), |(n, k)| (n, k)) {
+            ("dragonfly", "") => configs.extend(compare::configurations(
+                &base, &lists[0], &lists[1], &lists[2],
+            )),
+            ("linux", keys) => match vpsim::models::linux::LinuxParams::parse(keys) {
+                Ok(linux) => configs.push(RunConfig {
+                    model: ModelKind::Linux,
+                    linux,
+                    ..base.clone()
+                }),
+                Err(e) => return usage(format!("--profile \"{p}\": {e}")),
+            },
+            _ => {
+                return usage(format!(
+                    "--profile \"{p}\": expected dragonfly or linux[:key=value,...]"
+                ));
+            }
+        }
+    }
     let jobs = match a.jobs {
         Some(0) => return usage("--jobs must be at least 1".into()),
         Some(n) => n,
