@@ -11,52 +11,17 @@
 //! 16 KiB) — whatever the extent or the file has left — and is pushed from here only
 //! when a write lands exactly on `v_cstart + v_clen` (or a jump ends it).
 
+mod common;
+
+use common::{engine_ev as ev, engine_sim as sim, origin_writes as writes};
 use vpsim::engine::Simulator;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
-use vpsim::engine::stats::{DeviceStats, Origin};
-use vpsim::trace::{Event, FileTable, Flags, Op};
+use vpsim::engine::stats::Origin;
+use vpsim::trace::Op;
 
 const K: u64 = 1024;
 const MS: u64 = 1_000_000;
 /// f_iosize: 16 KiB blocks; mnt_iosize_max is 128 KiB (8 blocks).
 const BLK: u64 = 16 * K;
-
-fn ev(t: u64, op: Op, file: u32, off: Option<u64>, len: u64) -> Event {
-    Event {
-        time_ns: t,
-        offset: off.unwrap_or(0),
-        length: len,
-        file,
-        pid: 1,
-        op,
-        flags: Flags::NONE,
-        has_offset: off.is_some(),
-        has_length: true,
-    }
-}
-
-fn sim(sizes: &[u64], mem: u64, sets: &[&str]) -> Simulator {
-    let mut files = FileTable::new();
-    for (i, &s) in sizes.iter().enumerate() {
-        let id = files.intern(&format!("f{i}"));
-        files.set_initial_size(id, Some(s), true);
-    }
-    let mut k = Knobs::default();
-    for s in sets {
-        k.set(s).unwrap();
-    }
-    let p = Params::derive(mem, 0, k).unwrap();
-    let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
-    s.set_check_invariants(true);
-    s
-}
-
-/// (write requests, write bytes) of one origin.
-fn writes(d: &DeviceStats, o: Origin) -> (u64, u64) {
-    let x = d.by_origin[o.index()];
-    (x[2], x[3])
-}
 
 /// Full-block overwrites, one write(2) each, 1 ms apart from `t`, of blocks
 /// `first..end` of file 0. Returns the time of the last.

@@ -17,52 +17,22 @@
 //! so `vn_syncer_add(vp, d)` makes the vnode due at ⌊t⌋ + 1 + d. During the pass of
 //! second `s` it is `s + 1`, so a re-add by `d` is due at `s + 1 + d`.
 
+mod common;
+
+use common::{engine_ev as ev, origin_writes as writes};
 use vpsim::engine::Simulator;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
-use vpsim::engine::stats::{DeviceStats, Origin};
-use vpsim::trace::{Event, FileTable, Flags, Op};
+use vpsim::engine::stats::Origin;
+use vpsim::trace::Op;
 
 const K: u64 = 1024;
 const MS: u64 = 1_000_000;
 const SEC: u64 = 1_000_000_000;
 const BLK: u64 = 16 * K;
 
-fn ev(t: u64, op: Op, file: u32, off: Option<u64>, len: u64) -> Event {
-    Event {
-        time_ns: t,
-        offset: off.unwrap_or(0),
-        length: len,
-        file,
-        pid: 1,
-        op,
-        flags: Flags::NONE,
-        has_offset: off.is_some(),
-        has_length: true,
-    }
-}
-
 /// Files `f0`, `f1`, … of the given sizes, 1 GiB of RAM (the buf_daemon's floor and
 /// the pageout daemon stay out of the way), an SSD.
 fn sim(sizes: &[u64], sets: &[&str]) -> Simulator {
-    let mut files = FileTable::new();
-    for (i, &s) in sizes.iter().enumerate() {
-        let id = files.intern(&format!("f{i}"));
-        files.set_initial_size(id, Some(s), true);
-    }
-    let mut k = Knobs::default();
-    for s in sets {
-        k.set(s).unwrap();
-    }
-    let p = Params::derive(1 << 30, 0, k).unwrap();
-    let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
-    s.set_check_invariants(true);
-    s
-}
-
-fn writes(d: &DeviceStats, o: Origin) -> (u64, u64) {
-    let x = d.by_origin[o.index()];
-    (x[2], x[3])
+    common::engine_sim(sizes, 1 << 30, sets)
 }
 
 /// A full-block write of block `blk` of file 0 (always a jump for the sequential

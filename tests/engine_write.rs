@@ -1,50 +1,16 @@
 //! The write side of the DragonFly model (pager-model.md §6.3, §6.5–§6.8, §7) against
 //! hand-worked expectations.
 
+mod common;
+
+use common::{engine_ev as ev, engine_sim as sim, origin_writes as writes};
 use vpsim::engine::Simulator;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
-use vpsim::engine::stats::{DeviceStats, Origin};
-use vpsim::trace::{Event, FileTable, Flags, Op};
+use vpsim::engine::stats::Origin;
+use vpsim::trace::{Flags, Op};
 
 const K: u64 = 1024;
 const MS: u64 = 1_000_000;
 const SEC: u64 = 1_000_000_000;
-
-fn ev(t: u64, op: Op, file: u32, off: Option<u64>, len: u64) -> Event {
-    Event {
-        time_ns: t,
-        offset: off.unwrap_or(0),
-        length: len,
-        file,
-        pid: 1,
-        op,
-        flags: Flags::NONE,
-        has_offset: off.is_some(),
-        has_length: true,
-    }
-}
-
-fn sim(sizes: &[u64], mem: u64, sets: &[&str]) -> Simulator {
-    let mut files = FileTable::new();
-    for (i, &s) in sizes.iter().enumerate() {
-        let id = files.intern(&format!("f{i}"));
-        files.set_initial_size(id, Some(s), true);
-    }
-    let mut k = Knobs::default();
-    for s in sets {
-        k.set(s).unwrap();
-    }
-    let p = Params::derive(mem, 0, k).unwrap();
-    let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
-    s.set_check_invariants(true);
-    s
-}
-
-fn writes(d: &DeviceStats, o: Origin) -> (u64, u64) {
-    let x = d.by_origin[o.index()];
-    (x[2], x[3])
-}
 
 /// §6.3: sequential 4 KiB appends. Each block's 4th write completes it and goes to
 /// cluster_write; the cluster opened at block 0 grows to mnt_iosize_max (8 blocks) and

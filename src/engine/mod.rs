@@ -796,24 +796,28 @@ impl Model for Simulator {
     }
 }
 
+/// A test event of file 0 by pid 1 with both offset and length (unit tests of the
+/// engine's files share it).
+#[cfg(test)]
+pub(crate) fn test_event(t: u64, op: Op, off: u64, len: u64) -> Event {
+    Event {
+        time_ns: t,
+        offset: off,
+        length: len,
+        file: 0,
+        pid: 1,
+        op,
+        flags: crate::trace::Flags::NONE,
+        has_offset: true,
+        has_length: true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use super::test_event as ev;
     use super::*;
     use crate::trace::Flags;
-
-    fn ev(t: u64, op: Op, off: u64, len: u64) -> Event {
-        Event {
-            time_ns: t,
-            offset: off,
-            length: len,
-            file: 0,
-            pid: 1,
-            op,
-            flags: Flags::NONE,
-            has_offset: true,
-            has_length: true,
-        }
-    }
 
     /// An op that could make no progress stops the replay at that event: it is
     /// named with the reason, and nothing after it is replayed.

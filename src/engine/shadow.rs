@@ -164,21 +164,8 @@ mod tests {
     use super::*;
     use crate::engine::device::DeviceSpec;
     use crate::engine::params::{Knobs, Params};
-    use crate::trace::{Event, FileTable, Flags, Op};
-
-    fn ev(t: u64, op: Op, off: u64, len: u64) -> Event {
-        Event {
-            time_ns: t,
-            offset: off,
-            length: len,
-            file: 0,
-            pid: 1,
-            op,
-            flags: Flags::NONE,
-            has_offset: true,
-            has_length: true,
-        }
-    }
+    use crate::engine::test_event as ev;
+    use crate::trace::{FileTable, Op};
 
     /// Replay open + a 64 KiB write at 1 MiB of a 4 MiB file with the shadow on (but no
     /// per-event panic), the write path optionally giving up as it once did.

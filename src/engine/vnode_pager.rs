@@ -436,7 +436,8 @@ mod tests {
     use super::*;
     use crate::engine::device::DeviceSpec;
     use crate::engine::params::{Knobs, Params};
-    use crate::trace::{Event, FileTable, Flags, Op};
+    use crate::engine::test_event as ev;
+    use crate::trace::{FileTable, Op};
 
     const SEC: u64 = 1_000_000_000;
 
@@ -446,20 +447,6 @@ mod tests {
         files.set_initial_size(id, Some(size), true);
         let p = Params::derive(256 << 20, 0, Knobs::default()).unwrap();
         Simulator::new(p, DeviceSpec::ssd(), &files)
-    }
-
-    fn ev(t: u64, op: Op, off: u64, len: u64) -> Event {
-        Event {
-            time_ns: t,
-            offset: off,
-            length: len,
-            file: 0,
-            pid: 1,
-            op,
-            flags: Flags::NONE,
-            has_offset: true,
-            has_length: true,
-        }
     }
 
     /// Open, map and store to `pages` (each a second apart, so reads complete).

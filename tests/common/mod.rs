@@ -75,3 +75,52 @@ pub fn load_csv(csv: &str) -> vpsim::run::LoadedTrace {
     std::fs::remove_file(&p).unwrap();
     t.unwrap_or_else(|e| panic!("the trace does not load: {e}\n{csv}"))
 }
+
+/// A trace event for engine tests: file `file`, pid 1, no flags; `off: None` is an
+/// event without offset (an append, for writes).
+pub fn engine_ev(
+    t: u64,
+    op: vpsim::trace::Op,
+    file: u32,
+    off: Option<u64>,
+    len: u64,
+) -> vpsim::trace::Event {
+    vpsim::trace::Event {
+        time_ns: t,
+        offset: off.unwrap_or(0),
+        length: len,
+        file,
+        pid: 1,
+        op,
+        flags: vpsim::trace::Flags::NONE,
+        has_offset: off.is_some(),
+        has_length: true,
+    }
+}
+
+/// A DragonFly simulator over files `f0`, `f1`, … of the given sizes, `mem` bytes of
+/// RAM, an SSD, the knobs `sets` (`name=value`), every invariant checked.
+pub fn engine_sim(sizes: &[u64], mem: u64, sets: &[&str]) -> vpsim::engine::Simulator {
+    let mut files = vpsim::trace::FileTable::new();
+    for (i, &s) in sizes.iter().enumerate() {
+        let id = files.intern(&format!("f{i}"));
+        files.set_initial_size(id, Some(s), true);
+    }
+    let mut k = vpsim::engine::params::Knobs::default();
+    for s in sets {
+        k.set(s).unwrap();
+    }
+    let p = vpsim::engine::params::Params::derive(mem, 0, k).unwrap();
+    let mut s = vpsim::engine::Simulator::new(p, vpsim::engine::device::DeviceSpec::ssd(), &files);
+    s.set_check_invariants(true);
+    s
+}
+
+/// (write requests, write bytes) of one origin.
+pub fn origin_writes(
+    d: &vpsim::engine::stats::DeviceStats,
+    o: vpsim::engine::stats::Origin,
+) -> (u64, u64) {
+    let x = d.by_origin[o.index()];
+    (x[2], x[3])
+}

@@ -90,7 +90,7 @@ impl Linux {
                     let mapped = self
                         .vmas
                         .iter()
-                        .any(|v| v.live && v.inode == ino && v.ptes.contains_key(&pg.index));
+                        .any(|v| v.inode == ino && v.ptes.contains_key(&pg.index));
                     let busy = pf::DIRTY | pf::WRITEBACK | pf::LOCKED;
                     if !mapped && pg.flags & busy == 0 {
                         self.pc.remove(p);
@@ -113,7 +113,7 @@ impl Linux {
         let hit: Vec<usize> = (0..self.vmas.len())
             .filter(|&i| {
                 let v = &self.vmas[i];
-                v.live && v.pid == ev.pid && v.inode == ino && v.first < end && first < v.end
+                v.pid == ev.pid && v.inode == ino && v.first < end && first < v.end
             })
             .collect();
         for i in hit {

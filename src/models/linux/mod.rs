@@ -53,7 +53,6 @@ pub(crate) struct Vma {
     pub end: u64,
     pub shared: bool,
     pub advice: filemap::VmAdvice,
-    pub live: bool,
     /// Pages with a PTE: index → writable.
     pub ptes: FxHashMap<u64, bool>,
 }
@@ -182,10 +181,7 @@ impl Linux {
         }
         let held = |i: u32| {
             self.files.contains_key(&(pid, i))
-                || self
-                    .vmas
-                    .iter()
-                    .any(|v| v.live && v.pid == pid && v.inode == i)
+                || self.vmas.iter().any(|v| v.pid == pid && v.inode == i)
         };
         if let Some(i) = (0..self.inodes.len() as u32).rev().find(|&i| {
             self.inodes[i as usize].file == file && self.inodes[i as usize].unlinked && held(i)

@@ -167,6 +167,20 @@ impl Linux {
         }
     }
 
+    /// Read the synchronous window `w` for the missing page `index`; when there is no
+    /// window, or it did not bring the page in, read that page alone.
+    fn read_needed(&mut self, ino: u32, w: Option<RaWindow>, index: u64, order: u32) {
+        let alone = RaWindow {
+            start: index,
+            nr: 1,
+            mark: None,
+        };
+        self.read_window(ino, w.unwrap_or(alone), Some(index), order);
+        if self.pc.lookup(ino, index).is_none() {
+            self.read_window(ino, alone, Some(index), 0);
+        }
+    }
+
     /// Clear `PG_readahead` on the folio of page `p` (the flag is the folio's).
     fn clear_mark(&mut self, ino: u32, p: u32) {
         let (f, n) = self.pc.folio(p);
@@ -231,24 +245,7 @@ impl Linux {
                     };
                     readahead::page_cache_sync_ra(&mut ra, &view, size, index, req_count, random)
                 };
-                let w = w.unwrap_or(RaWindow {
-                    start: index,
-                    nr: 1,
-                    mark: None,
-                });
-                self.read_window(ino, w, Some(index), ra.order);
-                if self.pc.lookup(ino, index).is_none() {
-                    self.read_window(
-                        ino,
-                        RaWindow {
-                            start: index,
-                            nr: 1,
-                            mark: None,
-                        },
-                        Some(index),
-                        0,
-                    );
-                }
+                self.read_needed(ino, w, index, ra.order);
             }
             let Some(p) = self.pc.lookup(ino, index) else {
                 continue;
@@ -369,7 +366,6 @@ impl Linux {
             end,
             shared: !ev.flags.contains(Flags::PRIVATE),
             advice,
-            live: true,
             ptes: Default::default(),
         });
         self.inodes[ino as usize].refs += 1;
@@ -384,10 +380,11 @@ impl Linux {
         if let Some(i) = self
             .vmas
             .iter()
-            .position(|v| v.live && v.pid == ev.pid && v.inode == ino && v.first == first)
+            .position(|v| v.pid == ev.pid && v.inode == ino && v.first == first)
         {
-            self.vmas[i].live = false;
-            self.vmas[i].ptes = Default::default();
+            // Mappings are looked up by scanning: an unmapped one goes at once, so
+            // the scan stays as short as the live mappings.
+            self.vmas.swap_remove(i);
             self.inode_put(ino);
         }
     }
@@ -395,9 +392,11 @@ impl Linux {
     /// The live mapping of `pid` holding page `index` of `ino`, else an implicit
     /// mapping of the whole file (a trace that never recorded the mmap).
     fn vma_for(&mut self, pid: u32, ino: u32, index: u64) -> usize {
-        if let Some(i) = self.vmas.iter().position(|v| {
-            v.live && v.pid == pid && v.inode == ino && v.first <= index && index < v.end
-        }) {
+        if let Some(i) = self
+            .vmas
+            .iter()
+            .position(|v| v.pid == pid && v.inode == ino && v.first <= index && index < v.end)
+        {
             return i;
         }
         self.c.implicit_mapping_touches += 1;
@@ -408,7 +407,6 @@ impl Linux {
             end: u64::MAX / PAGE_SIZE,
             shared: true,
             advice: VmAdvice::Normal,
-            live: true,
             ptes: Default::default(),
         });
         self.inodes[ino as usize].refs += 1;
@@ -506,24 +504,7 @@ impl Linux {
                     };
                     filemap::do_sync_mmap_readahead(&mut ra, &view, size, index, advice)
                 };
-                let w = w.unwrap_or(RaWindow {
-                    start: index,
-                    nr: 1,
-                    mark: None,
-                });
-                self.read_window(ino, w, Some(index), ra.order);
-                if self.pc.lookup(ino, index).is_none() {
-                    self.read_window(
-                        ino,
-                        RaWindow {
-                            start: index,
-                            nr: 1,
-                            mark: None,
-                        },
-                        Some(index),
-                        0,
-                    );
-                }
+                self.read_needed(ino, w, index, ra.order);
             }
         }
         let Some(p) = self.pc.lookup(ino, index) else {

@@ -88,7 +88,7 @@ impl Linux {
 
     /// Clear the write bit of every PTE of `inode`'s pages in `[first, end)`.
     fn write_protect(&mut self, inode: u32, first: u64, end: u64) {
-        for v in self.vmas.iter_mut().filter(|v| v.live && v.inode == inode) {
+        for v in self.vmas.iter_mut().filter(|v| v.inode == inode) {
             for k in first.max(v.first)..end.min(v.end) {
                 if let Some(w) = v.ptes.get_mut(&k) {
                     *w = false;
