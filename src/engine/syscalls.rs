@@ -262,16 +262,23 @@ impl Simulator {
         }
     }
 
-    pub(crate) fn op_munmap(&mut self, ev: &Event) {
-        let (start, end) = Self::page_range(ev.offset, ev.length);
-        let vn = match self.orphan_by_map(ev.pid, ev.file, start, end, false) {
+    /// The vnode the pid's mapping of `[start, end)` of `ev.file` reaches: an unlinked
+    /// one it still maps, else the name's current vnode (NIL if the file was never
+    /// seen).
+    fn mapped_vnode(&self, ev: &Event, start: u64, end: u64) -> u32 {
+        match self.orphan_by_map(ev.pid, ev.file, start, end, false) {
             Some(vn) => vn,
             None => self
                 .file_vnode
                 .get(ev.file as usize)
                 .copied()
                 .unwrap_or(NIL),
-        };
+        }
+    }
+
+    pub(crate) fn op_munmap(&mut self, ev: &Event) {
+        let (start, end) = Self::page_range(ev.offset, ev.length);
+        let vn = self.mapped_vnode(ev, start, end);
         if vn == NIL {
             self.warnings.munmap_unmapped += 1;
             return;
@@ -575,14 +582,7 @@ impl Simulator {
             // A zero length: the kernel does nothing.
             return;
         }
-        let vn = match self.orphan_by_map(ev.pid, ev.file, start, end, false) {
-            Some(vn) => vn,
-            None => self
-                .file_vnode
-                .get(ev.file as usize)
-                .copied()
-                .unwrap_or(NIL),
-        };
+        let vn = self.mapped_vnode(ev, start, end);
         let object = if vn == NIL {
             NIL
         } else {
