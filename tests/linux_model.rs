@@ -383,3 +383,28 @@ fn compare_puts_personalities_side_by_side() {
     assert_code(&o, 2);
     assert!(stderr(&o).contains("--profile dragonfly"), "{}", stderr(&o));
 }
+
+/// Trace oddities are worked around and said, as in the DragonFly model: a close the
+/// pid never opened, a munmap that matches no mapping, a store through MAP_PRIVATE
+/// (copy-on-write: the file is not written).
+#[test]
+fn oddities_are_warned_not_hidden() {
+    let t = "time_ns,pid,op,file,offset,length,flags\n\
+             0,1,open,f,,1048576,\n\
+             1,1,mmap,f,0,1048576,private\n\
+             2,1,fault_write,f,0,4096,\n\
+             3,1,munmap,f,65536,4096,\n\
+             4,2,close,f,,,\n";
+    let o = run(t, "", 1 << 30);
+    assert_eq!(o.stats.device.writes, 0);
+    let w = o.warnings.join("\n");
+    for want in [
+        "1 fault_write touches went through MAP_PRIVATE",
+        "1 closes of files the pid had not opened",
+        "1 munmaps matched no mapping",
+    ] {
+        assert!(w.contains(want), "{want}: {w}");
+    }
+    let o = run(&seq_writes(4, 4 * K, MS, true), "", 1 << 30);
+    assert!(o.warnings.is_empty(), "{:?}", o.warnings);
+}

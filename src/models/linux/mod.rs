@@ -91,6 +91,42 @@ pub struct Linux {
     pub(crate) next_wb: u64,
     final_sync: bool,
     pub(crate) scratch: Vec<u32>,
+    /// Trace oddities, reported once at the end.
+    pub(crate) warn: Warnings,
+}
+
+/// Trace oddities the model worked around, counted for the end-of-replay warnings
+/// (worded as the DragonFly model's).
+#[derive(Clone, Debug, Default)]
+pub(crate) struct Warnings {
+    pub close_without_open: u64,
+    pub munmap_unmapped: u64,
+    pub private_stores: u64,
+}
+
+impl Warnings {
+    fn messages(&self) -> Vec<String> {
+        let mut v = Vec::new();
+        if self.private_stores > 0 {
+            v.push(format!(
+                "{} fault_write touches went through MAP_PRIVATE mappings (copy-on-write; replayed as loads of the file)",
+                self.private_stores
+            ));
+        }
+        if self.close_without_open > 0 {
+            v.push(format!(
+                "{} closes of files the pid had not opened (ignored)",
+                self.close_without_open
+            ));
+        }
+        if self.munmap_unmapped > 0 {
+            v.push(format!(
+                "{} munmaps matched no mapping of that pid (ignored)",
+                self.munmap_unmapped
+            ));
+        }
+        v
+    }
 }
 
 impl Linux {
@@ -132,6 +168,7 @@ impl Linux {
             next_wb,
             final_sync: false,
             scratch: Vec::new(),
+            warn: Warnings::default(),
             p,
         }
     }
@@ -400,7 +437,7 @@ impl Linux {
             device: self.device.stats().clone(),
             latency: self.lat.clone(),
             end_time_ns: end.max(self.now),
-            warnings: Vec::new(),
+            warnings: self.warn.messages(),
         }
     }
 }

@@ -75,12 +75,17 @@ impl Linux {
 
     pub(crate) fn op_close(&mut self, ev: &Event) {
         let ino = self.inode_for(ev.pid, ev.file);
-        if let Some(e) = self.files.get_mut(&(ev.pid, ino)) {
-            e.1 = e.1.saturating_sub(1);
-            if e.1 == 0 {
-                self.files.remove(&(ev.pid, ino));
+        match self.files.get_mut(&(ev.pid, ino)) {
+            Some(e) if e.1 > 0 => {
+                e.1 -= 1;
+                if e.1 == 0 {
+                    self.files.remove(&(ev.pid, ino));
+                }
+                self.inode_put(ino);
             }
-            self.inode_put(ino);
+            // Never opened (only used through reads, writes or a mapping): nothing to
+            // close, as the DragonFly model says too.
+            _ => self.warn.close_without_open += 1,
         }
     }
 
@@ -386,6 +391,8 @@ impl Linux {
             // the scan stays as short as the live mappings.
             self.vmas.swap_remove(i);
             self.inode_put(ino);
+        } else {
+            self.warn.munmap_unmapped += 1;
         }
     }
 
@@ -434,6 +441,10 @@ impl Linux {
         }
         let vi = self.vma_for(ev.pid, ino, index);
         let store = write && self.vmas[vi].shared;
+        if write && !store {
+            // MAP_PRIVATE: copy-on-write, the file is never written.
+            self.warn.private_stores += 1;
+        }
         if let Some(&w) = self.vmas[vi].ptes.get(&index) {
             if let Some(p) = self.pc.lookup(ino, index) {
                 self.pc.set(p, pf::REFERENCED);
