@@ -15,9 +15,13 @@ use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
 /// The dimensions of a sweep; each list must be non-empty.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, PartialEq)]
 pub struct Grid {
     pub models: Vec<ModelKind>,
+    /// Kernel personalities of the `dragonfly` model slot: `dragonfly` (every policy
+    /// and knob combination) and/or `linux[:key=value,...]` (one configuration per
+    /// memory size and device: the DragonFly policies and knobs do not apply).
+    pub profiles: Vec<String>,
     pub mems: Vec<u64>,
     pub devices: Vec<String>,
     pub readahead: Vec<String>,
@@ -35,6 +39,7 @@ impl Default for Grid {
     fn default() -> Self {
         Grid {
             models: vec![ModelKind::Dragonfly],
+            profiles: vec!["dragonfly".into()],
             mems: vec![1 << 30],
             devices: vec!["ssd".into()],
             readahead: vec!["dragonfly".into()],
@@ -48,6 +53,29 @@ impl Default for Grid {
     }
 }
 
+/// Written by hand so that a grid without Linux profiles prints (and so fingerprints)
+/// exactly as before the profile dimension existed: results files of older sweeps
+/// stay resumable and mergeable.
+impl std::fmt::Debug for Grid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut d = f.debug_struct("Grid");
+        d.field("models", &self.models);
+        if !self.dragonfly_only() {
+            d.field("profiles", &self.profiles);
+        }
+        d.field("mems", &self.mems)
+            .field("devices", &self.devices)
+            .field("readahead", &self.readahead)
+            .field("cluster", &self.cluster)
+            .field("sync", &self.sync)
+            .field("knob_dims", &self.knob_dims)
+            .field("fixed_sets", &self.fixed_sets)
+            .field("unavailable", &self.unavailable)
+            .field("final_sync", &self.final_sync)
+            .finish()
+    }
+}
+
 /// One configuration of a grid.
 #[derive(Clone, Debug)]
 pub struct Point {
@@ -58,11 +86,19 @@ pub struct Point {
 }
 
 impl Grid {
+    /// True when the only personality is DragonFly's (the default).
+    fn dragonfly_only(&self) -> bool {
+        self.profiles.len() == 1 && self.profiles[0] == "dragonfly"
+    }
+
     /// The swept dimensions (lists with more than one value), as results columns.
     pub fn dims(&self) -> Vec<String> {
         let mut d = Vec::new();
         if self.models.len() > 1 {
             d.push("config.model".to_string());
+        }
+        if self.profiles.len() > 1 {
+            d.push("config.profile".to_string());
         }
         if self.mems.len() > 1 {
             d.push("config.mem".into());
@@ -113,42 +149,63 @@ impl Grid {
         let mut seen = rustc_hash::FxHashSet::default();
         let mut id = 0;
         for &model in &self.models {
-            for &mem in &self.mems {
-                for dev in &self.devices {
-                    for ra in &self.readahead {
-                        for cl in &self.cluster {
-                            for sy in &self.sync {
-                                for knobs in &knob_combos {
-                                    let this = id;
-                                    id += 1;
-                                    let kernel = model == ModelKind::Dragonfly;
-                                    let key = if kernel {
-                                        let ks: Vec<String> =
-                                            knobs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                                        format!(
-                                            "model={};mem={};device={dev};readahead={ra};cluster={cl};sync={sy};knobs={}",
-                                            model.name(),
-                                            format_size(mem),
-                                            ks.join(",")
-                                        )
-                                    } else {
-                                        format!(
-                                            "model={};mem={};device={dev}",
-                                            model.name(),
-                                            format_size(mem)
-                                        )
-                                    };
-                                    // Reference models ignore policies and knobs: one
-                                    // configuration per (model, mem, device).
-                                    if !seen.insert(key.clone()) {
-                                        continue;
+            // Personalities apply to the kernel model's slot; lru and opt have none.
+            let profiles: &[String] = if model == ModelKind::Dragonfly {
+                &self.profiles
+            } else {
+                &self.profiles[..1.min(self.profiles.len())]
+            };
+            for profile in profiles {
+                let linux = (model == ModelKind::Dragonfly && profile != "dragonfly")
+                    .then_some(profile.as_str());
+                for &mem in &self.mems {
+                    for dev in &self.devices {
+                        for ra in &self.readahead {
+                            for cl in &self.cluster {
+                                for sy in &self.sync {
+                                    for knobs in &knob_combos {
+                                        let this = id;
+                                        id += 1;
+                                        let kernel = model == ModelKind::Dragonfly;
+                                        let key = if let Some(spec) = linux {
+                                            format!(
+                                                "model=linux;profile={spec};mem={};device={dev}",
+                                                format_size(mem)
+                                            )
+                                        } else if kernel {
+                                            let ks: Vec<String> = knobs
+                                                .iter()
+                                                .map(|(k, v)| format!("{k}={v}"))
+                                                .collect();
+                                            format!(
+                                                "model={};mem={};device={dev};readahead={ra};cluster={cl};sync={sy};knobs={}",
+                                                model.name(),
+                                                format_size(mem),
+                                                ks.join(",")
+                                            )
+                                        } else {
+                                            format!(
+                                                "model={};mem={};device={dev}",
+                                                model.name(),
+                                                format_size(mem)
+                                            )
+                                        };
+                                        // Reference models and Linux profiles ignore
+                                        // policies and knobs: one configuration per
+                                        // (model or profile, mem, device).
+                                        if !seen.insert(key.clone()) {
+                                            continue;
+                                        }
+                                        let config = match linux {
+                                            Some(spec) => self.linux_config(spec, mem, dev),
+                                            None => self.config(model, mem, dev, ra, cl, sy, knobs),
+                                        };
+                                        out.push(Point {
+                                            id: this,
+                                            key,
+                                            config,
+                                        });
                                     }
-                                    let config = self.config(model, mem, dev, ra, cl, sy, knobs);
-                                    out.push(Point {
-                                        id: this,
-                                        key,
-                                        config,
-                                    });
                                 }
                             }
                         }
@@ -157,6 +214,21 @@ impl Grid {
             }
         }
         out
+    }
+
+    /// A configuration of the Linux personality `spec` (`linux[:key=value,...]`).
+    fn linux_config(&self, spec: &str, mem: u64, dev: &str) -> Result<RunConfig, String> {
+        let keys = parse_profile(spec)?.unwrap_or_default();
+        Ok(RunConfig {
+            model: ModelKind::Linux,
+            mem,
+            unavailable: self.unavailable,
+            device: dev.parse().map_err(|e| format!("--device {dev}: {e}"))?,
+            final_sync: self.final_sync,
+            linux: crate::models::linux::LinuxParams::parse(keys)
+                .map_err(|e| format!("--profile \"{spec}\": {e}"))?,
+            ..RunConfig::default()
+        })
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -219,6 +291,7 @@ impl Grid {
     /// device = ["ssd", "hdd"]
     /// readahead = ["none", "linux:max=64"]
     /// model = ["dragonfly", "lru"]
+    /// profile = ["dragonfly", "linux:read_ahead_kb=512"]
     /// final_sync = true
     /// [set]
     /// "vm.prefault_pages" = "0"
@@ -259,6 +332,7 @@ impl Grid {
                         .map(|m| parse_size(m))
                         .collect::<Result<_, _>>()?
                 }
+                "profile" => g.profiles = strings(key, val)?,
                 "device" => g.devices = strings(key, val)?,
                 "readahead" => g.readahead = strings(key, val)?,
                 "cluster" => g.cluster = strings(key, val)?,
@@ -289,7 +363,7 @@ impl Grid {
                 }
                 other => {
                     return Err(format!(
-                        "grid file: unknown key \"{other}\"; keys: model, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]"
+                        "grid file: unknown key \"{other}\"; keys: model, profile, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]"
                     ));
                 }
             }
@@ -301,6 +375,7 @@ impl Grid {
     /// Every list non-empty, knob names known.
     pub fn validate(&self) -> Result<(), String> {
         if self.models.is_empty()
+            || self.profiles.is_empty()
             || self.mems.is_empty()
             || self.devices.is_empty()
             || self.readahead.is_empty()
@@ -308,6 +383,17 @@ impl Grid {
             || self.sync.is_empty()
         {
             return Err("every sweep dimension needs at least one value".into());
+        }
+        for p in &self.profiles {
+            if let Some(keys) = parse_profile(p)? {
+                crate::models::linux::LinuxParams::parse(keys)
+                    .map_err(|e| format!("--profile \"{p}\": {e}"))?;
+            }
+        }
+        if !self.dragonfly_only() && !self.models.contains(&ModelKind::Dragonfly) {
+            return Err(
+                "--profile linux takes the kernel model's place: add --model dragonfly (lru and opt have no personality)".into(),
+            );
         }
         let mut k = Knobs::default();
         for (name, vals) in &self.knob_dims {
@@ -322,6 +408,18 @@ impl Grid {
             k.set(s)?;
         }
         Ok(())
+    }
+}
+
+/// A personality spec: `None` for `dragonfly`, the Linux keys (possibly empty) for
+/// `linux[:key=value,...]`.
+fn parse_profile(spec: &str) -> Result<Option<&str>, String> {
+    match spec.split_once(':').unwrap_or((spec, "")) {
+        ("dragonfly", "") => Ok(None),
+        ("linux", keys) => Ok(Some(keys)),
+        _ => Err(format!(
+            "--profile \"{spec}\": expected dragonfly or linux[:key=value,...]"
+        )),
     }
 }
 
@@ -340,13 +438,22 @@ pub struct SweepOptions {
 
 /// The identifying columns of a sweep row.
 fn extra(point: &Point, grid: &Grid, trace: &LoadedTrace) -> Vec<(String, Cell)> {
-    vec![
+    let mut v = vec![
         ("config_id".into(), Cell::Int(point.id as i64)),
         ("config_key".into(), Cell::Str(point.key.clone())),
         ("grid".into(), Cell::Str(grid.fingerprint())),
         ("dims".into(), Cell::Str(grid.dims().join(","))),
         ("trace_events".into(), Cell::Int(trace.events.len() as i64)),
-    ]
+    ];
+    // Linux rows carry `config.profile` in their config; DragonFly rows of a grid
+    // with several personalities say theirs, so the column labels every row.
+    if !grid.dragonfly_only()
+        && let Ok(c) = &point.config
+        && c.model == ModelKind::Dragonfly
+    {
+        v.push(("config.profile".into(), Cell::Str("dragonfly".into())));
+    }
+    v
 }
 
 /// Run one point: its row, or a row naming its error (an invalid combination, or a

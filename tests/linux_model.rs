@@ -408,3 +408,150 @@ fn oddities_are_warned_not_hidden() {
     let o = run(&seq_writes(4, 4 * K, MS, true), "", 1 << 30);
     assert!(o.warnings.is_empty(), "{:?}", o.warnings);
 }
+
+/// write(2) makes its folios as ext4's `write_begin` asks `__filemap_get_folio` for
+/// them (`fgf_set_order(len)`, capped by the index's alignment): file `a` gets one
+/// aligned 1 MiB write (one order-8 folio) then 16 writes of 4 KiB (single pages);
+/// file `b` one 1 MiB write at offset 4 KiB: pages 1, 2–3, 4–7, 8–15, 16–31, 32–63,
+/// 64–127, 128–255 and 256 (orders 0, 1, …, 7, 0: each folio as large as the index's
+/// alignment and the bytes left allow). Storing to every page of shared mappings of
+/// both: a store fault maps and dirties its whole folio (`finish_fault`), so `a` takes
+/// 1 + 16 minor faults and `b` 9; every other store needs none. With 4 KiB folios
+/// only, every one of the 528 stores faults. fsync of `a`: 1 MiB + 64 KiB in one
+/// request (below 1280 KiB) plus the inode.
+#[test]
+fn writes_make_folios_as_write_begin_asks() {
+    let mut s = String::from(
+        "time_ns,pid,op,file,offset,length,flags\n0,1,open,a,,0,\n0,1,open,b,,0,\n\
+         1,1,write,a,0,1048576,\n",
+    );
+    for i in 0..16u64 {
+        s.push_str(&format!("2,1,write,a,{},4096,\n", M + i * 4 * K));
+    }
+    s.push_str("3,1,write,b,4096,1048576,\n4,1,mmap,a,0,1114112,\n4,1,mmap,b,0,1052672,\n");
+    let mut t = 1000;
+    for (f, pages) in [("a", 272u64), ("b", 257)] {
+        for i in 0..pages {
+            t += 1000;
+            s.push_str(&format!("{t},1,fault_write,{f},{},4096,\n", i * 4096));
+        }
+    }
+    s.push_str(&format!("{},1,fsync,a,,,\n", t + MS));
+    let o = run(&s, "", 1 << 30);
+    let (d, c) = (&o.stats.device, &o.stats.counters);
+    // Page 0 of b was never written: a hole below EOF, read as a major fault.
+    assert_eq!(
+        (c.major_faults, c.minor_faults, c.touches_no_fault),
+        (1, 26, 502)
+    );
+    assert_eq!(origin(&o, "fsync")[2..], [1, M + 64 * K]);
+    assert_eq!(d.reads, 1);
+    let o = run(&s, "large_folios=0", 1 << 30);
+    let c = &o.stats.counters;
+    assert_eq!(
+        (c.major_faults, c.minor_faults, c.touches_no_fault),
+        (1, 528, 0)
+    );
+}
+
+/// The block layer merges a bio into a request still waiting in the queue that it
+/// adjoins (`elv_merge`: back and front merges), up to `max_sectors_kb`. 1 MiB of `g`
+/// and 64 KiB of `f` (16 writes of 4 KiB: single-page folios) are dirtied;
+/// `fadvise(DONTNEED)` starts asynchronous write-back:
+/// `g`'s 1 MiB request goes straight to the idle device; `f`'s halves arrive while it
+/// is in service, the first is queued, the second adjoins it and merges: 2 write
+/// requests, 1 merge, all 1,088 KiB written. In the other order the second half merges
+/// at the front. With `max_sectors_kb=32` the halves are each a full request and
+/// cannot merge, and `g` goes as 32 requests: 34 writes, no merge. Written by one
+/// 64 KiB write, `f` is one 64 KiB folio, and write-back takes folios whole: the first
+/// half's fadvise writes all of it, the second finds nothing dirty — 2 writes, no
+/// merge.
+#[test]
+fn adjacent_queued_requests_merge_up_to_max_sectors_kb() {
+    let trace = |halves: [u64; 2]| {
+        let mut s = String::from(
+            "time_ns,pid,op,file,offset,length,flags\n0,1,open,g,,0,\n0,1,open,f,,0,\n\
+             1,1,write,g,0,1048576,\n",
+        );
+        for i in 0..16 {
+            s.push_str(&format!("2,1,write,f,{},4096,\n", i * 4096));
+        }
+        s.push_str("3,1,fadvise,g,0,0,dontneed\n");
+        for (i, h) in halves.iter().enumerate() {
+            s.push_str(&format!("{},1,fadvise,f,{h},32768,dontneed\n", 4 + i));
+        }
+        s
+    };
+    for halves in [[0, 32 * K], [32 * K, 0]] {
+        let o = run(&trace(halves), "", 1 << 30);
+        let d = &o.stats.device;
+        assert_eq!(
+            (d.writes, d.write_merges, d.write_bytes),
+            (2, 1, M + 64 * K),
+            "{halves:?}"
+        );
+        assert_eq!(origin(&o, "writeback")[2..], [2, M + 64 * K]);
+        assert_eq!(o.stats.counters.dirty_bytes_at_end, 0);
+    }
+    let o = run(&trace([0, 32 * K]), "max_sectors_kb=32", 1 << 30);
+    let d = &o.stats.device;
+    assert_eq!(
+        (d.writes, d.write_merges, d.write_bytes),
+        (34, 0, M + 64 * K)
+    );
+    let one_folio = trace([0, 32 * K]).replace(
+        &(0..16)
+            .map(|i| format!("2,1,write,f,{},4096,\n", i * 4096))
+            .collect::<String>(),
+        "2,1,write,f,0,65536,\n",
+    );
+    let o = run(&one_folio, "", 1 << 30);
+    let d = &o.stats.device;
+    assert_eq!(
+        (d.writes, d.write_merges, d.write_bytes),
+        (2, 0, M + 64 * K)
+    );
+}
+
+/// Bios and extents (include/linux/bio.h `BIO_MAX_VECS`, fs/ext4/inode.c
+/// `MAX_WRITEPAGES_EXTENT_LEN`, `blk_attempt_plug_merge`), fsync of 12 MiB:
+/// * a new file written in 1 MiB writes (1 MiB folios) is delayed allocation, mapped
+///   in extents of 2,048 blocks each sent as its own bio: 8 MiB → 6 × 1280 KiB + 512
+///   KiB, 4 MiB → 3 × 1280 KiB + 256 KiB (its first piece does not fit beside the 512
+///   KiB one): 11 requests;
+/// * the same writes over an existing 12 MiB file need no mapping: one run, 12 MiB /
+///   1280 KiB → 10 requests;
+/// * a new file written in 4 KiB writes has 4 KiB folios: bios of 256 folios (1 MiB),
+///   and two do not fit in 1280 KiB: 12 requests of 1 MiB; with `max_sectors_kb=4096`
+///   four bios merge under the plug into each request: 8 MiB extent → 2, 4 MiB
+///   extent → 1.
+#[test]
+fn bios_and_delayed_allocation_extents_shape_write_requests() {
+    let new_1m = seq_writes(12, M, MS, true);
+    let o = run(&new_1m, "", 1 << 30);
+    assert_eq!(origin(&o, "fsync")[2..], [11, 12 * M]);
+    let existing = new_1m.replace("0,1,open,f,,0,", "0,1,open,f,,12582912,");
+    let o = run(&existing, "", 1 << 30);
+    assert_eq!(origin(&o, "fsync")[2..], [10, 12 * M]);
+    let new_4k = seq_writes(3072, 4 * K, 1000, true);
+    let o = run(&new_4k, "", 1 << 30);
+    assert_eq!(origin(&o, "fsync")[2..], [12, 12 * M]);
+    let o = run(&new_4k, "max_sectors_kb=4096", 1 << 30);
+    assert_eq!(origin(&o, "fsync")[2..], [3, 12 * M]);
+}
+
+/// Read-around at `read_ahead_kb=8192` reads 2,048 pages centred on the fault in
+/// 4 KiB folios (`do_sync_mmap_readahead`): bios of 256 folios, 1 MiB each, that do
+/// not merge in 1280 KiB: 8 requests, not 8 MiB / 1280 KiB = 7.
+#[test]
+fn read_around_goes_out_in_bios_of_256_folios() {
+    let t = "time_ns,pid,op,file,offset,length,flags\n\
+             0,1,open,f,,16777216,\n1,1,mmap,f,0,16777216,\n\
+             1000,1,fault_read,f,4194304,4096,\n";
+    let o = run(t, "read_ahead_kb=8192", 1 << 30);
+    assert_eq!(
+        (o.stats.device.reads, o.stats.device.read_bytes),
+        (8, 8 * M)
+    );
+    assert_eq!(o.stats.counters.major_faults, 1);
+}

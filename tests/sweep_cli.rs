@@ -292,3 +292,87 @@ fn plots_and_report_from_sweep_results() {
     ok(&vpsim(&["plot", s(&tl), "--out", s(&tplots)]));
     assert!(std::fs::read_dir(&tplots).expect("dir").count() >= 2);
 }
+
+/// `--profile` in a sweep: the DragonFly personality gives every policy combination,
+/// each Linux profile one configuration per memory size (the DragonFly policy
+/// dimension does not apply, so ids skip what it would have spanned); every Linux
+/// row equals `vpsim replay --profile` of it; the profile is a dimension and labels
+/// every row; a bad profile, or a Linux profile without the kernel model, is a usage
+/// error.
+#[test]
+fn sweep_profiles_sit_beside_dragonfly_configurations() {
+    let d = dir("profile");
+    let out = d.join("r.json");
+    let o = vpsim(&[
+        "sweep",
+        "traces/small-random.csv",
+        "--mem",
+        "64M,256M",
+        "--readahead",
+        "none,dragonfly",
+        "--profile",
+        "dragonfly",
+        "--profile",
+        "linux",
+        "--profile",
+        "linux:read_ahead_kb=512",
+        "--output",
+        s(&out),
+    ]);
+    ok(&o);
+    let rows = rows(&out);
+    let ids: Vec<i64> = rows
+        .iter()
+        .map(|r| r["config_id"].as_i64().unwrap())
+        .collect();
+    let profiles: Vec<&str> = rows
+        .iter()
+        .map(|r| r["config.profile"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, [0, 1, 2, 3, 4, 6, 8, 10]);
+    assert_eq!(
+        profiles[3..],
+        [
+            "dragonfly",
+            "linux:read_ahead_kb=128,max_sectors_kb=1280,fault_around_kb=64,dirty_background_ratio=10,dirty_ratio=20,dirty_expire=30s,dirty_writeback=5s,large_folios=1",
+            "linux:read_ahead_kb=128,max_sectors_kb=1280,fault_around_kb=64,dirty_background_ratio=10,dirty_ratio=20,dirty_expire=30s,dirty_writeback=5s,large_folios=1",
+            "linux:read_ahead_kb=512,max_sectors_kb=1280,fault_around_kb=64,dirty_background_ratio=10,dirty_ratio=20,dirty_expire=30s,dirty_writeback=5s,large_folios=1",
+            "linux:read_ahead_kb=512,max_sectors_kb=1280,fault_around_kb=64,dirty_background_ratio=10,dirty_ratio=20,dirty_expire=30s,dirty_writeback=5s,large_folios=1",
+        ]
+    );
+    assert!(rows[0]["dims"].as_str().unwrap().contains("config.profile"));
+    for r in &rows[4..] {
+        let mem = r["config.mem"].as_i64().unwrap().to_string();
+        let o = vpsim(&[
+            "replay",
+            "traces/small-random.csv",
+            "--mem",
+            &mem,
+            "--profile",
+            r["config.profile"].as_str().unwrap(),
+            "--format",
+            "json",
+        ]);
+        ok(&o);
+        let rep: Value = serde_json::from_slice(&o.stdout).expect("replay JSON");
+        for k in ["reads", "read_bytes", "writes", "write_bytes"] {
+            assert_eq!(r[&format!("device.{k}")], rep["device"][k], "{k}");
+        }
+        assert_eq!(r["counters.major_faults"], rep["counters"]["major_faults"]);
+    }
+    for (args, want) in [
+        (&["--profile", "linux:read_ahead=1"][..], "read_ahead"),
+        (&["--profile", "freebsd"][..], "expected dragonfly or linux"),
+        (
+            &["--profile", "linux", "--model", "lru"][..],
+            "add --model dragonfly",
+        ),
+    ] {
+        let mut a = vec!["sweep", "traces/small-random.csv"];
+        a.extend_from_slice(args);
+        let o = vpsim(&a);
+        assert_eq!(o.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(err.contains(want), "{args:?}: {err}");
+    }
+}

@@ -630,6 +630,45 @@ impl Device {
         ReqId(id)
     }
 
+    /// The block layer's merge of a bio into a request still waiting in the queue
+    /// (`blk_mq_sched_try_merge` → `elv_merge`, as mq-deadline does it): a request of
+    /// the same direction that ends where the bio starts (back merge) or starts where it
+    /// ends (front merge) takes it, if the two together stay within `max_bytes`
+    /// (`ll_back_merge_fn`/`ll_front_merge_fn` bound by `queue_max_sectors`). The request
+    /// in service has left the scheduler and takes nothing. Returns the request's id
+    /// and tag, or None if the caller must [`Device::submit`] the bio as a request.
+    pub fn try_merge(
+        &mut self,
+        now: u64,
+        dir: Dir,
+        disk_offset: u64,
+        bytes: u64,
+        origin: Origin,
+        max_bytes: u64,
+    ) -> Option<(ReqId, u32)> {
+        let arrival = now.max(self.clock);
+        let mut pending = std::mem::take(&mut self.pending);
+        self.run_until(arrival, &mut pending);
+        self.pending = pending;
+        self.clock = arrival;
+        let r = self.queue.iter_mut().find(|r| {
+            r.dir == dir
+                && r.bytes.saturating_add(bytes) <= max_bytes
+                && (r.offset.checked_add(r.bytes) == Some(disk_offset)
+                    || disk_offset.checked_add(bytes) == Some(r.offset))
+        })?;
+        if disk_offset < r.offset {
+            r.offset = disk_offset;
+        }
+        r.bytes += bytes;
+        let (id, tag) = (r.id, r.tag);
+        self.stats.record_merge(dir, bytes, origin);
+        if dir == Dir::Write {
+            self.running_write_bytes += bytes;
+        }
+        Some((ReqId(id), tag))
+    }
+
     /// Report, in completion-time order, every request completing at or before `t`,
     /// appending to `done`. Queued requests start as the server frees up.
     pub fn advance(&mut self, t: u64, done: &mut Vec<Completion>) {

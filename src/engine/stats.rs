@@ -119,11 +119,32 @@ pub struct DeviceStats {
     pub busy_ns: u64,
     /// Deepest the queue (waiting + in service) ever got.
     pub max_queue_depth: u64,
+    /// Bios merged into a request already queued (`/sys/block/DEV/stat`'s read and
+    /// write merges; only the Linux personality's block layer merges).
+    pub read_merges: u64,
+    pub write_merges: u64,
     /// Per origin: [reads, read_bytes, writes, write_bytes].
     pub by_origin: [[u64; 4]; Origin::ALL.len()],
 }
 
 impl DeviceStats {
+    /// Account a bio merged into a queued request: its bytes, no new request.
+    pub fn record_merge(&mut self, dir: Dir, bytes: u64, origin: Origin) {
+        let o = &mut self.by_origin[origin.index()];
+        match dir {
+            Dir::Read => {
+                self.read_merges += 1;
+                self.read_bytes += bytes;
+                o[1] += bytes;
+            }
+            Dir::Write => {
+                self.write_merges += 1;
+                self.write_bytes += bytes;
+                o[3] += bytes;
+            }
+        }
+    }
+
     /// Account one submitted request.
     pub fn record(&mut self, dir: Dir, bytes: u64, origin: Origin, sync: bool) {
         let o = &mut self.by_origin[origin.index()];

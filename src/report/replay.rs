@@ -47,6 +47,8 @@ pub fn to_json(out: &RunOutput) -> Value {
         "sync_writes": d.sync_writes,
         "async_writes": d.async_writes,
         "max_queue_depth": d.max_queue_depth,
+        "read_merges": d.read_merges,
+        "write_merges": d.write_merges,
         "busy_ns": d.busy_ns,
         "by_origin": by_origin,
     });
@@ -178,6 +180,15 @@ pub fn to_table(out: &RunOutput) -> String {
         d.async_writes
     );
     let _ = writeln!(s, "  {:>14}  deepest queue", d.max_queue_depth);
+    if d.read_merges + d.write_merges > 0 {
+        let _ = writeln!(
+            s,
+            "  {:>14}  bios merged into queued requests ({} reads, {} writes)",
+            d.read_merges + d.write_merges,
+            d.read_merges,
+            d.write_merges
+        );
+    }
     let _ = writeln!(
         s,
         "  by origin            reads   read bytes      writes  write bytes"

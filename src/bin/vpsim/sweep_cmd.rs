@@ -17,12 +17,15 @@ use vpsim::units::parse_size;
 pub struct SweepArgs {
     /// Trace file: CSV (.csv, .csv.gz, .csv.zst) or the binary form (.vpt).
     trace: String,
-    /// Read the grid from a TOML file (keys: model, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]); flags given as well add to it.
+    /// Read the grid from a TOML file (keys: model, profile, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]); flags given as well add to it.
     #[arg(long, value_name = "FILE.toml")]
     grid: Option<String>,
     /// Models to sweep, e.g. dragonfly,lru,opt (lru and opt ignore policies and knobs).
     #[arg(long)]
     model: Vec<String>,
+    /// Kernel personalities, repeatable: dragonfly (the default; its configurations are every policy and knob combination) and/or linux[:key=value,...] (one configuration per memory size and device), e.g. --profile dragonfly --profile linux --profile linux:read_ahead_kb=8192. Needs --model dragonfly (the default).
+    #[arg(long, value_name = "SPEC")]
+    profile: Vec<String>,
     /// Memory sizes, e.g. --mem 64M,256M,1G.
     #[arg(long)]
     mem: Vec<String>,
@@ -91,6 +94,9 @@ fn build_grid(a: &SweepArgs) -> Result<Grid, String> {
             .iter()
             .map(|m| ModelKind::parse(m))
             .collect::<Result<_, _>>()?;
+    }
+    if !a.profile.is_empty() {
+        g.profiles = a.profile.clone();
     }
     if !a.mem.is_empty() {
         g.mems = lists(&a.mem)

@@ -9,6 +9,7 @@
 //! flusher), [`blk`] (bios into requests), [`params`] (the sysfs/procfs settings).
 
 pub mod blk;
+pub mod extents;
 pub mod fadvise;
 pub mod filemap;
 pub mod ops;
@@ -42,6 +43,9 @@ pub(crate) struct Inode {
     pub dirtied_when: Option<u64>,
     /// Metadata changed since the last fsync (size or mtime: `I_DIRTY_*`).
     pub meta_dirty: bool,
+    /// Which pages have disk blocks (the rest of the dirty data is delayed
+    /// allocation).
+    pub blocks: extents::BlockMap,
 }
 
 /// A mapping (`struct vm_area_struct`) of file pages `[first, end)`.
@@ -57,7 +61,8 @@ pub(crate) struct Vma {
     pub ptes: FxHashMap<u64, bool>,
 }
 
-/// One request in flight: the pages it carries.
+/// One bio in flight: the pages it carries. Bios merged into one request are chained
+/// from the request's first bio (`next`), as `rq->bio` chains them.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Io {
     pub dir: Dir,
@@ -65,6 +70,7 @@ pub(crate) struct Io {
     pub inode: u32,
     pub first: u64,
     pub n: u64,
+    pub next: u32,
 }
 
 /// The Linux model of one configuration.
@@ -91,6 +97,8 @@ pub struct Linux {
     pub(crate) next_wb: u64,
     final_sync: bool,
     pub(crate) scratch: Vec<u32>,
+    /// Bio breaks of the write-back run being submitted (reused).
+    pub(crate) breaks: Vec<u64>,
     /// Trace oddities, reported once at the end.
     pub(crate) warn: Warnings,
 }
@@ -168,6 +176,7 @@ impl Linux {
             next_wb,
             final_sync: false,
             scratch: Vec::new(),
+            breaks: Vec::new(),
             warn: Warnings::default(),
             p,
         }
@@ -202,6 +211,7 @@ impl Linux {
             refs: 0,
             dirtied_when: None,
             meta_dirty: false,
+            blocks: extents::BlockMap::with_blocks(size.div_ceil(PAGE_SIZE)),
         });
         let ino = self.inodes.len() as u32 - 1;
         self.file_inode[f] = ino;
@@ -240,7 +250,8 @@ impl Linux {
         (u64::from(inode) << 40).wrapping_add(index.wrapping_mul(PAGE_SIZE))
     }
 
-    /// Issue one request for pages `[first, first+n)` of `inode`.
+    /// Hand the bio of pages `[first, first+n)` of `inode` to the block layer: merged
+    /// into a queued request it adjoins ([`Device::try_merge`]), else a new request.
     pub(crate) fn submit(
         &mut self,
         dir: Dir,
@@ -259,25 +270,37 @@ impl Linux {
                     inode,
                     first,
                     n,
+                    next: NIL,
                 });
                 self.ios.len() as u32 - 1
             }
         };
-        let req = self.device.submit(
-            self.now,
-            dir,
-            Self::disk_addr(inode, first),
-            n * PAGE_SIZE,
-            origin,
-            sync,
-            io,
-        );
+        let addr = Self::disk_addr(inode, first);
+        let bytes = n * PAGE_SIZE;
+        let max = self.p.max_request_pages() * PAGE_SIZE;
+        let (req, next) = match self
+            .device
+            .try_merge(self.now, dir, addr, bytes, origin, max)
+        {
+            Some((req, head)) => {
+                // Chained behind the request's first bio; completed with it.
+                let next = self.ios[head as usize].next;
+                self.ios[head as usize].next = io;
+                (req, next)
+            }
+            None => (
+                self.device
+                    .submit(self.now, dir, addr, bytes, origin, sync, io),
+                NIL,
+            ),
+        };
         self.ios[io as usize] = Io {
             dir,
             req,
             inode,
             first,
             n,
+            next,
         };
         io
     }
@@ -288,32 +311,42 @@ impl Linux {
         while !self.done.is_empty() {
             let batch = std::mem::take(&mut self.done);
             for c in &batch {
-                let io = self.ios[c.tag as usize];
-                for i in io.first..io.first + io.n {
-                    let Some(p) = self.pc.lookup(io.inode, i) else {
-                        continue;
-                    };
-                    if self.pc.pages[p as usize].io != c.tag {
-                        continue;
-                    }
-                    self.pc.pages[p as usize].io = NIL;
-                    match io.dir {
-                        Dir::Read => {
-                            self.pc.clear(p, pf::LOCKED);
-                            self.pc.set(p, pf::UPTODATE);
-                        }
-                        Dir::Write => {
-                            self.pc.clear(p, pf::WRITEBACK);
-                            self.pc.nr_writeback -= 1;
-                        }
-                    }
+                let mut tag = c.tag;
+                while tag != NIL {
+                    let io = self.ios[tag as usize];
+                    self.complete_io(tag, io);
+                    self.free_ios.push(tag);
+                    tag = io.next;
                 }
-                self.free_ios.push(c.tag);
             }
             let mut batch = batch;
             batch.clear();
             if self.done.is_empty() {
                 self.done = batch;
+            }
+        }
+    }
+
+    /// One bio done: reads make their pages uptodate and unlock them, writes end their
+    /// pages' write-back.
+    fn complete_io(&mut self, tag: u32, io: Io) {
+        for i in io.first..io.first + io.n {
+            let Some(p) = self.pc.lookup(io.inode, i) else {
+                continue;
+            };
+            if self.pc.pages[p as usize].io != tag {
+                continue;
+            }
+            self.pc.pages[p as usize].io = NIL;
+            match io.dir {
+                Dir::Read => {
+                    self.pc.clear(p, pf::LOCKED);
+                    self.pc.set(p, pf::UPTODATE);
+                }
+                Dir::Write => {
+                    self.pc.clear(p, pf::WRITEBACK);
+                    self.pc.nr_writeback -= 1;
+                }
             }
         }
     }

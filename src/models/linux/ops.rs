@@ -163,6 +163,7 @@ impl Linux {
                 ino,
                 i,
                 e - i,
+                &[],
                 need,
                 Origin::Demand,
                 Origin::Readahead,
@@ -292,7 +293,9 @@ impl Linux {
     /// write(2) through ext4's `write_begin`: a page the write covers whole, or whose
     /// unwritten part lies past EOF, needs no read; a partial write to a page that is
     /// not in memory reads that one page first (`ext4_block_write_begin`, no
-    /// read-ahead). The file grows, pages are dirtied, then `balance_dirty_pages`.
+    /// read-ahead). A missing page is created in the folio `write_begin` asks for
+    /// ([`Linux::write_folio_order`]). The file grows, pages are dirtied, then
+    /// `balance_dirty_pages`.
     pub(crate) fn op_write(&mut self, ev: &Event) {
         let (ino, _) = self.open_file(ev.pid, ev.file);
         let size = self.inodes[ino as usize].size;
@@ -305,6 +308,9 @@ impl Linux {
         if end <= off {
             return;
         }
+        // Pages below this index were created by this write (in its new folios): they
+        // are misses, and only the first of each folio can be partly written.
+        let mut created_to = 0;
         for index in off / PAGE_SIZE..end.div_ceil(PAGE_SIZE) {
             let ps = index * PAGE_SIZE;
             let lo = off.max(ps);
@@ -312,6 +318,10 @@ impl Linux {
             let whole = lo == ps && (hi == ps + PAGE_SIZE || hi >= size);
             let beyond = ps >= size || (lo == ps && hi >= size);
             let p = match self.pc.lookup(ino, index) {
+                Some(p) if index < created_to => {
+                    self.c.page_misses += 1;
+                    p
+                }
                 Some(p) => {
                     self.c.page_hits += 1;
                     if self.pc.flags(p) & pf::UPTODATE == 0 && !(whole || beyond) {
@@ -322,8 +332,17 @@ impl Linux {
                 }
                 None => {
                     self.c.page_misses += 1;
-                    self.make_room();
-                    let p = self.pc.insert(ino, index, 0);
+                    let order = self.write_folio_order(ino, index, lo, end);
+                    let n = 1u64 << order;
+                    for k in index..index + n {
+                        self.make_room();
+                        let q = self.pc.insert(ino, k, 0);
+                        self.pc.pages[q as usize].order = order as u8;
+                    }
+                    created_to = index + n;
+                    let Some(p) = self.pc.lookup(ino, index) else {
+                        continue;
+                    };
                     if !(whole || beyond) {
                         self.c.read_before_write += 1;
                         self.submit_run(
@@ -331,6 +350,7 @@ impl Linux {
                             ino,
                             index,
                             1,
+                            &[],
                             Some(index),
                             Origin::ReadBeforeWrite,
                             Origin::ReadBeforeWrite,
@@ -351,6 +371,33 @@ impl Linux {
             }
             self.dirtied(ino);
         }
+    }
+
+    /// Order of the folio `write_begin` creates at `index` for the write's bytes
+    /// `[pos, end)` (`pos` within page `index`): `generic_perform_write` hands down at
+    /// most up to the next max-folio boundary, ext4's `write_begin` asks
+    /// `__filemap_get_folio` for `fgf_set_order(len)` = ⌊log2 len⌋ − 12 (order 0 for a
+    /// page or less), which caps it at the mapping's largest order, lowers it to the
+    /// index's alignment (`__ffs(index)`), and retries one order lower while
+    /// `filemap_add_folio` finds a cached page in the range (`-EEXIST`). So a 4 KiB
+    /// write makes single pages and an aligned 1 MiB write one 1 MiB folio.
+    pub(crate) fn write_folio_order(&self, ino: u32, index: u64, pos: u64, end: u64) -> u32 {
+        let max = self.max_folio_order();
+        if max == 0 {
+            return 0;
+        }
+        let chunk = PAGE_SIZE << max;
+        let bytes = (chunk - pos % chunk).min(end - pos);
+        let mut order = bytes.ilog2().saturating_sub(PAGE_SIZE.ilog2()).min(max);
+        if index != 0 {
+            order = order.min(index.trailing_zeros());
+        }
+        while order > 0
+            && (index + 1..index + (1u64 << order)).any(|k| self.pc.lookup(ino, k).is_some())
+        {
+            order -= 1;
+        }
+        order
     }
 
     pub(crate) fn op_mmap(&mut self, ev: &Event) {
@@ -614,6 +661,9 @@ impl Linux {
         let len = ev.length;
         if len < self.inodes[ino as usize].size {
             self.drop_pages(ino, len.div_ceil(PAGE_SIZE));
+            self.inodes[ino as usize]
+                .blocks
+                .free_from(len.div_ceil(PAGE_SIZE));
         }
         self.inodes[ino as usize].size = len;
         self.inodes[ino as usize].meta_dirty = true;

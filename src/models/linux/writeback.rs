@@ -32,8 +32,21 @@ impl Linux {
     /// Write back the dirty pages of `inode` in `[from, to)`: contiguous runs become
     /// requests of up to `max_sectors_kb`. Pages mapped writable are write-protected
     /// (`folio_clear_dirty_for_io`), so the next store faults and dirties them again.
+    /// Write-back goes by folio (`write_cache_pages` takes every folio the range
+    /// touches, whole), so the range widens to the folios at its ends.
     /// Returns the number of pages written.
     pub(crate) fn write_inode(&mut self, inode: u32, origin: Origin, from: u64, to: u64) -> u64 {
+        let from = match self.pc.lookup(inode, from) {
+            Some(p) => self.pc.folio(p).0,
+            None => from,
+        };
+        let to = match to.checked_sub(1).and_then(|l| self.pc.lookup(inode, l)) {
+            Some(p) => {
+                let (f, n) = self.pc.folio(p);
+                to.max(f + n)
+            }
+            None => to,
+        };
         let Some(set) = self.pc.dirty_of(inode) else {
             return 0;
         };
@@ -71,7 +84,24 @@ impl Linux {
                 }
                 if run > k {
                     self.write_protect(inode, k, run);
-                    self.submit_run(Dir::Write, inode, k, run - k, None, origin, origin, sync);
+                    let mut breaks = std::mem::take(&mut self.breaks);
+                    self.inodes[inode as usize]
+                        .blocks
+                        .bio_breaks(k, run, &mut breaks);
+                    self.submit_run(
+                        Dir::Write,
+                        inode,
+                        k,
+                        run - k,
+                        &breaks,
+                        None,
+                        origin,
+                        origin,
+                        sync,
+                    );
+                    self.breaks = breaks;
+                    // Write-back allocated the delayed blocks it wrote.
+                    self.inodes[inode as usize].blocks.allocate(k, run);
                     written += run - k;
                     k = run;
                 } else {
