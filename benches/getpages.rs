@@ -20,11 +20,11 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use vpsim::device::DeviceSpec;
 use vpsim::engine::Simulator;
 use vpsim::engine::buf::bf;
-use vpsim::engine::device::DeviceSpec;
 use vpsim::engine::page::{PAGE_SIZE, VM_PAGE_BITS_ALL};
-use vpsim::engine::params::{Knobs, Params};
+use vpsim::params::{Knobs, Params};
 use vpsim::trace::{Event, FileTable, Flags, Op};
 
 const KIB: u64 = 1024;

@@ -25,11 +25,11 @@ use criterion::measurement::WallTime;
 use criterion::{BenchmarkGroup, Criterion, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
+use vpsim::device::DeviceSpec;
 use vpsim::engine::Simulator;
-use vpsim::engine::device::DeviceSpec;
 use vpsim::engine::page::{PAGE_SIZE, Queue, VM_PAGE_BITS_ALL, pg};
-use vpsim::engine::params::{Knobs, Params};
-use vpsim::engine::stats::Origin;
+use vpsim::params::{Knobs, Params};
+use vpsim::stats::Origin;
 use vpsim::trace::{Event, FileTable, Flags, Op};
 
 const KIB: u64 = 1024;

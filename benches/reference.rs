@@ -23,8 +23,9 @@ mod common;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use std::hint::black_box;
 use std::time::Duration;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::models::{Lru, Model, PageRefs};
+use vpsim::device::DeviceSpec;
+use vpsim::model::Model;
+use vpsim::models::{Lru, PageRefs};
 use vpsim::run::LoadedTrace;
 
 const MIB: u64 = 1 << 20;

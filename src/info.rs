@@ -9,10 +9,11 @@
 
 use rustc_hash::FxHashSet;
 
-use crate::engine::device::DeviceSpec;
-use crate::engine::params::Knobs;
+use crate::device::DeviceSpec;
+use crate::model::Model;
+use crate::models::Lru;
 use crate::models::pageref::PAGE_SIZE;
-use crate::models::{Lru, Model};
+use crate::params::Knobs;
 use crate::trace::{Op, TraceError, TraceSource};
 
 /// How many files the "largest files" table lists.

@@ -5,14 +5,19 @@
 //! model ([`engine::Simulator`] for DragonFly, [`models`] for the LRU/OPT yardsticks)
 //! consumes them, and the resulting statistics are rendered by the CLI.
 
+pub mod device;
 pub mod engine;
 pub mod import;
 pub mod info;
 pub mod interrupt;
+pub mod model;
 pub mod models;
+pub mod params;
 pub mod policies;
 pub mod report;
 pub mod run;
+pub mod spec;
+pub mod stats;
 pub mod sweep;
 pub mod trace;
 pub mod units;

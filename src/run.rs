@@ -4,12 +4,13 @@
 //! This is everything `vpsim replay` does except argument parsing and printing, so
 //! tests and later commands (compare, sweep) call it directly.
 
+use crate::device::DeviceSpec;
 use crate::engine::Simulator;
-use crate::engine::device::DeviceSpec;
-use crate::engine::params::{Knobs, Params};
-use crate::engine::stats::RunStats;
-use crate::models::{Lru, Model, Opt};
+use crate::model::Model;
+use crate::models::{Lru, Opt};
+use crate::params::{Knobs, Params};
 use crate::policies::PolicySet;
+use crate::stats::RunStats;
 use crate::trace::{Event, FileTable, TraceError, TraceSource};
 use crate::units::format_size;
 use std::fmt;
@@ -209,7 +210,7 @@ pub struct RunOutput {
     pub stats: RunStats,
     pub warnings: Vec<String>,
     /// `--timeline` rows (dragonfly model only).
-    pub timeline: Vec<crate::engine::timeline::TimelineRow>,
+    pub timeline: Vec<crate::stats::TimelineRow>,
 }
 
 /// Progress of a run, for the CLI's progress bar.
@@ -450,7 +451,7 @@ pub fn run_trace(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::stats::Stuck;
+    use crate::stats::Stuck;
     use crate::trace::{Event, Flags, Op};
 
     /// A model stuck at its second event.

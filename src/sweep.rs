@@ -7,7 +7,7 @@
 //! together. The reference models (lru, opt) have no policies or knobs: their
 //! configurations ignore those dimensions and appear once per memory size and device.
 
-use crate::engine::params::Knobs;
+use crate::params::Knobs;
 use crate::report::results::{Cell, Row};
 use crate::run::{LoadedTrace, ModelKind, RunConfig, run_loaded};
 use crate::units::{format_size, parse_size};

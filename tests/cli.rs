@@ -11,7 +11,7 @@ use serde_json::Value;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use vpsim::engine::params::{KNOBS, Knobs};
+use vpsim::params::{KNOBS, Knobs};
 use vpsim::trace::Op;
 
 /// Data rows of traces/pyio.events.csv.zst, counted with

@@ -4,9 +4,9 @@
 //! served without I/O from a block never read).
 
 use std::collections::HashSet;
+use vpsim::device::DeviceSpec;
 use vpsim::engine::Simulator;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
+use vpsim::params::{Knobs, Params};
 use vpsim::trace::{Event, FileTable, Op, TraceReader};
 
 const BSIZE: u64 = 16384;

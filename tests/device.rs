@@ -1,8 +1,8 @@
 //! Device model (pager-model.md §8.3) through its public API: parsing, service times,
 //! queueing discipline, lazy time advance and statistics.
 
-use vpsim::engine::device::{Completion, Device, DeviceKind, DeviceSpec, ReqId, Sched};
-use vpsim::engine::stats::{Dir, Origin};
+use vpsim::device::{Completion, Device, DeviceKind, DeviceSpec, ReqId, Sched};
+use vpsim::stats::{Dir, Origin};
 
 const HIRUNNING: u64 = 16 << 20;
 

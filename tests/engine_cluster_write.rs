@@ -15,7 +15,7 @@ mod common;
 
 use common::{engine_ev as ev, engine_sim as sim, origin_writes as writes};
 use vpsim::engine::Simulator;
-use vpsim::engine::stats::Origin;
+use vpsim::stats::Origin;
 use vpsim::trace::Op;
 
 const K: u64 = 1024;

@@ -1,10 +1,10 @@
 //! The read side of the DragonFly model against pager-model.md's worked examples.
 
+use vpsim::device::DeviceSpec;
 use vpsim::engine::Simulator;
 use vpsim::engine::buf::bf;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
-use vpsim::engine::stats::Origin;
+use vpsim::params::{Knobs, Params};
+use vpsim::stats::Origin;
 use vpsim::trace::{Event, FileTable, Flags, Op};
 
 const K: u64 = 1024;

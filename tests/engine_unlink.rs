@@ -3,7 +3,7 @@
 //! pid's open file or mapping — while the name, once re-created, is a new file
 //! (src/engine/namei.rs).
 
-use vpsim::engine::stats::Origin;
+use vpsim::stats::Origin;
 mod common;
 
 use common::load_csv;

@@ -6,9 +6,9 @@
 use std::io::Cursor;
 use std::path::PathBuf;
 
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
+use vpsim::device::DeviceSpec;
 use vpsim::import::strace::{StraceOptions, import};
+use vpsim::params::{Knobs, Params};
 use vpsim::policies::{cluster, readahead, sync};
 use vpsim::run::{LoadedTrace, ModelKind, RunConfig, load_trace, run_loaded};
 use vpsim::sweep::parse_shard;
@@ -128,7 +128,7 @@ kern.filedelay=30s\nkern.syncdelay=1\nlazy_limit=1M\nforced_sync=x1\ntruncate=ge
 }
 
 /// knobs_units crash-be9fce41: `v_free_min=1018888888` overflowed `4 * v_free_min` (u32)
-/// in `Params::derive` (src/engine/params.rs); huge page-count knobs must give an
+/// in `Params::derive` (src/params.rs); huge page-count knobs must give an
 /// error, not a panic (debug) or wrapped thresholds (release).
 #[test]
 fn params_derive_with_huge_page_count_knobs_is_an_error() {

@@ -25,7 +25,7 @@ fn run(csv: &str, keys: &str, mem: u64) -> RunOutput {
 }
 
 fn origin(o: &RunOutput, name: &str) -> [u64; 4] {
-    let i = vpsim::engine::stats::Origin::ALL
+    let i = vpsim::stats::Origin::ALL
         .iter()
         .position(|x| x.name() == name)
         .unwrap();

@@ -6,11 +6,11 @@
 //! Set `VPSIM_PLOTS_KEEP=DIR` to keep the pictures in DIR for a look.
 
 use std::path::{Path, PathBuf};
-use vpsim::engine::timeline::TimelineRow;
 use vpsim::report::html::write_report;
 use vpsim::report::plot::{self, PlotOptions, plot_results, plot_results_with, plot_timeline};
 use vpsim::report::results::{Cell, Row, read_results, write_results};
 use vpsim::run::{ModelKind, RunConfig, load_trace, run_loaded};
+use vpsim::stats::TimelineRow;
 
 /// A fresh directory for one test (or `$VPSIM_PLOTS_KEEP/<name>`).
 fn dir(name: &str) -> PathBuf {

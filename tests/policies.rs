@@ -1,11 +1,11 @@
 //! Each policy on a small trace whose I/O is worked out by hand in the comments.
 
+use vpsim::device::DeviceSpec;
 use vpsim::engine::Simulator;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
-use vpsim::engine::stats::{DeviceStats, Origin};
+use vpsim::params::{Knobs, Params};
 use vpsim::policies::PolicySet;
 use vpsim::run::{LoadedTrace, RunConfig, run_loaded};
+use vpsim::stats::{DeviceStats, Origin};
 use vpsim::trace::{Event, FileTable, Flags, Op};
 
 const K: u64 = 1024;

@@ -32,13 +32,14 @@ mod common;
 use common::load_csv;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError};
+use vpsim::device::DeviceSpec;
 use vpsim::engine::Simulator;
 use vpsim::engine::buf::bf::DELWRI;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
-use vpsim::engine::stats::Origin;
-use vpsim::models::{Lru, Model, Opt};
+use vpsim::model::Model;
+use vpsim::models::{Lru, Opt};
+use vpsim::params::{Knobs, Params};
 use vpsim::run::{LoadedTrace, RunConfig, run_loaded};
+use vpsim::stats::Origin;
 use vpsim::trace::Op;
 
 const KIB: u64 = 1024;
@@ -461,7 +462,7 @@ fn snapshot(sim: &Simulator) -> Vec<(String, u64)> {
     v
 }
 
-fn check_latency(op: Op, l: &vpsim::engine::stats::LatencySummary) -> Result<(), TestCaseError> {
+fn check_latency(op: Op, l: &vpsim::stats::LatencySummary) -> Result<(), TestCaseError> {
     prop_assert!(
         l.mean.is_finite() && l.mean >= 0.0,
         "{}: mean {}",
@@ -483,10 +484,7 @@ fn check_latency(op: Op, l: &vpsim::engine::stats::LatencySummary) -> Result<(),
 
 /// Replay `trace` on the DragonFly model under `s`, checking the properties after every
 /// event; returns the final statistics.
-fn replay_checked(
-    trace: &LoadedTrace,
-    s: &Setup,
-) -> Result<vpsim::engine::stats::RunStats, TestCaseError> {
+fn replay_checked(trace: &LoadedTrace, s: &Setup) -> Result<vpsim::stats::RunStats, TestCaseError> {
     let cfg = run_config(s);
     let (set, knobs) = cfg.policies().unwrap();
     let params = Params::derive(cfg.mem, cfg.unavailable, knobs).unwrap();
@@ -655,7 +653,7 @@ fn engine_properties(trace: &LoadedTrace, s: &Setup) -> Result<(), TestCaseError
 }
 
 /// `trace` under `s` with every syncer vnode visit run, idle ones included.
-fn replay_every_syncer_visit(trace: &LoadedTrace, s: &Setup) -> vpsim::engine::stats::RunStats {
+fn replay_every_syncer_visit(trace: &LoadedTrace, s: &Setup) -> vpsim::stats::RunStats {
     let cfg = run_config(s);
     let (set, knobs) = cfg.policies().unwrap();
     let params = Params::derive(cfg.mem, cfg.unavailable, knobs).unwrap();

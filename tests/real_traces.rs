@@ -2,8 +2,8 @@
 //! after every event (page conservation, buffer accounting, no data lost), at a small
 //! and a large memory, and `--final-sync` leaves nothing dirty.
 
-use vpsim::engine::stats::Origin;
 use vpsim::run::{RunConfig, run_trace};
+use vpsim::stats::Origin;
 
 fn replay(name: &str, mem: u64) {
     let path = format!("{}/traces/{name}", env!("CARGO_MANIFEST_DIR"));

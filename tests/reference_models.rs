@@ -8,9 +8,10 @@
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::stats::RunStats;
-use vpsim::models::{Lru, Model, Opt};
+use vpsim::device::DeviceSpec;
+use vpsim::model::Model;
+use vpsim::models::{Lru, Opt};
+use vpsim::stats::RunStats;
 use vpsim::trace::{Event, FileId, FileTable, Flags, Op, TraceReader, prescan};
 
 const PAGE: u64 = 4096;

@@ -7,8 +7,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{Knobs, Params};
+use vpsim::device::DeviceSpec;
+use vpsim::params::{Knobs, Params};
 use vpsim::run::ModelKind;
 use vpsim::sweep::parse_shard;
 use vpsim::units::{format_size, parse_bandwidth, parse_duration_ns, parse_size};

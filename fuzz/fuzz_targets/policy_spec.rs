@@ -5,8 +5,9 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vpsim::engine::params::{Knobs, Params};
-use vpsim::policies::{Spec, cluster, readahead, split_list, sync};
+use vpsim::params::{Knobs, Params};
+use vpsim::policies::{cluster, readahead, sync};
+use vpsim::spec::{Spec, split_list};
 
 fuzz_target!(|data: &[u8]| {
     let s = String::from_utf8_lossy(data);

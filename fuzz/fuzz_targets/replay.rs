@@ -11,8 +11,8 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::Knobs;
+use vpsim::device::DeviceSpec;
+use vpsim::params::Knobs;
 use vpsim::run::{ModelKind, RunConfig, load_trace, run_loaded};
 use vpsim::trace::{Event, Op};
 

@@ -5,9 +5,9 @@
 //! holds them, so the buffer tier decides which pages pageout may touch at all.
 
 use super::Simulator;
-use super::device::ReqId;
 use super::page::{NIL, PAGE_SIZE, Queue, page_bits, pg};
-use super::stats::{Dir, Origin};
+use crate::device::ReqId;
+use crate::stats::{Dir, Origin};
 use rustc_hash::FxHashMap;
 
 /// Buffer flags (the subset that changes I/O counts).

@@ -8,9 +8,9 @@
 
 use super::Simulator;
 use super::buf::{BufQueue, bf};
-use super::device::ReqId;
 use super::page::{NIL, PAGE_SIZE, page_bits};
-use super::stats::{Dir, Origin};
+use crate::device::ReqId;
+use crate::stats::{Dir, Origin};
 
 impl Simulator {
     /// `bdirty`: mark `b` delayed-write, account it, put its vnode on the syncer wheel

@@ -6,7 +6,7 @@
 
 use super::Simulator;
 use super::buf::bf;
-use super::stats::{Dir, Origin};
+use crate::stats::{Dir, Origin};
 
 impl Simulator {
     /// `VOP_BMAP` on vnode `vn`: disk offset and contiguous run (bytes) of `lblk`.
@@ -23,7 +23,7 @@ impl Simulator {
 
     /// Start the read of locked buffer `b` (not `B_CACHE`): a hole is zero-filled by the
     /// strategy routine with no device I/O. Returns the request when one was issued.
-    fn read_single(&mut self, b: u32, origin: Origin, sync: bool) -> Option<super::device::ReqId> {
+    fn read_single(&mut self, b: u32, origin: Origin, sync: bool) -> Option<crate::device::ReqId> {
         let (vn, lblk) = {
             let bp = &self.bufs.bufs[b as usize];
             (bp.vnode, bp.lblkno)
@@ -219,7 +219,7 @@ impl Simulator {
         run: u64,
         fbp: u32,
         sync: bool,
-    ) -> (super::device::ReqId, u64) {
+    ) -> (crate::device::ReqId, u64) {
         let bsize = self.p.knobs.f_iosize;
         let mut run = run;
         while run > 1 && (lblk + run) * bsize > filesize {

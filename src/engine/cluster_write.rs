@@ -5,8 +5,8 @@
 
 use super::Simulator;
 use super::buf::{BufQueue, bf};
-use super::stats::Origin;
 use super::vnode::NOOFFSET;
+use crate::stats::Origin;
 
 impl Simulator {
     /// Whether `b` may join a write cluster built from `disk` at position `i`.

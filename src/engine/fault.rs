@@ -8,8 +8,8 @@
 use super::Simulator;
 use super::map::pte;
 use super::page::{NIL, Queue, VM_PAGE_BITS_ALL, pg};
-use super::params::SeqAccess;
 use super::vnode_pager::PagerResult;
+use crate::params::SeqAccess;
 
 /// Outcome of one fault.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,9 +8,9 @@
 use super::Simulator;
 use super::buf::bf;
 use super::page::{NIL, PAGE_SIZE, page_bits};
-use super::stats::Origin;
 use crate::policies::cluster::FullBlock;
 use crate::policies::readahead::RaPlan;
+use crate::stats::Origin;
 
 /// What the caller of ffs_read/ffs_write wants done with the buffers.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -133,8 +133,8 @@ impl Simulator {
                 // Growth goes through the filesystem's setsize: UFS keeps the object
                 // block-rounded (nvnode_pager_setsize), the generic path page-rounded.
                 match self.p.knobs.truncate {
-                    super::params::TruncatePath::Ufs => self.nvnode_pager_setsize(vn, pos + xfer),
-                    super::params::TruncatePath::Generic => {
+                    crate::params::TruncatePath::Ufs => self.nvnode_pager_setsize(vn, pos + xfer),
+                    crate::params::TruncatePath::Generic => {
                         self.vnode_pager_setsize(vn, pos + xfer)
                     }
                 }

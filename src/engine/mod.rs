@@ -10,7 +10,6 @@ pub mod buf;
 pub mod bwrite;
 pub mod cluster;
 pub mod cluster_write;
-pub mod device;
 pub mod dirtylist;
 pub mod fault;
 pub mod ffs;
@@ -20,10 +19,8 @@ pub mod namei;
 pub mod object;
 pub mod page;
 pub mod pageout;
-pub mod params;
 pub mod readahead;
 pub mod shadow;
-pub mod stats;
 pub mod syncer;
 pub mod syscalls;
 pub mod timeline;
@@ -31,17 +28,17 @@ pub mod vnode;
 pub mod vnode_pager;
 pub mod writeback;
 
-use crate::models::Model;
+use crate::device::{Completion, Device, DeviceSpec, ReqId};
+use crate::model::Model;
+use crate::params::Params;
+use crate::stats::{Counters, Latencies, Origin, RunStats};
 use crate::trace::{Event, FileTable, Op};
 use buf::BufCache;
-use device::{Completion, Device, DeviceSpec, ReqId};
 use file::OpenFile;
 use map::Mapping;
 use object::VmObject;
 use page::{NIL, PAGE_SIZE, PageSet, pg};
-use params::Params;
 use rustc_hash::FxHashMap;
-use stats::{Counters, Latencies, Origin, RunStats};
 use vnode::{DiskAlloc, Vnode};
 use vnode_pager::PagerResult;
 
@@ -189,7 +186,7 @@ pub struct Simulator {
     no_progress: Option<String>,
     /// The replay stopped: the event that could make no progress, and why. Later
     /// events are ignored; the runner reports it as an error.
-    stuck: Option<stats::Stuck>,
+    stuck: Option<crate::stats::Stuck>,
     scratch_bufs: Vec<u32>,
     scratch_pages: Vec<u32>,
     scratch_run: Vec<u32>,
@@ -338,7 +335,7 @@ impl Simulator {
         }
         self.op_vnode = NIL;
         if let Some(reason) = self.no_progress.take() {
-            self.stuck = Some(stats::Stuck {
+            self.stuck = Some(crate::stats::Stuck {
                 event: self.c.events,
                 ev: *ev,
                 reason,
@@ -447,12 +444,12 @@ impl Simulator {
     }
 
     /// The event the replay stopped at because it could make no progress, if any.
-    pub fn stuck(&self) -> Option<&stats::Stuck> {
+    pub fn stuck(&self) -> Option<&crate::stats::Stuck> {
         self.stuck.as_ref()
     }
 
     /// Latency percentiles of `op` so far.
-    pub fn latency_summary(&self, op: Op) -> stats::LatencySummary {
+    pub fn latency_summary(&self, op: Op) -> crate::stats::LatencySummary {
         self.lat.summary(op)
     }
 
@@ -787,11 +784,11 @@ impl Model for Simulator {
         self.finish_run()
     }
 
-    fn take_timeline(&mut self) -> Vec<timeline::TimelineRow> {
+    fn take_timeline(&mut self) -> Vec<crate::stats::TimelineRow> {
         self.timeline.take().map(|t| t.rows).unwrap_or_default()
     }
 
-    fn stuck(&self) -> Option<&stats::Stuck> {
+    fn stuck(&self) -> Option<&crate::stats::Stuck> {
         Simulator::stuck(self)
     }
 }
@@ -826,7 +823,7 @@ mod tests {
         let mut files = FileTable::new();
         let id = files.intern("f");
         files.set_initial_size(id, Some(1 << 20), true);
-        let p = Params::derive(256 << 20, 0, params::Knobs::default()).unwrap();
+        let p = Params::derive(256 << 20, 0, crate::params::Knobs::default()).unwrap();
         let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
         s.step_event(&ev(0, Op::Open, 0, 1 << 20));
         assert!(s.stuck().is_none());
@@ -883,7 +880,7 @@ mod tests {
         let mut files = FileTable::new();
         let id = files.intern("f");
         files.set_initial_size(id, Some(1 << 20), true);
-        let p = Params::derive(256 << 20, 0, params::Knobs::default()).unwrap();
+        let p = Params::derive(256 << 20, 0, crate::params::Knobs::default()).unwrap();
         let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
         s.step_event(&ev(0, Op::Open, 0, 1 << 20));
         s.step_event(&ev(10, Op::Mmap, 0, 64 * PAGE_SIZE));

@@ -59,8 +59,8 @@ pub mod objpc {
 
 use super::Simulator;
 use super::page::{NIL, Queue, pg};
-use super::stats::Origin;
 use super::vnode_pager::put;
+use crate::stats::Origin;
 
 impl Simulator {
     /// `vm_object_page_clean(obj, start, end, flags)` (§6.8): write the object's dirty

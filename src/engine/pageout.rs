@@ -675,7 +675,7 @@ impl Simulator {
             });
         }
         let run = std::mem::take(&mut self.scratch_run);
-        self.vm_pageout_flush(&run, 0, super::stats::Origin::PageoutLaunder);
+        self.vm_pageout_flush(&run, 0, crate::stats::Origin::PageoutLaunder);
         self.scratch_run = run;
         count as u32
     }

@@ -6,10 +6,10 @@
 
 use super::Simulator;
 use super::buf::bf;
-use super::device::ReqId;
 use super::page::{NIL, PAGE_SIZE, VM_PAGE_BITS_ALL, page_bits, pg};
-use super::stats::{Dir, Origin};
+use crate::device::ReqId;
 use crate::policies::readahead::{RaCtx, RaPlan};
+use crate::stats::{Dir, Origin};
 
 impl Simulator {
     /// Whether block `lblk` of `vn` is in memory and valid (no I/O needed).
@@ -61,7 +61,7 @@ impl Simulator {
             history_blocks: history,
             seq_unit: self.p.knobs.seq_unit,
             io_seqmax: self.p.knobs.io_seqmax,
-            fault_seqaccess: self.p.knobs.seqaccess == super::params::SeqAccess::Max,
+            fault_seqaccess: self.p.knobs.seqaccess == crate::params::SeqAccess::Max,
         }
     }
 

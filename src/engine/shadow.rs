@@ -162,9 +162,9 @@ impl Simulator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::device::DeviceSpec;
-    use crate::engine::params::{Knobs, Params};
+    use crate::device::DeviceSpec;
     use crate::engine::test_event as ev;
+    use crate::params::{Knobs, Params};
     use crate::trace::{FileTable, Op};
 
     /// Replay open + a 64 KiB write at 1 MiB of a 4 MiB file with the shadow on (but no

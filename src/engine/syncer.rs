@@ -36,7 +36,7 @@ use super::Simulator;
 use super::buf::{BufQueue, bf};
 use super::object::objpc;
 use super::page::NIL;
-use super::stats::Origin;
+use crate::stats::Origin;
 use std::collections::{BTreeMap, HashMap};
 
 const SEC: u64 = 1_000_000_000;
@@ -417,7 +417,7 @@ impl Simulator {
     pub(crate) fn wait_vnode_writes(&mut self, vn: u32) {
         loop {
             let pending = self.bufs.ios.iter().find_map(|rec| {
-                (rec.dir == Some(super::stats::Dir::Write)
+                (rec.dir == Some(crate::stats::Dir::Write)
                     && rec
                         .bufs
                         .iter()

@@ -8,8 +8,8 @@ use super::file::OpenFile;
 use super::map::Mapping;
 use super::object::{self, objpc};
 use super::page::{self, NIL, PAGE_SIZE};
-use super::params::TruncatePath;
-use super::stats::Origin;
+use crate::params::TruncatePath;
+use crate::stats::Origin;
 use crate::trace::{Advice, Event, Flags};
 use rustc_hash::FxHashMap;
 

@@ -11,9 +11,9 @@ use super::Simulator;
 use super::ffs::IoFlags;
 use super::object::{VmObject, obj};
 use super::page::{NIL, PAGE_SIZE, VM_PAGE_BITS_ALL, pg};
-use super::params::ForcedSync;
-use super::stats::Origin;
 use super::vnode::NOOFFSET;
+use crate::params::ForcedSync;
+use crate::stats::Origin;
 
 /// Pager result codes (sys/vm/vm_pager.h).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -434,9 +434,9 @@ pub fn vm_page_clear_dirty_beg_nonincl(dirty: &mut u8, base: u64, size: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::device::DeviceSpec;
-    use crate::engine::params::{Knobs, Params};
+    use crate::device::DeviceSpec;
     use crate::engine::test_event as ev;
+    use crate::params::{Knobs, Params};
     use crate::trace::{FileTable, Op};
 
     const SEC: u64 = 1_000_000_000;

@@ -4,9 +4,9 @@
 
 use super::Simulator;
 use super::page::{NIL, PAGE_SIZE, Queue};
-use super::stats::Origin;
 use super::vnode_pager::put;
 use crate::policies::sync::{DirtyState, SyncAction};
+use crate::stats::Origin;
 
 impl Simulator {
     /// Dirty bytes (pages and buffers), write bytes in flight, and the memory that

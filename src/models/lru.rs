@@ -6,8 +6,8 @@
 
 use super::pageref::PageKey;
 use super::{Cache, Model, Replacement};
-use crate::engine::device::DeviceSpec;
-use crate::engine::stats::RunStats;
+use crate::device::DeviceSpec;
+use crate::stats::RunStats;
 use crate::trace::{Event, FileTable};
 
 const NIL: u32 = u32::MAX;

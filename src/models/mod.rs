@@ -17,29 +17,14 @@ pub use lru::Lru;
 pub use opt::Opt;
 pub use pageref::PageRefs;
 
-use crate::engine::device::{Completion, Device, DeviceSpec, ReqId};
-use crate::engine::params::{Knobs, Params};
-use crate::engine::stats::{Counters, Dir, Latencies, Origin, RunStats};
+use crate::model::Model;
+
+use crate::device::{Completion, Device, DeviceSpec, ReqId};
+use crate::params::{Knobs, Params};
+use crate::stats::{Counters, Dir, Latencies, Origin, RunStats};
 use crate::trace::{Event, FileId, FileTable, Flags, Op};
 use pageref::{EventRefs, PAGE_SIZE, PageKey, PageRef, RefKind, byte_range_pages};
 use rustc_hash::FxHashMap;
-
-/// A replay model: consumes events in trace order, then reports.
-pub trait Model: Send {
-    /// Replay one event (events must come in trace order).
-    fn step(&mut self, ev: &Event);
-    /// End the replay and return its statistics.
-    fn finish(&mut self) -> RunStats;
-    /// The `--timeline` samples, for models that keep them.
-    fn take_timeline(&mut self) -> Vec<crate::engine::timeline::TimelineRow> {
-        Vec::new()
-    }
-    /// The event at which the replay could make no progress and stopped, if any (the
-    /// runner turns it into an error; the yardstick models always progress).
-    fn stuck(&self) -> Option<&crate::engine::stats::Stuck> {
-        None
-    }
-}
 
 /// Sentinel "no slot" for the intrusive lists.
 const NIL: u32 = u32::MAX;

@@ -10,8 +10,8 @@
 
 use super::pageref::{EventRefs, PageKey, PageRefs};
 use super::{Cache, Model, Replacement};
-use crate::engine::device::DeviceSpec;
-use crate::engine::stats::RunStats;
+use crate::device::DeviceSpec;
+use crate::stats::RunStats;
 use crate::trace::{Event, FileTable};
 use std::collections::{BTreeMap, BTreeSet};
 

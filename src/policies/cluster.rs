@@ -2,7 +2,7 @@
 //! contiguous dirty buffers one flush may merge, and how laundering groups pages.
 
 use super::{PolicyInfo, Spec, lookup};
-use crate::engine::params::Knobs;
+use crate::params::Knobs;
 use crate::units::format_size_exact;
 
 /// What to do with a full block written by write(2) or a CLUSTER_OK putpages.

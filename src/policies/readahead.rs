@@ -7,7 +7,7 @@
 //! marker) that the engine reads as physically contiguous clusters.
 
 use super::{PolicyInfo, Spec, lookup};
-use crate::engine::params::{Knobs, SeqAccess};
+use crate::params::{Knobs, SeqAccess};
 use rustc_hash::FxHashMap;
 
 /// madvise advice of the mapping a fault goes through.

@@ -5,7 +5,7 @@
 //! [`SyncPolicy::throttle`].
 
 use super::{PolicyInfo, Spec, lookup};
-use crate::engine::params::Knobs;
+use crate::params::Knobs;
 use crate::units::parse_duration_ns;
 
 /// The dirty-memory picture a sync policy decides on.
@@ -202,9 +202,9 @@ impl SyncPolicy for Dragonfly {
             (
                 "forced_sync",
                 match k.forced_sync {
-                    crate::engine::params::ForcedSync::Off => "off".into(),
-                    crate::engine::params::ForcedSync::X1 => "x1".into(),
-                    crate::engine::params::ForcedSync::X4 => "x4".into(),
+                    crate::params::ForcedSync::Off => "off".into(),
+                    crate::params::ForcedSync::X1 => "x1".into(),
+                    crate::params::ForcedSync::X4 => "x4".into(),
                 },
             ),
         ]

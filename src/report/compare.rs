@@ -455,7 +455,7 @@ pub fn to_table(c: &Comparison) -> String {
         },
         base_cfg.device.describe()
     );
-    let default_knobs = crate::engine::params::Knobs::default().entries();
+    let default_knobs = crate::params::Knobs::default().entries();
     let set: Vec<String> = base_cfg
         .knobs
         .entries()
@@ -581,7 +581,7 @@ pub fn warnings(c: &Comparison) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::stats::RunStats;
+    use crate::stats::RunStats;
 
     fn out(cfg: &RunConfig, reads: u64, ra: u64, used: u64) -> RunOutput {
         let mut stats = RunStats::default();

@@ -1,8 +1,8 @@
 //! Rendering one run: the `vmstat -s`-style table, the JSON object scripts rely on, and
 //! a one-row CSV with the same flattened keys.
 
-use crate::engine::stats::{LatencySummary, Origin};
 use crate::run::RunOutput;
+use crate::stats::{LatencySummary, Origin};
 use crate::trace::Op;
 use crate::units::format_size;
 use serde_json::{Map, Value, json};

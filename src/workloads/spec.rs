@@ -3,7 +3,7 @@
 //! One table drives the parser, its error messages and the `--help` text, so a
 //! workload's keys are documented exactly where they are accepted.
 
-use crate::policies::Spec;
+use crate::spec::Spec;
 use crate::trace::Flags;
 use crate::units::{format_size, parse_size};
 

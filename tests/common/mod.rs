@@ -106,21 +106,18 @@ pub fn engine_sim(sizes: &[u64], mem: u64, sets: &[&str]) -> vpsim::engine::Simu
         let id = files.intern(&format!("f{i}"));
         files.set_initial_size(id, Some(s), true);
     }
-    let mut k = vpsim::engine::params::Knobs::default();
+    let mut k = vpsim::params::Knobs::default();
     for s in sets {
         k.set(s).unwrap();
     }
-    let p = vpsim::engine::params::Params::derive(mem, 0, k).unwrap();
-    let mut s = vpsim::engine::Simulator::new(p, vpsim::engine::device::DeviceSpec::ssd(), &files);
+    let p = vpsim::params::Params::derive(mem, 0, k).unwrap();
+    let mut s = vpsim::engine::Simulator::new(p, vpsim::device::DeviceSpec::ssd(), &files);
     s.set_check_invariants(true);
     s
 }
 
 /// (write requests, write bytes) of one origin.
-pub fn origin_writes(
-    d: &vpsim::engine::stats::DeviceStats,
-    o: vpsim::engine::stats::Origin,
-) -> (u64, u64) {
+pub fn origin_writes(d: &vpsim::stats::DeviceStats, o: vpsim::stats::Origin) -> (u64, u64) {
     let x = d.by_origin[o.index()];
     (x[2], x[3])
 }

@@ -12,12 +12,13 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
-use vpsim::engine::device::DeviceSpec;
-use vpsim::engine::params::{KNOBS, Knobs};
-use vpsim::policies::{PolicyInfo, split_list};
+use vpsim::device::DeviceSpec;
+use vpsim::params::{KNOBS, Knobs};
+use vpsim::policies::PolicyInfo;
 use vpsim::report::compare::{self, Comparison, Row, RowError};
 use vpsim::report::replay as out;
 use vpsim::run::{ModelKind, Progress, RunConfig, load_trace, run_loaded, run_trace};
+use vpsim::spec::split_list;
 use vpsim::units::{parse_duration_ns, parse_size};
 
 /// Trace-driven simulator of the DragonFly BSD vnode pager, VM and buffer cache.
@@ -522,7 +523,7 @@ fn cmd_replay(a: &ReplayArgs) -> ExitCode {
         Format::Csv => out::to_csv(&run),
     };
     if let Some(path) = &a.timeline {
-        let mut csv = String::from(vpsim::engine::timeline::TimelineRow::HEADER);
+        let mut csv = String::from(vpsim::stats::TimelineRow::HEADER);
         csv.push('\n');
         for r in &run.timeline {
             csv.push_str(&r.to_csv());

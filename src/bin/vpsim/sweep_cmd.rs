@@ -7,9 +7,9 @@ use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::mpsc;
-use vpsim::policies::split_list;
 use vpsim::report::results::{Cell, Row, read_results, rows_table, sort_rows, write_results};
 use vpsim::run::{ModelKind, load_trace};
+use vpsim::spec::split_list;
 use vpsim::sweep::{Grid, SweepOptions, parse_shard, run_point, todo};
 use vpsim::units::parse_size;
 
@@ -133,13 +133,13 @@ fn build_grid(a: &SweepArgs) -> Result<Grid, String> {
     g.validate()?;
     // Every spec must parse: a typo is a usage error, not a grid of failed rows.
     for d in &g.devices {
-        d.parse::<vpsim::engine::device::DeviceSpec>()
+        d.parse::<vpsim::device::DeviceSpec>()
             .map_err(|e| format!("--device {d}: {e}"))?;
     }
     for ra in &g.readahead {
         for cl in &g.cluster {
             for sy in &g.sync {
-                let mut k = vpsim::engine::params::Knobs::default();
+                let mut k = vpsim::params::Knobs::default();
                 vpsim::policies::PolicySet::parse(ra, cl, sy, &mut k)?;
             }
         }

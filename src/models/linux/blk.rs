@@ -18,7 +18,7 @@
 
 use super::Linux;
 use super::pagecache::pf;
-use crate::engine::stats::{Dir, Origin};
+use crate::stats::{Dir, Origin};
 
 /// Most bvecs (folios) in one bio (`BIO_MAX_VECS`, include/linux/bio.h).
 pub const BIO_MAX_VECS: u64 = 256;

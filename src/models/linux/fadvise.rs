@@ -17,7 +17,7 @@ use super::ops::InodeView;
 use super::pagecache::pf;
 use super::readahead::{self, RaWindow};
 use super::{Linux, PAGE_SIZE};
-use crate::engine::stats::Origin;
+use crate::stats::Origin;
 use crate::trace::{Advice, Event};
 
 impl Linux {

@@ -20,8 +20,8 @@ pub mod writeback;
 
 pub use params::LinuxParams;
 
-use crate::engine::device::{Completion, Device, DeviceSpec, ReqId};
-use crate::engine::stats::{Counters, Dir, Latencies, Origin, RunStats};
+use crate::device::{Completion, Device, DeviceSpec, ReqId};
+use crate::stats::{Counters, Dir, Latencies, Origin, RunStats};
 use crate::trace::{Event, FileTable, Op};
 use pagecache::{NIL, PageCache, pf};
 use readahead::FileRaState;

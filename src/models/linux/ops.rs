@@ -10,7 +10,7 @@ use super::{Linux, PAGE_SIZE, Vma};
 
 /// ext4 maps with large folios up to PMD size (order 9) since 6.16.
 const MAX_FOLIO_ORDER: u32 = 9;
-use crate::engine::stats::{Dir, Origin};
+use crate::stats::{Dir, Origin};
 use crate::trace::{Event, Flags};
 
 /// The page cache of one inode, as the read-ahead code sees it.

@@ -185,11 +185,11 @@ impl LinuxParams {
             ("dirty_ratio", self.dirty_ratio.to_string()),
             (
                 "dirty_expire",
-                crate::engine::device::fmt_duration(self.dirty_expire_ns),
+                crate::device::fmt_duration(self.dirty_expire_ns),
             ),
             (
                 "dirty_writeback",
-                crate::engine::device::fmt_duration(self.dirty_writeback_ns),
+                crate::device::fmt_duration(self.dirty_writeback_ns),
             ),
             ("large_folios", u8::from(self.large_folios).to_string()),
         ]

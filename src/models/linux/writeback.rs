@@ -10,7 +10,7 @@
 
 use super::Linux;
 use super::pagecache::pf;
-use crate::engine::stats::{Dir, Origin};
+use crate::stats::{Dir, Origin};
 
 /// Page index standing for an inode's on-disk inode block (no page of the cache has it).
 const INODE_BLOCK: u64 = 1 << 27;

@@ -15,7 +15,7 @@ use std::collections::VecDeque;
 use std::fmt::{self, Write as _};
 use std::str::FromStr;
 
-use crate::engine::stats::{DeviceStats, Dir, Origin};
+use crate::stats::{DeviceStats, Dir, Origin};
 use crate::units::{parse_bandwidth, parse_duration_ns, parse_size};
 
 /// `bioq_reorder_minor_interval`: every this many reads queued ahead of writes, a few

@@ -464,3 +464,48 @@ pub struct RunStats {
     pub end_time_ns: u64,
     pub warnings: Vec<String>,
 }
+
+/// One sample, taken at the end of an interval.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TimelineRow {
+    /// End of the interval (ns, trace clock).
+    pub time_ns: u64,
+    pub free: u32,
+    pub cache: u32,
+    pub inactive: u32,
+    pub active: u32,
+    pub wired: u32,
+    pub dirty_pages: u32,
+    pub dirtybufspace: u64,
+    pub runningbufspace: u64,
+    pub queue_depth: u32,
+    /// Device I/O completed... issued during the interval.
+    pub reads: u64,
+    pub writes: u64,
+    pub read_bytes: u64,
+    pub write_bytes: u64,
+}
+
+impl TimelineRow {
+    pub const HEADER: &'static str = "time_s,free,cache,inactive,active,wired,dirty_pages,dirtybufspace,runningbufspace,queue_depth,reads,writes,read_bytes,write_bytes";
+
+    pub fn to_csv(&self) -> String {
+        format!(
+            "{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{}",
+            self.time_ns as f64 / 1e9,
+            self.free,
+            self.cache,
+            self.inactive,
+            self.active,
+            self.wired,
+            self.dirty_pages,
+            self.dirtybufspace,
+            self.runningbufspace,
+            self.queue_depth,
+            self.reads,
+            self.writes,
+            self.read_bytes,
+            self.write_bytes
+        )
+    }
+}
