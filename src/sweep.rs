@@ -9,7 +9,8 @@
 
 use crate::params::Knobs;
 use crate::report::results::{Cell, Row};
-use crate::run::{LoadedTrace, ModelKind, RunConfig, run_loaded};
+use crate::run::batch::run_batch;
+use crate::run::{LoadedTrace, ModelKind, RunConfig, RunOutput};
 use crate::units::{format_size, parse_size};
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -456,37 +457,50 @@ fn extra(point: &Point, grid: &Grid, trace: &LoadedTrace) -> Vec<(String, Cell)>
     v
 }
 
-/// Run one point: its row, or a row naming its error (an invalid combination, or a
-/// panic, which is a bug but must not stop the other configurations).
-pub fn run_point(point: &Point, grid: &Grid, trace: &LoadedTrace) -> Row {
+/// The row of `point`: its run's output, or the error that kept it from one.
+pub fn point_row(
+    point: &Point,
+    grid: &Grid,
+    trace: &LoadedTrace,
+    result: Result<&RunOutput, String>,
+) -> Row {
     let mut cells = extra(point, grid, trace);
-    let cfg = match &point.config {
-        Ok(c) => c.clone(),
+    match result {
+        Ok(out) => Row::from_output(out, cells),
         Err(e) => {
-            cells.push(("error".into(), Cell::Str(e.clone())));
-            return Row { cells };
-        }
-    };
-    let res = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_loaded(trace, &cfg)));
-    match res {
-        Ok(Ok(out)) => Row::from_output(&out, cells),
-        Ok(Err(e)) => {
-            cells.push(("error".into(), Cell::Str(e.to_string())));
-            Row { cells }
-        }
-        Err(p) => {
-            let msg = p
-                .downcast_ref::<String>()
-                .cloned()
-                .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                .unwrap_or_else(|| "unknown".into());
-            cells.push((
-                "error".into(),
-                Cell::Str(format!("internal error (panic): {msg}")),
-            ));
+            cells.push(("error".into(), Cell::Str(e)));
             Row { cells }
         }
     }
+}
+
+/// Run `points` over `trace` on `jobs` threads (0 = every core) through the shared
+/// runner ([`run_batch`]), handing each row to `on_row` on this thread as it is done:
+/// first the points whose configuration is invalid (their rows name the error), then
+/// the others as they complete. After a Ctrl-C, runs not done give no row.
+pub fn run_points(
+    points: &[Point],
+    grid: &Grid,
+    trace: &LoadedTrace,
+    jobs: usize,
+    mut on_row: impl FnMut(Row),
+) -> Result<(), String> {
+    let mut runnable = Vec::with_capacity(points.len());
+    let mut configs = Vec::with_capacity(points.len());
+    for p in points {
+        match &p.config {
+            Ok(c) => {
+                runnable.push(p);
+                configs.push(c.clone());
+            }
+            Err(e) => on_row(point_row(p, grid, trace, Err(e.clone()))),
+        }
+    }
+    run_batch(trace, &configs, jobs, |i, r| {
+        let r = r.as_ref().map_err(|e| e.to_string());
+        on_row(point_row(runnable[i], grid, trace, r));
+    })?;
+    Ok(())
 }
 
 /// The points this run must do: its shard, minus those already done, up to `limit`.

@@ -10,40 +10,12 @@
 use super::replay;
 use super::replay::{csv_field, flatten, us};
 use crate::policies;
-use crate::run::{ModelKind, RunConfig, RunError, RunOutput};
+pub use crate::run::batch::RowError;
+use crate::run::{ModelKind, RunConfig, RunOutput};
 use crate::trace::Op;
 use crate::units::format_size;
 use serde_json::{Value, json};
-use std::fmt::{self, Write as _};
-
-/// Why one configuration of a comparison has no result.
-#[derive(Debug)]
-pub enum RowError {
-    /// The run returned an error (bad configuration, or a trace error).
-    Run(RunError),
-    /// The engine panicked on this configuration (a bug); the message of the panic.
-    /// Kept apart so one crashing configuration does not lose the others' results.
-    Panic(String),
-}
-
-impl RowError {
-    /// Whether this is a configuration error (exit code 2 when every row has one).
-    pub fn is_config(&self) -> bool {
-        matches!(
-            self,
-            RowError::Run(RunError::Config(_) | RunError::Stuck(_))
-        )
-    }
-}
-
-impl fmt::Display for RowError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RowError::Run(e) => write!(f, "{e}"),
-            RowError::Panic(m) => write!(f, "internal error (the simulator panicked): {m}"),
-        }
-    }
-}
+use std::fmt::Write as _;
 
 /// One configuration and what it gave.
 #[derive(Debug)]
@@ -614,7 +586,9 @@ mod tests {
             .enumerate()
             .map(|(i, cfg)| Row {
                 result: if i == 3 {
-                    Err(RowError::Run(RunError::Config("bad sync".into())))
+                    Err(RowError::Run(crate::run::RunError::Config(
+                        "bad sync".into(),
+                    )))
                 } else {
                     Ok(out(&cfg, 64 / (i as u64 + 1), 8 * i as u64, 4 * i as u64))
                 },

@@ -7,7 +7,6 @@ mod trace_cmd;
 
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use rayon::prelude::*;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{RecvTimeoutError, channel};
@@ -17,7 +16,8 @@ use vpsim::params::{KNOBS, Knobs};
 use vpsim::policies::PolicyInfo;
 use vpsim::report::compare::{self, Comparison, Row, RowError};
 use vpsim::report::replay as out;
-use vpsim::run::{ModelKind, Progress, RunConfig, load_trace, run_loaded, run_trace};
+use vpsim::run::batch::run_batch;
+use vpsim::run::{ModelKind, Progress, RunConfig, load_trace, run_trace};
 use vpsim::spec::split_list;
 use vpsim::units::{parse_duration_ns, parse_size};
 
@@ -594,17 +594,6 @@ fn with_count_bar<T>(total: u64, what: &str, work: impl FnOnce(&ProgressBar) -> 
     res
 }
 
-/// The message of a caught panic (a `&str` or `String` payload, as `panic!` makes).
-fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = p.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = p.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".into()
-    }
-}
-
 /// The specs of one family for `compare`: every value through `split_list`, each
 /// checked alone; `["dragonfly"]` when the flag is absent.
 fn family_specs(base: &RunConfig, f: &Family, values: &[String]) -> Result<Vec<String>, String> {
@@ -689,16 +678,7 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
     let jobs = match a.jobs {
         Some(0) => return usage("--jobs must be at least 1".into()),
         Some(n) => n,
-        None => std::thread::available_parallelism().map_or(1, |n| n.get()),
-    };
-    // A local pool, so --jobs bounds this comparison whatever rayon's global pool is.
-    let pool = match rayon::ThreadPoolBuilder::new()
-        .num_threads(jobs.min(configs.len()).max(1))
-        .thread_name(|i| format!("vpsim-compare-{i}"))
-        .build()
-    {
-        Ok(p) => p,
-        Err(e) => return usage(format!("cannot start {jobs} threads: {e}")),
+        None => 0,
     };
     let trace = match load_trace(&a.trace) {
         Ok(t) => t,
@@ -707,27 +687,13 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
             return ExitCode::from(e.exit_code() as u8);
         }
     };
-    let results: Vec<Result<_, RowError>> =
-        with_count_bar(configs.len() as u64, "comparing", |bar| {
-            pool.install(|| {
-                configs
-                    .par_iter()
-                    .map(|cfg| {
-                        // A panic in one configuration (an engine bug) must not lose the
-                        // others: catch it and report it in that row.
-                        let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            run_loaded(&trace, cfg)
-                        }));
-                        bar.inc(1);
-                        match r {
-                            Ok(Ok(o)) => Ok(o),
-                            Ok(Err(e)) => Err(RowError::Run(e)),
-                            Err(p) => Err(RowError::Panic(panic_message(p.as_ref()))),
-                        }
-                    })
-                    .collect()
-            })
-        });
+    let results = with_count_bar(configs.len() as u64, "comparing", |bar| {
+        run_batch(&trace, &configs, jobs, |_, _| bar.inc(1))
+    });
+    let results = match results {
+        Ok(r) => r,
+        Err(e) => return usage(e),
+    };
     if vpsim::interrupt::requested() {
         eprintln!("vpsim compare: interrupted; nothing written");
         return ExitCode::from(vpsim::interrupt::EXIT_CODE);
@@ -739,7 +705,7 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
         rows: configs
             .into_iter()
             .zip(results)
-            .map(|(config, result)| Row { config, result })
+            .filter_map(|(config, result)| result.map(|result| Row { config, result }))
             .collect(),
     };
     let text = match a.format {

@@ -1,16 +1,14 @@
 //! `vpsim sweep`, `vpsim merge`, `vpsim plot` and `vpsim report`: the results side of
 //! the command line.
 
-use crate::{panic_message, with_count_bar};
+use crate::with_count_bar;
 use clap::Args;
-use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::sync::mpsc;
 use vpsim::report::results::{Cell, Row, read_results, rows_table, sort_rows, write_results};
 use vpsim::run::{ModelKind, load_trace};
 use vpsim::spec::split_list;
-use vpsim::sweep::{Grid, SweepOptions, parse_shard, run_point, todo};
+use vpsim::sweep::{Grid, SweepOptions, parse_shard, run_points, todo};
 use vpsim::units::parse_size;
 
 #[derive(Args, Debug)]
@@ -212,15 +210,6 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
         limit: a.limit,
     };
     let work = todo(&points, &opts);
-    let jobs = if a.jobs == 0 {
-        std::thread::available_parallelism().map_or(1, |n| n.get())
-    } else {
-        a.jobs
-    };
-    let pool = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
-        Ok(p) => p,
-        Err(e) => return usage(format!("--jobs {jobs}: {e}")),
-    };
     let write = |rows: &mut Vec<Row>| -> Option<String> {
         rows.sort_by_key(|r| match r.get("config_id") {
             Some(Cell::Int(i)) => *i,
@@ -228,48 +217,27 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
         });
         output.as_ref().and_then(|p| write_results(rows, p).err())
     };
-    // Workers only simulate; this thread collects and writes each row as it comes (the
-    // results writers use their own thread pool, which must not be entered from a
-    // busy worker of ours).
-    let (tx, rx) = mpsc::channel::<Row>();
+    // Rows come back on this thread, which writes each as it comes (the results
+    // writers use their own thread pool, which must not be entered from a busy worker).
     let mut write_err = None;
-    let panicked = with_count_bar(work.len() as u64, "sweeping", |bar| {
-        std::thread::scope(|scope| {
-            let workers = scope.spawn(|| {
-                pool.install(|| {
-                    work.par_iter().for_each_with(tx, |tx, p| {
-                        // Ctrl-C: start nothing new; a run cut short has no result.
-                        if vpsim::interrupt::requested() {
-                            return;
-                        }
-                        let row = run_point(p, &grid, &trace);
-                        if vpsim::interrupt::requested() && row.get("error").is_some() {
-                            return;
-                        }
-                        let _ = tx.send(row);
-                    });
-                });
-            });
-            let start = std::time::Instant::now();
-            let mut replayed: u64 = 0;
-            for row in rx {
-                rows.push(row);
-                // Events replayed per second, across all workers.
-                replayed += trace.events.len() as u64;
-                let secs = start.elapsed().as_secs_f64().max(1e-3);
-                bar.set_message(format!(", {:.2}M events/s", replayed as f64 / secs / 1e6));
-                // Written as they complete: an interrupted sweep keeps them.
-                if let Some(e) = write(&mut rows) {
-                    write_err = Some(e);
-                }
-                bar.inc(1);
+    let start = std::time::Instant::now();
+    let mut replayed: u64 = 0;
+    let res = with_count_bar(work.len() as u64, "sweeping", |bar| {
+        run_points(&work, &grid, &trace, a.jobs, |row| {
+            rows.push(row);
+            // Events replayed per second, across all workers.
+            replayed += trace.events.len() as u64;
+            let secs = start.elapsed().as_secs_f64().max(1e-3);
+            bar.set_message(format!(", {:.2}M events/s", replayed as f64 / secs / 1e6));
+            // Written as they complete: an interrupted sweep keeps them.
+            if let Some(e) = write(&mut rows) {
+                write_err = Some(e);
             }
-            workers.join().err()
+            bar.inc(1);
         })
     });
-    if let Some(p) = panicked {
-        eprintln!("vpsim sweep: internal error: {}", panic_message(p.as_ref()));
-        return ExitCode::from(101);
+    if let Err(e) = res {
+        return usage(format!("--jobs {}: {e}", a.jobs));
     }
     if let Some(e) = write_err {
         eprintln!("vpsim sweep: cannot write results: {e}");

@@ -4,6 +4,8 @@
 //! This is everything `vpsim replay` does except argument parsing and printing, so
 //! tests and later commands (compare, sweep) call it directly.
 
+pub mod batch;
+
 use crate::device::DeviceSpec;
 use crate::engine::Simulator;
 use crate::model::Model;
