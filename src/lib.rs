@@ -5,6 +5,7 @@
 //! model ([`engine::Simulator`] for DragonFly, [`models`] for the LRU/OPT yardsticks)
 //! consumes them, and the resulting statistics are rendered by the CLI.
 
+pub mod atomic;
 pub mod device;
 pub mod engine;
 pub mod import;

@@ -13,8 +13,9 @@ use std::path::Path;
 /// Each top-level module and the modules it may use (`crate::X`).
 const ALLOWED: &[(&str, &[&str])] = &[
     ("units", &[]),
+    ("atomic", &[]),
     ("interrupt", &[]),
-    ("trace", &["units", "interrupt"]),
+    ("trace", &["atomic", "units", "interrupt"]),
     ("spec", &[]),
     ("params", &["units"]),
     ("stats", &["trace", "units"]),
@@ -46,6 +47,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "models",
             "params",
             "policies",
+            "spec",
             "stats",
             "trace",
             "units",
@@ -60,7 +62,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "device", "info", "params", "policies", "run", "stats", "trace", "units",
+            "atomic", "device", "info", "params", "policies", "run", "stats", "trace", "units",
         ],
     ),
     (

@@ -34,32 +34,6 @@ pub struct Comparison {
     pub rows: Vec<Row>,
 }
 
-/// The configurations of a comparison: the cartesian product of the three families'
-/// specs, read-ahead outermost, then clustering, then sync, each a copy of `base`
-/// (same memory, device, knobs). The order is fixed so that row numbers, the baseline
-/// (the first combination) and the output do not depend on scheduling.
-pub fn configurations(
-    base: &RunConfig,
-    readahead: &[String],
-    cluster: &[String],
-    sync: &[String],
-) -> Vec<RunConfig> {
-    let mut v = Vec::with_capacity(readahead.len() * cluster.len() * sync.len());
-    for ra in readahead {
-        for cl in cluster {
-            for sy in sync {
-                v.push(RunConfig {
-                    readahead: ra.clone(),
-                    cluster: cl.clone(),
-                    sync: sy.clone(),
-                    ..base.clone()
-                });
-            }
-        }
-    }
-    v
-}
-
 /// The three families, in configuration order, by their `config` JSON key (also the
 /// name the table shows).
 const FAMILIES: [&str; 3] = ["readahead", "cluster", "sync"];
@@ -575,12 +549,17 @@ mod tests {
 
     fn comparison() -> Comparison {
         let base = RunConfig::default();
-        let cfgs = configurations(
+        let cfgs = crate::run::config::compare_configs(
             &base,
-            &["none".into(), "fixed:pages=8".into()],
-            &["dragonfly".into()],
-            &["dragonfly".into(), "linux".into()],
-        );
+            &[
+                vec!["none".into(), "fixed:pages=8".into()],
+                vec!["dragonfly".into()],
+                vec!["dragonfly".into(), "linux".into()],
+            ],
+            &[],
+            false,
+        )
+        .unwrap();
         let rows = cfgs
             .into_iter()
             .enumerate()
@@ -606,12 +585,17 @@ mod tests {
     #[test]
     fn product_order_is_readahead_then_cluster_then_sync() {
         let base = RunConfig::default();
-        let v = configurations(
+        let v = crate::run::config::compare_configs(
             &base,
-            &["a".into(), "b".into()],
-            &["c".into()],
-            &["x".into(), "y".into()],
-        );
+            &[
+                vec!["a".into(), "b".into()],
+                vec!["c".into()],
+                vec!["x".into(), "y".into()],
+            ],
+            &[],
+            false,
+        )
+        .unwrap();
         let got: Vec<(String, String, String)> = v
             .iter()
             .map(|c| (c.readahead.clone(), c.cluster.clone(), c.sync.clone()))

@@ -2778,44 +2778,24 @@ pub fn render_svg(chart: &Chart) -> Result<String, String> {
     Ok(s)
 }
 
-/// A sibling temporary path with the same extension (the PNG encoder picks the
-/// format by extension), renamed into place once complete.
-fn temp_path(path: &Path) -> PathBuf {
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let ext = path
-        .extension()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    path.with_file_name(format!(".{stem}.tmp-{}.{ext}", std::process::id()))
-}
-
-/// Write `bytes` to `path` through a temporary file renamed into place.
+/// Write `bytes` to `path` atomically ([`crate::atomic`]).
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let tmp = temp_path(path);
-    let res = std::fs::write(&tmp, bytes).and_then(|_| std::fs::rename(&tmp, path));
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
-    res.map_err(|e| format!("{}: {e}", path.display()))
+    crate::atomic::write(path, bytes).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 /// Render `chart` to `path` as PNG.
 pub fn render_png(chart: &Chart, path: &Path) -> Result<(), String> {
     ensure_font()?;
-    let tmp = temp_path(path);
     let res = (|| -> R {
+        let tmp = crate::atomic::temp_beside(path)
+            .map_err(|e| e.to_string())?
+            .into_temp_path();
         let area = BitMapBackend::new(&tmp, chart.size).into_drawing_area();
         draw(&area, chart, true)?;
         area.present().map_err(|e| e.to_string())?;
         drop(area);
-        std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+        crate::atomic::persist_path(tmp, path).map_err(|e| e.to_string())
     })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
     res.map_err(|e| format!("{}: {e}", path.display()))
 }
 

@@ -190,19 +190,19 @@ pub fn write_results(rows: &[Row], path: &Path) -> Result<(), String> {
         .and_then(|e| e.to_str())
         .unwrap_or("")
         .to_ascii_lowercase();
-    let tmp = path.with_extension(format!("{ext}.tmp.{}", std::process::id()));
     let res = (|| -> Result<(), String> {
+        let (f, tmp) = crate::atomic::temp_beside(path)
+            .map_err(|e| e.to_string())?
+            .into_parts();
         match ext.as_str() {
             "parquet" => {
                 let mut df = to_dataframe(rows)?;
-                let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
                 ParquetWriter::new(f)
                     .finish(&mut df)
                     .map_err(|e| e.to_string())?;
             }
             "csv" => {
                 let mut df = to_dataframe(rows)?;
-                let f = std::fs::File::create(&tmp).map_err(|e| e.to_string())?;
                 CsvWriter::new(f)
                     .include_header(true)
                     .finish(&mut df)
@@ -226,7 +226,9 @@ pub fn write_results(rows: &[Row], path: &Path) -> Result<(), String> {
                     })
                     .collect();
                 let text = serde_json::to_string_pretty(&arr).map_err(|e| e.to_string())?;
-                std::fs::write(&tmp, text + "\n").map_err(|e| e.to_string())?;
+                let mut f = f;
+                std::io::Write::write_all(&mut f, (text + "\n").as_bytes())
+                    .map_err(|e| e.to_string())?;
             }
             other => {
                 return Err(format!(
@@ -234,11 +236,8 @@ pub fn write_results(rows: &[Row], path: &Path) -> Result<(), String> {
                 ));
             }
         }
-        std::fs::rename(&tmp, path).map_err(|e| e.to_string())
+        crate::atomic::persist_path(tmp, path).map_err(|e| e.to_string())
     })();
-    if res.is_err() {
-        let _ = std::fs::remove_file(&tmp);
-    }
     res.map_err(|e| format!("{}: {e}", path.display()))
 }
 

@@ -5,6 +5,7 @@
 //! tests and later commands (compare, sweep) call it directly.
 
 pub mod batch;
+pub mod config;
 
 use crate::device::DeviceSpec;
 use crate::engine::Simulator;

@@ -34,9 +34,16 @@ pub fn convert(
                 "cannot write: the binary form needs a regular file (it is finished by seeking back)".into(),
             ));
         }
-        let tmp = format!("{output}.tmp.{}", std::process::id());
+        let tmp = crate::atomic::temp_beside(std::path::Path::new(output))
+            .map_err(out_err)?
+            .into_temp_path();
         let result = (|| {
-            let mut w = BinaryWriter::create(&tmp).map_err(out_err)?;
+            let Some(tmp_name) = tmp.to_str() else {
+                return Err(out_err(std::io::Error::other(
+                    "the output's directory is not valid UTF-8",
+                )));
+            };
+            let mut w = BinaryWriter::create(tmp_name).map_err(out_err)?;
             while let Some(ev) = src.next_event(&mut files)? {
                 w.push(&ev).map_err(out_err)?;
                 n += 1;
@@ -45,12 +52,10 @@ pub fn convert(
                 }
             }
             w.finish(&files, &src.warnings()).map_err(out_err)?;
-            std::fs::rename(&tmp, output).map_err(out_err)
+            Ok(())
         })();
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
         result?;
+        crate::atomic::persist_path(tmp, std::path::Path::new(output)).map_err(out_err)?;
         return Ok(n);
     }
     let mut out = TraceOutput::create(Some(output)).map_err(out_err)?;

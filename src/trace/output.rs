@@ -7,8 +7,9 @@
 //! `.vpt` writes the binary form (through a temporary CSV, converted at commit).
 //! An existing device or FIFO (`-o /dev/null`) is written to directly, never replaced.
 
-use std::fs::File;
 use std::io::{self, BufWriter, Write};
+use std::path::Path;
+use tempfile::TempPath;
 
 use super::TraceWriter;
 
@@ -57,8 +58,9 @@ pub struct TraceOutput {
     writer: Option<TraceWriter<Sink>>,
     /// Final path; `None` for stdout.
     path: Option<String>,
-    /// Temporary file written now (the CSV text, even for `.vpt`).
-    tmp: Option<String>,
+    /// Temporary file written now (the CSV text, even for `.vpt`); removed when
+    /// dropped unless committed.
+    tmp: Option<TempPath>,
     binary: bool,
 }
 
@@ -66,7 +68,7 @@ impl TraceOutput {
     /// Open `path` (`None` or `-` = stdout) for writing a trace.
     pub fn create(path: Option<&str>) -> io::Result<TraceOutput> {
         let path = path.filter(|p| *p != "-");
-        let (raw, tmp): (Box<dyn Write + Send>, Option<String>) = match path {
+        let (raw, tmp): (Box<dyn Write + Send>, Option<TempPath>) = match path {
             None => (Box::new(io::stdout()), None),
             // A device or FIFO (`-o /dev/null`, a named pipe) is written to directly:
             // renaming a temporary file over it would replace the device.
@@ -83,8 +85,7 @@ impl TraceOutput {
                 )
             }
             Some(p) => {
-                let tmp = temp_name(p);
-                let f = File::create(&tmp)?;
+                let (f, tmp) = crate::atomic::temp_beside(Path::new(p))?.into_parts();
                 (Box::new(f), Some(tmp))
             }
         };
@@ -136,40 +137,26 @@ impl TraceOutput {
         let (Some(path), Some(tmp)) = (self.path.take(), self.tmp.take()) else {
             return Ok(events);
         };
+        let dest = Path::new(&path);
         let placed = if self.binary {
-            let btmp = format!("{tmp}.vpt");
-            super::binary::convert_csv_to_binary(&tmp, &btmp)
-                .map_err(|e| e.to_string())
-                .and_then(|_| std::fs::rename(&btmp, &path).map_err(|e| e.to_string()))
-                .inspect_err(|_| {
-                    let _ = std::fs::remove_file(&btmp);
-                })
+            let btmp = crate::atomic::temp_beside(dest)
+                .map_err(|e| e.to_string())?
+                .into_temp_path();
+            match (tmp.to_str(), btmp.to_str()) {
+                (Some(csv), Some(bin)) => super::binary::convert_csv_to_binary(csv, bin)
+                    .map_err(|e| e.to_string())
+                    .and_then(|_| {
+                        crate::atomic::persist_path(btmp, dest).map_err(|e| e.to_string())
+                    }),
+                _ => Err("the output's directory is not valid UTF-8".to_string()),
+            }
         } else {
-            std::fs::rename(&tmp, &path).map_err(|e| e.to_string())
+            crate::atomic::persist_path(tmp, dest).map_err(|e| e.to_string())
         };
-        let _ = std::fs::remove_file(&tmp);
         placed.map_err(|e| format!("{shown}: cannot write: {e}"))?;
         Ok(events)
     }
 
-    /// Give up: remove the temporary file (also done on drop without commit).
-    pub fn abandon(mut self) {
-        if let Some(t) = self.tmp.take() {
-            let _ = std::fs::remove_file(t);
-        }
-    }
-}
-
-impl Drop for TraceOutput {
-    fn drop(&mut self) {
-        // commit() moves `tmp` out; anything left here is an unfinished file.
-        if let Some(t) = self.tmp.take() {
-            let _ = std::fs::remove_file(t);
-        }
-    }
-}
-
-/// A temporary name in the same directory (so the rename is atomic).
-fn temp_name(path: &str) -> String {
-    format!("{path}.tmp.{}", std::process::id())
+    /// Give up: the temporary file goes (as it does when dropped without commit).
+    pub fn abandon(self) {}
 }

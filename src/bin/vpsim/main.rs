@@ -11,15 +11,15 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
-use vpsim::device::DeviceSpec;
 use vpsim::params::{KNOBS, Knobs};
 use vpsim::policies::PolicyInfo;
 use vpsim::report::compare::{self, Comparison, Row, RowError};
 use vpsim::report::replay as out;
 use vpsim::run::batch::run_batch;
+use vpsim::run::config::{
+    FAMILIES, MachineRequest, ReplayRequest, compare_configs, family_specs, parse_machine,
+};
 use vpsim::run::{ModelKind, Progress, RunConfig, load_trace, run_trace};
-use vpsim::spec::split_list;
-use vpsim::units::{parse_duration_ns, parse_size};
 
 /// Trace-driven simulator of the DragonFly BSD vnode pager, VM and buffer cache.
 ///
@@ -275,173 +275,9 @@ struct CompareArgs {
 }
 
 /// The machine every configuration shares: memory, device and `--set` knobs.
-fn parse_machine(m: &MachineArgs) -> Result<(u64, u64, DeviceSpec, Knobs), String> {
-    let mem = parse_size(&m.mem).map_err(|e| format!("--mem: {e}"))?;
-    let unavailable = parse_size(&m.unavailable).map_err(|e| format!("--unavailable: {e}"))?;
-    let device: DeviceSpec = m.device.parse().map_err(|e| format!("--device: {e}"))?;
-    let mut knobs = Knobs::default();
-    for s in &m.set {
-        knobs.set(s)?;
-    }
-    Ok((mem, unavailable, device, knobs))
-}
-
-/// Check one spec of one family alone (the other two at their defaults), so a typo is
-/// a usage error naming the flag before any trace is read. A value with ':' whose
-/// comma-separated parts are not all key=value (`none,fixed:pages=8`,
-/// `linux:max=64,dragonfly`) was probably meant as a list; say how to give several.
-fn check_spec(base: &RunConfig, f: &Family, spec: &str) -> Result<(), String> {
-    let mut cfg = RunConfig {
-        readahead: "dragonfly".into(),
-        cluster: "dragonfly".into(),
-        sync: "dragonfly".into(),
-        ..base.clone()
-    };
-    match f.flag {
-        "readahead" => cfg.readahead = spec.to_string(),
-        "cluster" => cfg.cluster = spec.to_string(),
-        _ => cfg.sync = spec.to_string(),
-    }
-    cfg.policies().map(|_| ()).map_err(|e| {
-        let mut msg = format!("--{} \"{spec}\": {e}", f.flag);
-        let looks_like_list = spec.split_once(':').is_some_and(|(name, keys)| {
-            name.contains(',')
-                || keys
-                    .split(',')
-                    .any(|kv| !kv.trim().is_empty() && !kv.contains('='))
-        });
-        if looks_like_list {
-            msg.push_str(&format!(
-                " (a value containing ':' is a single spec; repeat --{} to give several)",
-                f.flag
-            ));
-        }
-        msg
-    })
-}
-
-fn parse_config(a: &ReplayArgs) -> Result<RunConfig, String> {
-    let mut model = ModelKind::parse(&a.model)?;
-    let mut linux = vpsim::models::linux::LinuxParams::default();
-    match a
-        .profile
-        .split_once(':')
-        .map_or((a.profile.as_str(), ""), |(n, k)| (n, k))
-    {
-        ("dragonfly", "") => {}
-        ("linux", keys) => {
-            if model != ModelKind::Dragonfly {
-                return Err(format!(
-                    "--profile linux replaces the kernel model; it cannot go with --model {}",
-                    model.name()
-                ));
-            }
-            if a.readahead.is_some() || a.cluster.is_some() || a.sync.is_some() {
-                return Err("--readahead, --cluster and --sync are DragonFly policies; under --profile linux set its keys instead (e.g. --profile linux:read_ahead_kb=512)".into());
-            }
-            if !a.machine.set.is_empty() || a.timeline.is_some() || a.check_invariants {
-                return Err(
-                    "--set, --timeline and --check-invariants apply to --profile dragonfly only"
-                        .into(),
-                );
-            }
-            linux = vpsim::models::linux::LinuxParams::parse(keys)?;
-            model = ModelKind::Linux;
-        }
-        _ => {
-            return Err(format!(
-                "--profile \"{}\": expected dragonfly or linux[:key=value,...]",
-                a.profile
-            ));
-        }
-    }
-    if model == ModelKind::Linux {
-        let (mem, unavailable, device, _) = parse_machine(&a.machine)?;
-        return Ok(RunConfig {
-            model,
-            mem,
-            unavailable,
-            device,
-            final_sync: a.final_sync,
-            linux,
-            ..RunConfig::default()
-        });
-    }
-    let (mem, unavailable, device, knobs) = parse_machine(&a.machine)?;
-    if model != ModelKind::Dragonfly && unavailable > 0 {
-        return Err(format!(
-            "--unavailable applies to the dragonfly model only (the {} model's capacity is --mem / 4096 pages)",
-            model.name()
-        ));
-    }
-    if model != ModelKind::Dragonfly && !a.machine.set.is_empty() {
-        return Err(format!(
-            "--set applies to the dragonfly model only (the {} model has no kernel knobs)",
-            model.name()
-        ));
-    }
-    if model != ModelKind::Dragonfly
-        && (a.readahead.is_some() || a.cluster.is_some() || a.sync.is_some())
-    {
-        return Err(format!(
-            "--readahead, --cluster and --sync apply to the dragonfly model only (the {} model has no such policies)",
-            model.name()
-        ));
-    }
-    let step = parse_duration_ns(&a.timeline_step).map_err(|e| format!("--timeline-step: {e}"))?;
-    if step == 0 {
-        return Err("--timeline-step must be greater than zero".into());
-    }
-    if model != ModelKind::Dragonfly && (a.final_sync || a.timeline.is_some()) {
-        return Err(format!(
-            "--final-sync and --timeline apply to the dragonfly model only, not {}",
-            model.name()
-        ));
-    }
-    let cfg = RunConfig {
-        model,
-        mem,
-        unavailable,
-        knobs,
-        device,
-        check_invariants: a.check_invariants,
-        final_sync: a.final_sync,
-        timeline_step_ns: a.timeline.as_ref().map(|_| step),
-        readahead: a.readahead.clone().unwrap_or_else(|| "dragonfly".into()),
-        cluster: a.cluster.clone().unwrap_or_else(|| "dragonfly".into()),
-        sync: a.sync.clone().unwrap_or_else(|| "dragonfly".into()),
-        linux,
-    };
-    if model == ModelKind::Dragonfly {
-        for (f, v) in [
-            (&READAHEAD, &a.readahead),
-            (&CLUSTER, &a.cluster),
-            (&SYNC, &a.sync),
-        ] {
-            if let Some(v) = v {
-                if split_list(v).len() > 1 {
-                    return Err(format!(
-                        "--{} \"{v}\": replay takes one spec per family; `vpsim compare` compares several",
-                        f.flag
-                    ));
-                }
-                check_spec(&cfg, f, v)?;
-            }
-        }
-        // The three together (a dragonfly key may set a knob another family reads).
-        cfg.policies()?;
-    }
-    Ok(cfg)
-}
-
-/// Write `text` to `path` through a temporary file renamed into place, so an
-/// interrupted run never leaves a half-written result.
+/// Write `text` to `path` atomically ([`vpsim::atomic`]).
 fn write_atomic(path: &str, text: &str) -> std::io::Result<()> {
-    let tmp = format!("{path}.tmp.{}", std::process::id());
-    std::fs::write(&tmp, text)?;
-    std::fs::rename(&tmp, path).inspect_err(|_| {
-        let _ = std::fs::remove_file(&tmp);
-    })
+    vpsim::atomic::write(std::path::Path::new(path), text.as_bytes())
 }
 
 /// A progress bar that appears only after a second, and only on a terminal.
@@ -495,8 +331,31 @@ impl Bar {
     }
 }
 
+impl MachineArgs {
+    fn request(&self) -> MachineRequest<'_> {
+        MachineRequest {
+            mem: &self.mem,
+            unavailable: &self.unavailable,
+            device: &self.device,
+            set: &self.set,
+        }
+    }
+}
+
 fn cmd_replay(a: &ReplayArgs) -> ExitCode {
-    let cfg = match parse_config(a) {
+    let req = ReplayRequest {
+        model: &a.model,
+        profile: &a.profile,
+        machine: a.machine.request(),
+        readahead: a.readahead.as_deref(),
+        cluster: a.cluster.as_deref(),
+        sync: a.sync.as_deref(),
+        check_invariants: a.check_invariants,
+        final_sync: a.final_sync,
+        timeline: a.timeline.is_some(),
+        timeline_step: &a.timeline_step,
+    };
+    let cfg = match RunConfig::from_request(&req) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("vpsim replay: {e}");
@@ -594,32 +453,12 @@ fn with_count_bar<T>(total: u64, what: &str, work: impl FnOnce(&ProgressBar) -> 
     res
 }
 
-/// The specs of one family for `compare`: every value through `split_list`, each
-/// checked alone; `["dragonfly"]` when the flag is absent.
-fn family_specs(base: &RunConfig, f: &Family, values: &[String]) -> Result<Vec<String>, String> {
-    if values.is_empty() {
-        return Ok(vec!["dragonfly".into()]);
-    }
-    let mut specs = Vec::new();
-    for v in values {
-        let list = split_list(v);
-        if list.is_empty() {
-            return Err(format!("--{} \"{v}\": empty spec", f.flag));
-        }
-        for spec in list {
-            check_spec(base, f, &spec)?;
-            specs.push(spec);
-        }
-    }
-    Ok(specs)
-}
-
 fn cmd_compare(a: &CompareArgs) -> ExitCode {
     let usage = |e: String| {
         eprintln!("vpsim compare: {e}");
         ExitCode::from(2)
     };
-    let (mem, unavailable, device, knobs) = match parse_machine(&a.machine) {
+    let (mem, unavailable, device, knobs) = match parse_machine(&a.machine.request()) {
         Ok(m) => m,
         Err(e) => return usage(e),
     };
@@ -632,49 +471,18 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
         final_sync: a.final_sync,
         ..RunConfig::default()
     };
-    let mut lists = Vec::with_capacity(3);
-    for (f, values) in [
-        (&READAHEAD, &a.readahead),
-        (&CLUSTER, &a.cluster),
-        (&SYNC, &a.sync),
-    ] {
-        match family_specs(&base, f, values) {
-            Ok(l) => lists.push(l),
+    let mut lists: [Vec<String>; 3] = Default::default();
+    for (i, values) in [&a.readahead, &a.cluster, &a.sync].into_iter().enumerate() {
+        match family_specs(&base, FAMILIES[i], values) {
+            Ok(l) => lists[i] = l,
             Err(e) => return usage(e),
         }
     }
-    let mut configs = Vec::new();
-    let profiles = if a.profile.is_empty() {
-        vec!["dragonfly".to_string()]
-    } else {
-        a.profile.clone()
-    };
     let policies_given = !(a.readahead.is_empty() && a.cluster.is_empty() && a.sync.is_empty());
-    if policies_given && !profiles.iter().any(|p| p == "dragonfly") {
-        return usage(
-            "--readahead, --cluster and --sync are DragonFly policies: add --profile dragonfly to compare them".into(),
-        );
-    }
-    for p in &profiles {
-        match p.split_once(':').map_or((p.as_str(), ""), |(n, k)| (n, k)) {
-            ("dragonfly", "") => configs.extend(compare::configurations(
-                &base, &lists[0], &lists[1], &lists[2],
-            )),
-            ("linux", keys) => match vpsim::models::linux::LinuxParams::parse(keys) {
-                Ok(linux) => configs.push(RunConfig {
-                    model: ModelKind::Linux,
-                    linux,
-                    ..base.clone()
-                }),
-                Err(e) => return usage(format!("--profile \"{p}\": {e}")),
-            },
-            _ => {
-                return usage(format!(
-                    "--profile \"{p}\": expected dragonfly or linux[:key=value,...]"
-                ));
-            }
-        }
-    }
+    let configs = match compare_configs(&base, &lists, &a.profile, policies_given) {
+        Ok(c) => c,
+        Err(e) => return usage(e),
+    };
     let jobs = match a.jobs {
         Some(0) => return usage("--jobs must be at least 1".into()),
         Some(n) => n,
