@@ -8,7 +8,7 @@
 //! point into a report.
 
 use super::plot::{self, Prepared};
-use crate::report::results::{Cell, Row, read_results};
+use crate::report::results::{Row, read_results};
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -47,19 +47,11 @@ figcaption { font-size: 0.9em; color: #444; }
 code { background: #f2f2f2; padding: 0 0.2em; }
 ";
 
-fn txt(r: &Row, c: &str) -> Option<String> {
-    r.get(c).map(Cell::text).filter(|s| !s.trim().is_empty())
-}
-
-fn num(r: &Row, c: &str) -> Option<f64> {
-    r.get(c).and_then(Cell::as_f64)
-}
-
 /// Distinct non-empty values of a column, in first-seen order.
 fn distinct(rows: &[Row], col: &str) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for r in rows {
-        if let Some(v) = txt(r, col)
+        if let Some(v) = r.txt(col)
             && !out.contains(&v)
         {
             out.push(v);
@@ -94,7 +86,7 @@ fn summary(all: &[Row], results: &Path, p: Option<&Prepared>) -> String {
     if let Some(f) = count("trace.files") {
         kv.push(("files".into(), f));
     }
-    if let Some(ns) = all.iter().find_map(|r| num(r, "trace.end_time_ns")) {
+    if let Some(ns) = all.iter().find_map(|r| r.num("trace.end_time_ns")) {
         kv.push((
             "time span".into(),
             format!("{:.3} s of trace time", ns / 1e9),
@@ -128,7 +120,7 @@ fn summary(all: &[Row], results: &Path, p: Option<&Prepared>) -> String {
     let _ = writeln!(s, "</table>");
     let mut warnings: Vec<String> = Vec::new();
     for r in all {
-        if let Some(w) = txt(r, "warnings") {
+        if let Some(w) = r.txt("warnings") {
             for part in w.split("; ").filter(|x| !x.trim().is_empty()) {
                 if !warnings.iter().any(|x| x == part) {
                     warnings.push(part.to_string());
@@ -150,8 +142,8 @@ fn summary(all: &[Row], results: &Path, p: Option<&Prepared>) -> String {
 }
 
 fn id_of(r: &Row, i: usize) -> String {
-    txt(r, "config_id")
-        .or_else(|| txt(r, "config_index"))
+    r.txt("config_id")
+        .or_else(|| r.txt("config_index"))
         .unwrap_or_else(|| i.to_string())
 }
 
@@ -169,7 +161,7 @@ fn grid(all: &[Row], dims: &[String]) -> String {
             "config.sync",
         ]
         .iter()
-        .filter(|c| all.iter().any(|r| txt(r, c).is_some()))
+        .filter(|c| all.iter().any(|r| r.txt(c).is_some()))
         .map(|c| c.to_string())
         .collect()
     } else {
@@ -189,11 +181,11 @@ fn grid(all: &[Row], dims: &[String]) -> String {
     for (i, r) in all.iter().enumerate() {
         let _ = write!(s, "<tr><td class=\"num\">{}</td>", escape(&id_of(r, i)));
         for (k, c) in cols.iter().enumerate() {
-            let full = txt(r, c).unwrap_or_default();
+            let full = r.txt(c).unwrap_or_default();
             let shown = short[k][i].clone().unwrap_or_else(|| "—".into());
             let _ = write!(s, "<td title=\"{}\">{}</td>", escape(&full), escape(&shown));
         }
-        match txt(r, "error") {
+        match r.txt("error") {
             Some(e) => {
                 let _ = writeln!(s, "<td class=\"failed\">failed: {}</td></tr>", escape(&e));
             }
@@ -241,7 +233,7 @@ fn show_us(v: f64) -> String {
 
 fn results_table(p: &Prepared) -> String {
     let rows = &p.rows;
-    let has = |c: &str| rows.iter().any(|r| num(r, c).is_some());
+    let has = |c: &str| rows.iter().any(|r| r.num(c).is_some());
     let mut cols: Vec<Col> = Vec::new();
     for (c, h, show) in [
         (
@@ -259,7 +251,7 @@ fn results_table(p: &Prepared) -> String {
             let col = c.to_string();
             cols.push(Col {
                 head: h.into(),
-                get: Box::new(move |r| num(r, &col)),
+                get: Box::new(move |r| r.num(&col)),
                 show,
             });
         }
@@ -268,8 +260,8 @@ fn results_table(p: &Prepared) -> String {
         cols.push(Col {
             head: "miss ratio".into(),
             get: Box::new(|r| {
-                let h = num(r, "counters.page_hits")?;
-                let m = num(r, "counters.page_misses")?;
+                let h = r.num("counters.page_hits")?;
+                let m = r.num("counters.page_misses")?;
                 (h + m > 0.0).then(|| m / (h + m))
             }),
             show: show_pct,
@@ -277,13 +269,13 @@ fn results_table(p: &Prepared) -> String {
     }
     for op in plot::LATENCY_OPS {
         let count = format!("latency_ns.{op}.count");
-        if rows.iter().any(|r| num(r, &count).unwrap_or(0.0) > 0.0) {
+        if rows.iter().any(|r| r.num(&count).unwrap_or(0.0) > 0.0) {
             let c = format!("latency_ns.{op}.p99");
             cols.push(Col {
                 head: format!("{op} p99 (µs)"),
                 get: Box::new(move |r| {
-                    (num(r, &count).unwrap_or(0.0) > 0.0)
-                        .then(|| num(r, &c))
+                    (r.num(&count).unwrap_or(0.0) > 0.0)
+                        .then(|| r.num(&c))
                         .flatten()
                 }),
                 show: show_us,

@@ -71,6 +71,21 @@ impl Row {
         self.cells.iter().find(|(c, _)| c == col).map(|(_, v)| v)
     }
 
+    /// A column as a finite number (absent, text, NaN and infinities are `None`):
+    /// what every table and chart plots.
+    pub fn num(&self, col: &str) -> Option<f64> {
+        self.get(col)
+            .and_then(Cell::as_f64)
+            .filter(|v| v.is_finite())
+    }
+
+    /// A column as text, `None` when absent or blank.
+    pub fn txt(&self, col: &str) -> Option<String> {
+        self.get(col)
+            .map(Cell::text)
+            .filter(|s| !s.trim().is_empty())
+    }
+
     pub fn push(&mut self, col: &str, cell: Cell) {
         self.cells.push((col.to_string(), cell));
     }
@@ -416,6 +431,27 @@ pub fn rows_table(rows: &[Row], dims: &[String]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// One accessor for every table and chart: NaN and infinities are no number
+    /// (html.rs once plotted NaN where plot.rs did not), blanks are no text.
+    #[test]
+    fn row_accessors_agree_on_nan_and_blanks() {
+        let r = Row {
+            cells: vec![
+                ("a".into(), Cell::Float(f64::NAN)),
+                ("b".into(), Cell::Float(f64::INFINITY)),
+                ("c".into(), Cell::Int(7)),
+                ("d".into(), Cell::Str("  ".into())),
+                ("e".into(), Cell::Str("x".into())),
+            ],
+        };
+        assert_eq!(
+            (r.num("a"), r.num("b"), r.num("c")),
+            (None, None, Some(7.0))
+        );
+        assert_eq!(r.num("missing"), None);
+        assert_eq!((r.txt("d"), r.txt("e")), (None, Some("x".into())));
+    }
 
     fn row(id: i64, reads: i64, name: &str) -> Row {
         let mut r = Row::default();

@@ -11,23 +11,7 @@ pub(super) fn draw_bars<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, b: &
         .collect();
     let top = header(cv, chart, &legend)? + 8;
     let (w, h) = (chart.size.0 as i32, chart.size.1 as i32);
-    let max_label = (w as f64 * 0.42) as i32;
-    let cats: Vec<String> = b
-        .categories
-        .iter()
-        .map(|c| fit(c, TICK_SIZE, max_label))
-        .collect();
-    let cat_w = cats
-        .iter()
-        .map(|c| text_width(c, TICK_SIZE))
-        .max()
-        .unwrap_or(0);
-    let f = Frame {
-        left: MARGIN + DESC_SIZE as i32 + 10 + cat_w + 12,
-        right: w - MARGIN - 16,
-        top,
-        bottom: h - (MARGIN + DESC_SIZE as i32 + 8 + TICK_SIZE as i32 + 14),
-    };
+    let (cats, f) = category_frame(&b.categories, (w, h), top, 16);
     let vmax = b
         .series
         .iter()
@@ -54,18 +38,10 @@ pub(super) fn draw_bars<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, b: &
     let band = (f.bottom - f.top) as f64 / n;
     let k = b.series.len().max(1) as f64;
     let bar_h = (band * 0.8 / k).min(26.0);
-    let black = RGBColor(0, 0, 0);
+    let black = BLACK_TEXT;
     for (i, c) in cats.iter().enumerate() {
         let cy = f.top as f64 + band * (i as f64 + 0.5);
-        cv.text(
-            c,
-            (f.left - 10, cy.round() as i32),
-            TICK_SIZE,
-            HPos::Right,
-            VPos::Center,
-            black,
-            false,
-        )?;
+        cv.category_label(&f, c, cy)?;
         if i > 0 {
             let y = (f.top as f64 + band * i as f64).round() as i32;
             cv.path(vec![(f.left, y), (f.right, y)], RGBColor(240, 240, 240), 1)?;
@@ -94,28 +70,7 @@ pub(super) fn draw_bars<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, b: &
             )?;
         }
     }
-    cv.path(
-        vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)],
-        black,
-        1,
-    )?;
-    cv.text(
-        &b.value_desc,
-        ((f.left + f.right) / 2, h - MARGIN),
-        DESC_SIZE,
-        HPos::Center,
-        VPos::Bottom,
-        black,
-        false,
-    )?;
-    cv.text(
-        &b.cat_desc,
-        (MARGIN + DESC_SIZE as i32 / 2, (f.top + f.bottom) / 2),
-        DESC_SIZE,
-        HPos::Center,
-        VPos::Center,
-        black,
-        true,
-    )?;
+    cv.axes(&f)?;
+    cv.axis_titles(&f, h, &b.value_desc, &b.cat_desc)?;
     Ok(())
 }

@@ -3,18 +3,9 @@
 
 use super::*;
 
-/// A finite number (NaN or infinity from a hand-edited file is treated as missing).
-pub(super) fn num(r: &Row, c: &str) -> Option<f64> {
-    r.get(c).and_then(Cell::as_f64).filter(|v| v.is_finite())
-}
-
-pub(super) fn txt(r: &Row, c: &str) -> Option<String> {
-    r.get(c).map(Cell::text).filter(|s| !s.trim().is_empty())
-}
-
 /// A row of a configuration that failed (it has a non-empty `error` cell).
 pub(crate) fn failed(r: &Row) -> bool {
-    txt(r, "error").is_some()
+    r.txt("error").is_some()
 }
 
 /// A human name of a results column, for axis titles and table headers.
@@ -56,9 +47,9 @@ pub(super) fn adds_information(rows: &[Row], chosen: &[String], col: &str) -> bo
     for r in rows {
         let key: Vec<String> = chosen
             .iter()
-            .map(|c| txt(r, c).unwrap_or_default())
+            .map(|c| r.txt(c).unwrap_or_default())
             .collect();
-        let v = txt(r, col).unwrap_or_default();
+        let v = r.txt(col).unwrap_or_default();
         match seen.iter().find(|(k, _)| *k == key) {
             Some((_, v0)) if *v0 != v => return true,
             Some(_) => {}
@@ -69,7 +60,7 @@ pub(super) fn adds_information(rows: &[Row], chosen: &[String], col: &str) -> bo
 }
 
 pub(super) fn distinct(rows: &[Row], col: &str) -> usize {
-    let mut v: Vec<String> = rows.iter().filter_map(|r| txt(r, col)).collect();
+    let mut v: Vec<String> = rows.iter().filter_map(|r| r.txt(col)).collect();
     v.sort();
     v.dedup();
     v.len()
@@ -81,7 +72,7 @@ pub(super) fn distinct(rows: &[Row], col: &str) -> usize {
 pub(crate) fn varying_dims(rows: &[Row]) -> Vec<String> {
     let mut dims: Vec<String> = Vec::new();
     for r in rows {
-        if let Some(d) = txt(r, "dims") {
+        if let Some(d) = r.txt("dims") {
             for c in d.split(',').map(str::trim).filter(|c| !c.is_empty()) {
                 if !dims.iter().any(|x| x == c) {
                     dims.push(c.to_string());
@@ -124,7 +115,7 @@ pub(super) fn split_spec(s: &str) -> (&str, Vec<&str>) {
 /// The spec of a policy family (`readahead`, `cluster`, `sync`, `device`) as the
 /// user wrote it, from a sweep's `config_key` (`model=…;mem=…;readahead=linux;…`).
 pub(super) fn spec_from_key(r: &Row, family: &str) -> Option<String> {
-    let key = txt(r, "config_key")?;
+    let key = r.txt("config_key")?;
     key.split(';')
         .find_map(|part| part.strip_prefix(family)?.strip_prefix('='))
         .filter(|v| !v.is_empty())
@@ -137,16 +128,16 @@ pub(super) fn spec_from_key(r: &Row, family: &str) -> Option<String> {
 /// (`dragonfly:max_readahead=2M,seq_unit=16K,...` → `dragonfly`; a short spec
 /// whose name is unique, like `fixed:pages=16`, is kept whole).
 pub(crate) fn short_values(rows: &[Row], col: &str) -> Vec<Option<String>> {
-    let vals: Vec<Option<String>> = rows.iter().map(|r| txt(r, col)).collect();
+    let vals: Vec<Option<String>> = rows.iter().map(|r| r.txt(col)).collect();
     if let Some(family) = col.strip_prefix("config.")
         && matches!(family, "readahead" | "cluster" | "sync" | "device")
         && rows
             .iter()
-            .all(|r| txt(r, col).is_none() || spec_from_key(r, family).is_some())
+            .all(|r| r.txt(col).is_none() || spec_from_key(r, family).is_some())
     {
         return rows
             .iter()
-            .map(|r| txt(r, col).and_then(|_| spec_from_key(r, family)))
+            .map(|r| r.txt(col).and_then(|_| spec_from_key(r, family)))
             .collect();
     }
     if col == "config.mem" || col == "config.unavailable" {
@@ -224,7 +215,7 @@ pub(super) fn labels_for(rows: &[Row], dims: &[String]) -> Vec<String> {
         if l.is_empty() {
             *l = {
                 let mut parts: Vec<String> = Vec::new();
-                let model = txt(r, "config.model");
+                let model = r.txt("config.model");
                 if let Some(m) = model.as_deref().filter(|m| *m != "dragonfly") {
                     parts.push(m.to_string());
                 }
@@ -236,13 +227,13 @@ pub(super) fn labels_for(rows: &[Row], dims: &[String]) -> Vec<String> {
                     ("config.cluster", "cluster"),
                     ("config.sync", "sync"),
                 ] {
-                    if let Some(v) = txt(r, c) {
+                    if let Some(v) = r.txt(c) {
                         parts.push(format!("{name} {}", split_spec(&v).0));
                     }
                 }
                 if !parts.is_empty() {
                     parts.join(" · ")
-                } else if let Some(k) = txt(r, "config_key") {
+                } else if let Some(k) = r.txt("config_key") {
                     k
                 } else {
                     format!("configuration #{i}")
@@ -311,7 +302,7 @@ pub(crate) fn prepare(all: &[Row]) -> Result<Prepared, String> {
     }
     let dims = varying_dims(&rows);
     let labels = labels_for(&rows, &dims);
-    let mut traces: Vec<String> = rows.iter().filter_map(|r| txt(r, "trace.path")).collect();
+    let mut traces: Vec<String> = rows.iter().filter_map(|r| r.txt("trace.path")).collect();
     traces.dedup();
     let trace = match traces.len() {
         0 => String::new(),
@@ -358,7 +349,7 @@ pub(super) fn dims_desc(dims: &[String]) -> String {
 /// dot, or a unique suffix.
 pub(crate) fn resolve_metric(rows: &[Row], metric: &str) -> Result<String, String> {
     let cols = crate::report::results::columns(rows);
-    let numeric = |c: &String| rows.iter().any(|r| num(r, c).is_some());
+    let numeric = |c: &String| rows.iter().any(|r| r.num(c).is_some());
     if let Some(c) = cols.iter().find(|c| *c == metric && numeric(c)) {
         return Ok(c.clone());
     }

@@ -27,7 +27,7 @@ pub(super) fn heat_color(f: f64) -> RGBColor {
 pub(super) fn draw_heat<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, hm: &Heat) -> R {
     let top = header(cv, chart, &[])? + 8;
     let (w, h) = (chart.size.0 as i32, chart.size.1 as i32);
-    let black = RGBColor(0, 0, 0);
+    let black = BLACK_TEXT;
     let ylab_w = hm
         .ys
         .iter()
@@ -51,10 +51,10 @@ pub(super) fn draw_heat<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, hm: 
     };
     let scale_w = bar_w + 8 + max_width(&scale_labels, TICK_SIZE) + 8 + DESC_SIZE as i32 + 8;
     let f = Frame {
-        left: MARGIN + DESC_SIZE as i32 + 10 + ylab_w + 10,
+        left: frame_left(ylab_w, 10),
         right: w - MARGIN - scale_w - 16,
         top,
-        bottom: h - (MARGIN + DESC_SIZE as i32 + 8 + TICK_SIZE as i32 + 14),
+        bottom: frame_bottom(h),
     };
     let (nx, ny) = (hm.xs.len().max(1) as f64, hm.ys.len().max(1) as f64);
     let cw = (f.right - f.left) as f64 / nx;
@@ -171,24 +171,7 @@ pub(super) fn draw_heat<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, hm: 
             false,
         )?;
     }
-    cv.text(
-        &hm.x_desc,
-        ((f.left + f.right) / 2, h - MARGIN),
-        DESC_SIZE,
-        HPos::Center,
-        VPos::Bottom,
-        black,
-        false,
-    )?;
-    cv.text(
-        &hm.y_desc,
-        (MARGIN + DESC_SIZE as i32 / 2, (f.top + f.bottom) / 2),
-        DESC_SIZE,
-        HPos::Center,
-        VPos::Center,
-        black,
-        true,
-    )?;
+    cv.axis_titles(&f, h, &hm.x_desc, &hm.y_desc)?;
     // Colour scale.
     let bx = f.right + 24;
     let steps = 64;

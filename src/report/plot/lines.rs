@@ -22,7 +22,7 @@ pub(super) fn draw_lines<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, l: 
         left,
         right,
         top,
-        bottom: h - (MARGIN + DESC_SIZE as i32 + 8 + TICK_SIZE as i32 + 14),
+        bottom: frame_bottom(h),
     };
     if f.bottom - f.top < 40 || f.right - f.left < 40 {
         return Err("the chart is too small for its legend".into());
@@ -33,7 +33,7 @@ pub(super) fn draw_lines<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, l: 
     let my = |v: f64| f.py(y0, y1, l.y.t(v));
     x_ticks(cv, &f, &l.x.ticks(), &mx, true)?;
     y_ticks(cv, &f, &yt, &my, false, true)?;
-    let black = RGBColor(0, 0, 0);
+    let black = BLACK_TEXT;
     if let Some(a2) = &l.y2 {
         let (u0, u1) = (a2.t(a2.min), a2.t(a2.max));
         let my2 = |v: f64| f.py(u0, u1, a2.t(v));
@@ -49,29 +49,8 @@ pub(super) fn draw_lines<DB: DrawingBackend>(cv: &Canvas<DB>, chart: &Chart, l: 
             true,
         )?;
     }
-    cv.path(
-        vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)],
-        black,
-        1,
-    )?;
-    cv.text(
-        &l.x.desc,
-        ((f.left + f.right) / 2, h - MARGIN),
-        DESC_SIZE,
-        HPos::Center,
-        VPos::Bottom,
-        black,
-        false,
-    )?;
-    cv.text(
-        &l.y.desc,
-        (MARGIN + DESC_SIZE as i32 / 2, (f.top + f.bottom) / 2),
-        DESC_SIZE,
-        HPos::Center,
-        VPos::Center,
-        black,
-        true,
-    )?;
+    cv.axes(&f)?;
+    cv.axis_titles(&f, h, &l.x.desc, &l.y.desc)?;
     for (si, s) in l.series.iter().enumerate() {
         let ax = if s.secondary {
             l.y2.as_ref().unwrap_or(&l.y)

@@ -47,6 +47,51 @@ impl<DB: DrawingBackend> Canvas<'_, DB> {
             .map_err(|e| format!("drawing text: {e}"))
     }
 
+    /// A category's label, right-aligned left of the frame at height `cy`.
+    pub(super) fn category_label(&self, f: &Frame, label: &str, cy: f64) -> R {
+        self.text(
+            label,
+            (f.left - 10, cy.round() as i32),
+            TICK_SIZE,
+            HPos::Right,
+            VPos::Center,
+            BLACK_TEXT,
+            false,
+        )
+    }
+
+    /// The frame's axes: its left and bottom edges.
+    pub(super) fn axes(&self, f: &Frame) -> R {
+        self.path(
+            vec![(f.left, f.top), (f.left, f.bottom), (f.right, f.bottom)],
+            BLACK_TEXT,
+            1,
+        )
+    }
+
+    /// The axis descriptions of a chart `h` pixels high: `x` centred under the frame,
+    /// `y` turned up along the left edge.
+    pub(super) fn axis_titles(&self, f: &Frame, h: i32, x: &str, y: &str) -> R {
+        self.text(
+            x,
+            ((f.left + f.right) / 2, h - MARGIN),
+            DESC_SIZE,
+            HPos::Center,
+            VPos::Bottom,
+            BLACK_TEXT,
+            false,
+        )?;
+        self.text(
+            y,
+            (MARGIN + DESC_SIZE as i32 / 2, (f.top + f.bottom) / 2),
+            DESC_SIZE,
+            HPos::Center,
+            VPos::Center,
+            BLACK_TEXT,
+            true,
+        )
+    }
+
     pub(super) fn path(&self, pts: Vec<(i32, i32)>, color: RGBColor, width: u32) -> R {
         self.area
             .draw(&PathElement::new(pts, style(color, width)))
@@ -285,6 +330,49 @@ pub(super) fn header<DB: DrawingBackend>(
 }
 
 /// The plot rectangle in pixels and the linear maps into it.
+/// Category labels down the left of a horizontal chart `w` pixels wide, cut to fit
+/// 42 % of the width, and the frame that leaves them room (`right_pad` pixels free
+/// at the right, the frame's top at `top`).
+pub(super) fn category_frame(
+    categories: &[String],
+    (w, h): (i32, i32),
+    top: i32,
+    right_pad: i32,
+) -> (Vec<String>, Frame) {
+    let max_label = (w as f64 * 0.42) as i32;
+    let cats: Vec<String> = categories
+        .iter()
+        .map(|c| fit(c, TICK_SIZE, max_label))
+        .collect();
+    let cat_w = cats
+        .iter()
+        .map(|c| text_width(c, TICK_SIZE))
+        .max()
+        .unwrap_or(0);
+    let f = Frame {
+        left: frame_left(cat_w, 12),
+        right: w - MARGIN - right_pad,
+        top,
+        bottom: frame_bottom(h),
+    };
+    (cats, f)
+}
+
+/// Black, for axes and text.
+pub(super) const BLACK_TEXT: RGBColor = RGBColor(0, 0, 0);
+
+/// The frame's bottom edge in a chart `h` pixels high: room below for the tick
+/// labels and the x description.
+pub(super) fn frame_bottom(h: i32) -> i32 {
+    h - (MARGIN + DESC_SIZE as i32 + 8 + TICK_SIZE as i32 + 14)
+}
+
+/// The frame's left edge: room for the turned y description, then labels `label_w`
+/// wide and `gap` pixels before the frame.
+pub(super) fn frame_left(label_w: i32, gap: i32) -> i32 {
+    MARGIN + DESC_SIZE as i32 + 10 + label_w + gap
+}
+
 #[derive(Clone, Copy)]
 pub(super) struct Frame {
     pub(super) left: i32,

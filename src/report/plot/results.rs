@@ -16,14 +16,11 @@ pub(super) fn bar_chart(
 ) -> Option<Chart> {
     let series: Vec<(String, Vec<Option<f64>>)> = cols
         .iter()
-        .filter(|(c, _)| p.rows.iter().any(|r| num(r, c).is_some()))
+        .filter(|(c, _)| p.rows.iter().any(|r| r.num(c).is_some()))
         .map(|(c, l)| {
             (
                 l.to_string(),
-                p.rows
-                    .iter()
-                    .map(|r| num(r, c).map(|v| v / scale))
-                    .collect(),
+                p.rows.iter().map(|r| r.num(c).map(|v| v / scale)).collect(),
             )
         })
         .collect();
@@ -80,7 +77,7 @@ pub(super) const PCTS: [(&str, &str); 4] = [
 pub(super) fn latency_chart(p: &Prepared, op: &str) -> Option<Chart> {
     let count = format!("latency_ns.{op}.count");
     let with: Vec<usize> = (0..p.rows.len())
-        .filter(|&i| num(&p.rows[i], &count).unwrap_or(0.0) > 0.0)
+        .filter(|&i| p.rows[i].num(&count).unwrap_or(0.0) > 0.0)
         .collect();
     if with.is_empty() {
         return None;
@@ -101,7 +98,8 @@ pub(super) fn latency_chart(p: &Prepared, op: &str) -> Option<Chart> {
             .iter()
             .enumerate()
             .filter_map(|(j, (c, _))| {
-                num(r, &format!("latency_ns.{op}.{c}")).map(|v| (j as f64 + off, v))
+                r.num(&format!("latency_ns.{op}.{c}"))
+                    .map(|v| (j as f64 + off, v))
             })
             .collect();
         if pts.is_empty() {
@@ -121,7 +119,7 @@ pub(super) fn latency_chart(p: &Prepared, op: &str) -> Option<Chart> {
     }
     let counts: Vec<u64> = with
         .iter()
-        .filter_map(|&i| num(&p.rows[i], &count).map(|c| c as u64))
+        .filter_map(|&i| p.rows[i].num(&count).map(|c| c as u64))
         .collect();
     let (lo, hi) = (
         counts.iter().copied().min().unwrap_or(0),
@@ -207,7 +205,7 @@ pub(super) fn latency_dots(
                     dash: &[],
                     ..look(j)
                 },
-                with.iter().map(|&i| num(&p.rows[i], &col)).collect(),
+                with.iter().map(|&i| p.rows[i].num(&col)).collect(),
             )
         })
         .collect();
@@ -240,10 +238,10 @@ pub(super) fn latency_dots(
 pub(super) fn dim_values(rows: &[Row], col: &str) -> Vec<String> {
     let mut v: Vec<(Option<f64>, String)> = Vec::new();
     for r in rows {
-        if let Some(t) = txt(r, col)
+        if let Some(t) = r.txt(col)
             && !v.iter().any(|(_, s)| *s == t)
         {
-            v.push((num(r, col), t));
+            v.push((r.num(col), t));
         }
     }
     if v.iter().all(|(n, _)| n.is_some()) {
@@ -276,7 +274,7 @@ pub(super) fn heatmap_chart(p: &Prepared, metric: &str) -> Option<Chart> {
             .map(|v| {
                 p.rows
                     .iter()
-                    .position(|r| txt(r, col).as_deref() == Some(v.as_str()))
+                    .position(|r| r.txt(col).as_deref() == Some(v.as_str()))
                     .and_then(|i| sx[i].clone())
                     .unwrap_or_else(|| v.clone())
             })
@@ -290,10 +288,10 @@ pub(super) fn heatmap_chart(p: &Prepared, metric: &str) -> Option<Chart> {
                 .rows
                 .iter()
                 .filter(|r| {
-                    txt(r, dx).as_deref() == Some(xv.as_str())
-                        && txt(r, dy).as_deref() == Some(yv.as_str())
+                    r.txt(dx).as_deref() == Some(xv.as_str())
+                        && r.txt(dy).as_deref() == Some(yv.as_str())
                 })
-                .filter_map(|r| num(r, metric))
+                .filter_map(|r| r.num(metric))
                 .collect();
             most = most.max(vals.len());
             if !vals.is_empty() {
@@ -375,7 +373,7 @@ pub(super) fn mem_charts(p: &Prepared) -> Vec<Chart> {
     // (label, model, row indices)
     let mut groups: Vec<(String, String, Vec<usize>)> = Vec::new();
     for (i, r) in p.rows.iter().enumerate() {
-        let model = txt(r, "config.model").unwrap_or_else(|| "dragonfly".into());
+        let model = r.txt("config.model").unwrap_or_else(|| "dragonfly".into());
         let label = if model == "lru" || model == "opt" {
             let rest = if policy_dims.is_empty() {
                 String::new()
@@ -393,7 +391,7 @@ pub(super) fn mem_charts(p: &Prepared) -> Vec<Chart> {
             None => groups.push((label, model, vec![i])),
         }
     }
-    let x_vals: Vec<f64> = p.rows.iter().filter_map(|r| num(r, "config.mem")).collect();
+    let x_vals: Vec<f64> = p.rows.iter().filter_map(|r| r.num("config.mem")).collect();
     let (lo, hi) = (
         x_vals.iter().copied().fold(f64::INFINITY, f64::min),
         x_vals.iter().copied().fold(0.0, f64::max),
@@ -415,10 +413,10 @@ pub(super) fn mem_charts(p: &Prepared) -> Vec<Chart> {
     };
     let metric = |r: &Row, which: usize| -> Option<f64> {
         if which == 0 {
-            num(r, "device.reads")
+            r.num("device.reads")
         } else {
-            let h = num(r, "counters.page_hits")?;
-            let m = num(r, "counters.page_misses")?;
+            let h = r.num("counters.page_hits")?;
+            let m = r.num("counters.page_misses")?;
             if h + m > 0.0 { Some(m / (h + m)) } else { None }
         }
     };
@@ -432,7 +430,7 @@ pub(super) fn mem_charts(p: &Prepared) -> Vec<Chart> {
                 .iter()
                 .filter_map(|&i| {
                     let r = &p.rows[i];
-                    Some((num(r, "config.mem")?, metric(r, which)?))
+                    Some((r.num("config.mem")?, metric(r, which)?))
                 })
                 .collect();
             if pts.is_empty() {
