@@ -319,7 +319,7 @@ fn replay_event_at_a_time_near_u64_max() {
 /// replay crash-17d9d1ec (a binary trace, found once the fuzz target stopped skipping
 /// traces with times past 2^50 ns): under the `periodic` and `linux` policies the
 /// flusher's next wake-up `(now / interval + 1) * interval` overflowed near `u64::MAX`
-/// (src/policies/sync.rs). An event at exactly `u64::MAX` then hung every
+/// (src/policies/sync/). An event at exactly `u64::MAX` then hung every
 /// configuration: saturated deadlines (`u64::MAX`) were never past it, so the daemons
 /// kept rescheduling themselves at the same instant. Each configuration must finish.
 #[test]

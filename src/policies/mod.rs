@@ -4,8 +4,9 @@
 //! style of ChampSim's prefetcher and replacement modules): the read-ahead family on
 //! every block a read or pagein needs and on its markers, the clustering family when a
 //! full block is written and when a dirty buffer or page is flushed, the sync family
-//! on writes and on its own timer. Each policy is one type in one file; adding one
-//! means adding a type and a line to its family's registry, never touching the engine.
+//! on writes and on its own timer. Each policy is one type in one file, which also
+//! holds its [`Registered`] entry (description, keys and constructor); adding one
+//! means adding a file and a line to its family's registry, never touching the engine.
 //!
 //! Policies are chosen with spec strings `name[:key=value,...]`, parsed here, in one
 //! place, with errors that list the policies and their keys.
@@ -26,6 +27,15 @@ pub struct PolicyInfo {
     pub name: &'static str,
     pub help: &'static str,
     pub keys: &'static [(&'static str, &'static str, &'static str)],
+}
+
+/// One registered policy of a family whose trait is `T`: what it is and how to build
+/// it. The family's registry lists them; `lookup` finds one by name and checks its
+/// keys, and `build` turns the checked spec into the policy (dragonfly policies apply
+/// their keys to the knobs). A name is only ever built by its own entry's `build`.
+pub struct Registered<T: ?Sized + 'static> {
+    pub info: PolicyInfo,
+    pub build: fn(&Spec, &mut Knobs) -> Result<Box<T>, String>,
 }
 
 /// Check that every key of `spec` is one `info` knows; the error lists the valid keys.
@@ -49,23 +59,24 @@ fn check_keys(family: &str, spec: &Spec, info: &PolicyInfo) -> Result<(), String
 
 /// Parse `s` and find its policy in `all`, checking its keys: the one place every
 /// family's spec is validated (errors list the family's policies and keys).
-pub(crate) fn lookup<'a>(
+pub(crate) fn lookup<'a, T: ?Sized + 'static>(
     family: &str,
     s: &str,
-    all: &'a [PolicyInfo],
-) -> Result<(Spec, &'a PolicyInfo), String> {
+    all: &'a [Registered<T>],
+) -> Result<(Spec, &'a Registered<T>), String> {
     let spec = Spec::parse(s)?;
-    let Some(info) = all.iter().find(|p| p.name == spec.name) else {
+    let Some(p) = all.iter().find(|p| p.info.name == spec.name) else {
         return Err(unknown(family, &spec.name, all));
     };
-    check_keys(family, &spec, info)?;
-    Ok((spec, info))
+    check_keys(family, &spec, &p.info)?;
+    Ok((spec, p))
 }
 
 /// The error for an unknown policy name, listing the family's policies and keys.
-fn unknown(family: &str, name: &str, all: &[PolicyInfo]) -> String {
+fn unknown<T: ?Sized + 'static>(family: &str, name: &str, all: &[Registered<T>]) -> String {
     let list: Vec<String> = all
         .iter()
+        .map(|p| &p.info)
         .map(|p| {
             if p.keys.is_empty() {
                 p.name.to_string()

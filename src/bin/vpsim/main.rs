@@ -2,6 +2,7 @@
 
 mod gen_cmd;
 mod import_cmd;
+mod query_cmd;
 mod sweep_cmd;
 mod trace_cmd;
 
@@ -79,6 +80,10 @@ enum Cmd {
     ///
     /// Example: vpsim report results.parquet --out reports/pyio.html
     Report(sweep_cmd::ReportArgs),
+    /// Run SQL over a results file (the table is `results`; quote dotted columns).
+    ///
+    /// Example: vpsim query results.parquet 'SELECT "config.mem_h", MIN("device.reads") FROM results GROUP BY 1'
+    Query(query_cmd::QueryArgs),
     /// Convert another tool's log or trace (strace, fio, block traces) into a trace.
     ///
     /// Example: vpsim import strace app.strace -o app.csv.zst && vpsim replay app.csv.zst
@@ -139,33 +144,33 @@ struct MachineArgs {
 struct Family {
     flag: &'static str,
     what: &'static str,
-    all: &'static [PolicyInfo],
+    all: fn() -> Vec<&'static PolicyInfo>,
     example: &'static str,
 }
 
 const READAHEAD: Family = Family {
     flag: "readahead",
     what: "Read-ahead policy: how much to read when a read or a pagein misses",
-    all: vpsim::policies::readahead::POLICIES,
+    all: vpsim::policies::readahead::infos,
     example: "fixed:pages=16",
 };
 const CLUSTER: Family = Family {
     flag: "cluster",
     what: "Write clustering policy: how dirty blocks and pages are merged into device writes",
-    all: vpsim::policies::cluster::POLICIES,
+    all: vpsim::policies::cluster::infos,
     example: "contiguous:max=16",
 };
 const SYNC: Family = Family {
     flag: "sync",
     what: "Sync policy: when dirty data is written back",
-    all: vpsim::policies::sync::POLICIES,
+    all: vpsim::policies::sync::infos,
     example: "linux:background=5,ratio=10",
 };
 
 /// `-h` text of a policy flag: the spec syntax, the policy names and an example.
 /// `many` adds how `compare` takes several specs.
 fn policy_help(f: &Family, many: bool) -> String {
-    let names: Vec<&str> = f.all.iter().map(|p| p.name).collect();
+    let names: Vec<&str> = (f.all)().iter().map(|p| p.name).collect();
     let mut s = format!(
         "{} (dragonfly model only). SPEC is name[:key=value,...]; names: {} (default dragonfly). Example: --{} {}",
         f.what,
@@ -188,7 +193,7 @@ fn policy_help(f: &Family, many: bool) -> String {
 fn policy_long_help(f: &Family, many: bool) -> String {
     let mut s = policy_help(f, many);
     s.push_str(".\n\nPolicies:");
-    for p in f.all {
+    for p in (f.all)() {
         s.push_str(&format!("\n  {}: {}", p.name, p.help));
         for (k, d, m) in p.keys {
             s.push_str(&format!("\n      {k}={d}  {m}"));
@@ -640,7 +645,7 @@ fn main() -> ExitCode {
     // a sweep, finished rows kept) and exit 130; the others keep the default action.
     let polls = !matches!(
         cli.cmd,
-        Cmd::Knobs | Cmd::Merge(_) | Cmd::Plot(_) | Cmd::Report(_)
+        Cmd::Knobs | Cmd::Merge(_) | Cmd::Plot(_) | Cmd::Report(_) | Cmd::Query(_)
     );
     if polls {
         vpsim::interrupt::install_handler();
@@ -657,6 +662,7 @@ fn main() -> ExitCode {
         Cmd::Sweep(a) => sweep_cmd::cmd_sweep(a),
         Cmd::Merge(a) => sweep_cmd::cmd_merge(a),
         Cmd::Plot(a) => sweep_cmd::cmd_plot(a),
+        Cmd::Query(a) => query_cmd::cmd_query(a),
         Cmd::Report(a) => sweep_cmd::cmd_report(a),
     };
     if polls && vpsim::interrupt::requested() {
