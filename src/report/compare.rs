@@ -91,7 +91,8 @@ fn effective_spec(cfg: &RunConfig, family: &str) -> String {
     let alone = match family {
         "readahead" => policies::readahead::parse(given, &mut knobs).map(|p| p.spec()),
         "cluster" => policies::cluster::parse(given, &mut knobs).map(|p| p.spec()),
-        _ => policies::sync::parse(given, &mut knobs).map(|p| p.spec()),
+        "sync" => policies::sync::parse(given, &mut knobs).map(|p| p.spec()),
+        _ => Ok(given.to_string()),
     };
     alone.unwrap_or_else(|_| given.to_string())
 }

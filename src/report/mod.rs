@@ -4,5 +4,6 @@ pub mod compare;
 pub mod html;
 pub mod info;
 pub mod plot;
+pub mod query;
 pub mod replay;
 pub mod results;
