@@ -8,6 +8,7 @@
 pub mod atomic;
 pub mod device;
 pub mod engine;
+pub mod error;
 pub mod import;
 pub mod info;
 pub mod interrupt;

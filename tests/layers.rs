@@ -53,6 +53,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "units",
         ],
     ),
+    ("error", &["interrupt", "run", "trace"]),
     (
         "info",
         &[

@@ -116,6 +116,69 @@ pub fn to_json(c: &Comparison) -> Value {
     })
 }
 
+/// [`to_json`] as pretty-printed text with a final newline (`--format json`).
+pub fn to_json_text(c: &Comparison) -> String {
+    let mut s = serde_json::to_string_pretty(&to_json(c)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// One results row per configuration (`compare --output x.parquet`), as sweep writes
+/// them: `config_id` is the configuration's position; a failed one has `error`.
+pub fn results_rows(c: &Comparison) -> Vec<super::results::Row> {
+    use super::results::{Cell, Row as ResultsRow};
+    c.rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let extra = vec![("config_id".to_string(), Cell::Int(i as i64))];
+            match &r.result {
+                Ok(out) => ResultsRow::from_output(out, extra),
+                Err(e) => {
+                    let mut row = ResultsRow { cells: extra };
+                    row.push("error", Cell::Str(e.to_string()));
+                    row
+                }
+            }
+        })
+        .collect()
+}
+
+/// One line per configuration that failed, naming it.
+pub fn failure_lines(c: &Comparison) -> Vec<String> {
+    c.rows
+        .iter()
+        .enumerate()
+        .filter_map(|(i, row)| {
+            row.result.as_ref().err().map(|e| {
+                format!(
+                    "configuration #{i} (readahead {}, cluster {}, sync {}) failed: {e}",
+                    row.config.readahead, row.config.cluster, row.config.sync
+                )
+            })
+        })
+        .collect()
+}
+
+/// The exit code of a comparison: 101 if a configuration panicked (a bug), 2 if every
+/// configuration was impossible, 1 if every one failed otherwise, else 0.
+pub fn exit_code(c: &Comparison) -> u8 {
+    let failed: Vec<&RowError> = c
+        .rows
+        .iter()
+        .filter_map(|r| r.result.as_ref().err())
+        .collect();
+    if failed.iter().any(|e| matches!(e, RowError::Panic(_))) {
+        101
+    } else if failed.len() == c.rows.len() && failed.iter().all(|e| e.is_config()) {
+        2
+    } else if failed.len() == c.rows.len() {
+        1
+    } else {
+        0
+    }
+}
+
 /// `--format csv`: a `config_index` column then the replay CSV's flattened keys (the
 /// union over the rows, in first-seen order, since a failed row has only `config.*`
 /// and `error`), one header line and one row per configuration; a key a row lacks is

@@ -66,6 +66,24 @@ pub fn to_json(out: &RunOutput) -> Value {
     })
 }
 
+/// [`to_json`] as pretty-printed text with a final newline (`--format json`).
+pub fn to_json_text(out: &RunOutput) -> String {
+    let mut s = serde_json::to_string_pretty(&to_json(out)).unwrap_or_default();
+    s.push('\n');
+    s
+}
+
+/// The `--timeline` CSV: a header and one line per sample.
+pub fn timeline_csv(rows: &[crate::stats::TimelineRow]) -> String {
+    let mut csv = String::from(crate::stats::TimelineRow::HEADER);
+    csv.push('\n');
+    for r in rows {
+        csv.push_str(&r.to_csv());
+        csv.push('\n');
+    }
+    csv
+}
+
 /// Flatten a JSON object into `a.b.c` keys (arrays joined with `; `); every CSV
 /// output uses it so their columns share names.
 pub(crate) fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {

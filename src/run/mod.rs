@@ -16,7 +16,6 @@ use crate::policies::PolicySet;
 use crate::stats::RunStats;
 use crate::trace::{Event, FileTable, TraceError, TraceSource};
 use crate::units::format_size;
-use std::fmt;
 
 /// Which model replays the trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -161,45 +160,31 @@ impl RunConfig {
 }
 
 /// Why a run could not be done.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The trace is unreadable or malformed (exit code 1).
-    Trace(TraceError),
+    #[error("{0}")]
+    Trace(#[from] TraceError),
     /// The configuration is impossible (exit code 2).
+    #[error("{0}")]
     Config(String),
     /// Ctrl-C (exit code 130): the run stopped early and has no result.
+    #[error("interrupted")]
     Interrupted,
     /// The configuration could make no progress at some event (exit code 2): going on
     /// would have dropped that event's data without a word.
+    #[error("{0}")]
     Stuck(String),
 }
 
 impl RunError {
     /// The process exit code for this error (README "Exit codes").
-    pub fn exit_code(&self) -> i32 {
+    pub fn exit_code(&self) -> u8 {
         match self {
             RunError::Trace(_) => 1,
             RunError::Config(_) | RunError::Stuck(_) => 2,
-            RunError::Interrupted => crate::interrupt::EXIT_CODE as i32,
+            RunError::Interrupted => crate::interrupt::EXIT_CODE,
         }
-    }
-}
-
-impl fmt::Display for RunError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            RunError::Trace(e) => write!(f, "{e}"),
-            RunError::Config(e) | RunError::Stuck(e) => write!(f, "{e}"),
-            RunError::Interrupted => write!(f, "interrupted"),
-        }
-    }
-}
-
-impl std::error::Error for RunError {}
-
-impl From<TraceError> for RunError {
-    fn from(e: TraceError) -> Self {
-        RunError::Trace(e)
     }
 }
 

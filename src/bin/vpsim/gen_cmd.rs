@@ -1,7 +1,7 @@
 //! `vpsim gen`: deterministic synthetic traces (same seed and options, same bytes).
 
 use clap::Args;
-use std::process::ExitCode;
+use vpsim::error::{CmdError, CmdResult};
 use vpsim::trace::TraceOutput;
 use vpsim::units::{format_size, parse_duration_ns, parse_size};
 use vpsim::workloads::{GenOptions, WORKLOADS, generate, help_table, plan};
@@ -92,36 +92,24 @@ fn options(a: &GenArgs) -> Result<GenOptions, String> {
     })
 }
 
-pub fn cmd_gen(a: &GenArgs) -> ExitCode {
-    let checked = options(a).and_then(|o| plan(&a.workload, &o));
-    let p = match checked {
-        Ok(p) => p,
-        Err(e) => {
-            eprintln!("vpsim gen: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let mut output = match TraceOutput::create(a.output.as_deref()) {
-        Ok(o) => o,
-        Err(e) => {
-            let name = a.output.as_deref().unwrap_or("<stdout>");
-            eprintln!("vpsim gen: {name}: cannot create: {e}");
-            return ExitCode::from(3);
-        }
-    };
+pub fn cmd_gen(a: &GenArgs) -> CmdResult {
+    let p = options(a)
+        .and_then(|o| plan(&a.workload, &o))
+        .map_err(CmdError::Usage)?;
+    let mut output = TraceOutput::create(a.output.as_deref()).map_err(|e| {
+        let name = a.output.as_deref().unwrap_or("<stdout>");
+        CmdError::Output(format!("{name}: cannot create: {e}"))
+    })?;
     let summary = match generate(&p, output.writer()) {
         Ok(s) => s,
         Err(e) => {
-            eprintln!("vpsim gen: {}: cannot write: {e}", output.name());
+            let msg = format!("{}: cannot write: {e}", output.name());
             output.abandon();
-            return ExitCode::from(3);
+            return Err(CmdError::Output(msg));
         }
     };
     let name = output.name().to_string();
-    if let Err(e) = output.commit() {
-        eprintln!("vpsim gen: {e}");
-        return ExitCode::from(3);
-    }
+    output.commit().map_err(CmdError::Output)?;
     eprintln!(
         "vpsim gen {}: {} events, {} rows, {} file{} of {} -> {name}",
         p.describe(),
@@ -131,5 +119,5 @@ pub fn cmd_gen(a: &GenArgs) -> ExitCode {
         if p.files == 1 { "" } else { "s" },
         format_size(p.file_size)
     );
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `vpsim import strace|fio|blk`: other tools' logs to vpsim traces.
 
 use clap::{Args, Subcommand, ValueEnum};
-use std::process::ExitCode;
+use vpsim::error::{CmdError, CmdResult};
 use vpsim::import::{self, ImportReport, blk, fio, strace};
 use vpsim::trace::{Input, TraceError, TraceOutput};
 
@@ -105,7 +105,18 @@ pub struct BlkArgs {
     pub out: OutArgs,
 }
 
-pub fn cmd_import(cmd: &ImportCmd) -> ExitCode {
+impl ImportCmd {
+    /// The importer's name, as its messages say it.
+    pub fn name(&self) -> &'static str {
+        match self {
+            ImportCmd::Strace(_) => "strace",
+            ImportCmd::Fio(_) => "fio",
+            ImportCmd::Blk(_) => "blk",
+        }
+    }
+}
+
+pub fn cmd_import(cmd: &ImportCmd) -> CmdResult {
     match cmd {
         ImportCmd::Strace(a) => {
             let opts = strace::StraceOptions {
@@ -151,40 +162,29 @@ fn run(
         &str,
         &mut Writer,
     ) -> Result<ImportReport, TraceError>,
-) -> ExitCode {
-    let mut input = match Input::open(path) {
-        Ok(i) => i,
-        Err(e) => {
-            eprintln!("vpsim import {what}: {e}");
-            return ExitCode::from(1);
-        }
-    };
-    let mut output = match TraceOutput::create(out.output.as_deref()) {
-        Ok(o) => o,
-        Err(e) => {
-            let name = out.output.as_deref().unwrap_or("<stdout>");
-            eprintln!("vpsim import {what}: {name}: cannot create: {e}");
-            return ExitCode::from(3);
-        }
-    };
+) -> CmdResult {
+    let mut input = Input::open(path)?;
+    let mut output = TraceOutput::create(out.output.as_deref()).map_err(|e| {
+        let name = out.output.as_deref().unwrap_or("<stdout>");
+        CmdError::Output(format!("{name}: cannot create: {e}"))
+    })?;
     let shown = if path == "-" { "<stdin>" } else { path };
     let report = match convert(input.reader(), shown, output.writer()) {
         Ok(r) => r,
         Err(e) => {
             output.abandon();
             if e.is_io() && (e.path() == import::OUTPUT || e.path() == out_name(out)) {
-                eprintln!("vpsim import {what}: {}: {}", out_name(out), e.message());
-                return ExitCode::from(3);
+                return Err(CmdError::Output(format!(
+                    "{}: {}",
+                    out_name(out),
+                    e.message()
+                )));
             }
-            eprintln!("vpsim import {what}: {e}");
-            return ExitCode::from(1);
+            return Err(e.into());
         }
     };
     let name = output.name().to_string();
-    if let Err(e) = output.commit() {
-        eprintln!("vpsim import {what}: {e}");
-        return ExitCode::from(3);
-    }
+    output.commit().map_err(CmdError::Output)?;
     eprintln!(
         "vpsim import {what}: {} lines -> {} events{}",
         report.lines,
@@ -202,7 +202,7 @@ fn run(
             eprintln!("{line}");
         }
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 fn out_name(out: &OutArgs) -> &str {

@@ -12,9 +12,10 @@ use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 use std::sync::mpsc::{RecvTimeoutError, channel};
 use std::time::{Duration, Instant};
+use vpsim::error::{CmdError, CmdResult};
 use vpsim::params::{KNOBS, Knobs};
 use vpsim::policies::PolicyInfo;
-use vpsim::report::compare::{self, Comparison, Row, RowError};
+use vpsim::report::compare::{self, Comparison, Row};
 use vpsim::report::replay as out;
 use vpsim::run::batch::run_batch;
 use vpsim::run::config::{
@@ -281,8 +282,9 @@ struct CompareArgs {
 
 /// The machine every configuration shares: memory, device and `--set` knobs.
 /// Write `text` to `path` atomically ([`vpsim::atomic`]).
-fn write_atomic(path: &str, text: &str) -> std::io::Result<()> {
+fn write_atomic(path: &str, text: &str) -> CmdResult {
     vpsim::atomic::write(std::path::Path::new(path), text.as_bytes())
+        .map_err(|e| CmdError::Output(format!("cannot write {path}: {e}")))
 }
 
 /// A progress bar that appears only after a second, and only on a terminal.
@@ -347,7 +349,7 @@ impl MachineArgs {
     }
 }
 
-fn cmd_replay(a: &ReplayArgs) -> ExitCode {
+fn cmd_replay(a: &ReplayArgs) -> CmdResult {
     let req = ReplayRequest {
         model: &a.model,
         profile: &a.profile,
@@ -360,68 +362,44 @@ fn cmd_replay(a: &ReplayArgs) -> ExitCode {
         timeline: a.timeline.is_some(),
         timeline_step: &a.timeline_step,
     };
-    let cfg = match RunConfig::from_request(&req) {
-        Ok(c) => c,
-        Err(e) => {
-            eprintln!("vpsim replay: {e}");
-            return ExitCode::from(2);
-        }
-    };
+    let cfg = RunConfig::from_request(&req).map_err(CmdError::Usage)?;
     let mut bar = Bar::new();
     let res = run_trace(&a.trace, &cfg, &mut |p| bar.update(p));
     bar.finish();
-    let run = match res {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("vpsim replay: {e}");
-            return ExitCode::from(e.exit_code() as u8);
-        }
-    };
+    let run = res?;
     let text = match a.format {
         Format::Table => out::to_table(&run),
-        Format::Json => {
-            let mut s = serde_json::to_string_pretty(&out::to_json(&run)).unwrap_or_default();
-            s.push('\n');
-            s
-        }
+        Format::Json => out::to_json_text(&run),
         Format::Csv => out::to_csv(&run),
     };
     if let Some(path) = &a.timeline {
-        let mut csv = String::from(vpsim::stats::TimelineRow::HEADER);
-        csv.push('\n');
-        for r in &run.timeline {
-            csv.push_str(&r.to_csv());
-            csv.push('\n');
-        }
-        if let Err(e) = write_atomic(path, &csv) {
-            eprintln!("vpsim replay: cannot write {path}: {e}");
-            return ExitCode::from(3);
-        }
+        write_atomic(path, &out::timeline_csv(&run.timeline))?;
     }
     if let Some(path) = a.output.as_ref().filter(|p| p.ends_with(".parquet")) {
         // A results file: the same row schema as sweep and compare.
         let row = vpsim::report::results::Row::from_output(&run, Vec::new());
-        if let Err(e) = vpsim::report::results::write_results(&[row], std::path::Path::new(path)) {
-            eprintln!("vpsim replay: cannot write {e}");
-            return ExitCode::from(3);
-        }
+        vpsim::report::results::write_results(&[row], std::path::Path::new(path))
+            .map_err(|e| CmdError::Output(format!("cannot write {e}")))?;
     } else if let Some(path) = &a.output {
-        if let Err(e) = write_atomic(path, &text) {
-            eprintln!("vpsim replay: cannot write {path}: {e}");
-            return ExitCode::from(3);
-        }
+        write_atomic(path, &text)?;
     } else {
-        let mut so = std::io::stdout().lock();
-        if so.write_all(text.as_bytes()).is_err() {
-            return ExitCode::from(3);
-        }
+        print_out(&text)?;
     }
     if a.format != Format::Table {
         for w in &run.warnings {
             eprintln!("vpsim replay: warning: {w}");
         }
     }
-    ExitCode::SUCCESS
+    Ok(())
+}
+
+/// Write to standard output; a failed write (a closed pipe is not one: SIGPIPE ends
+/// the process quietly) is exit 3.
+fn print_out(text: &str) -> CmdResult {
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|_| CmdError::Reported(3))
 }
 
 /// Run `work` with a progress bar of `total` configurations on stderr. The bar appears
@@ -458,15 +436,9 @@ fn with_count_bar<T>(total: u64, what: &str, work: impl FnOnce(&ProgressBar) -> 
     res
 }
 
-fn cmd_compare(a: &CompareArgs) -> ExitCode {
-    let usage = |e: String| {
-        eprintln!("vpsim compare: {e}");
-        ExitCode::from(2)
-    };
-    let (mem, unavailable, device, knobs) = match parse_machine(&a.machine.request()) {
-        Ok(m) => m,
-        Err(e) => return usage(e),
-    };
+fn cmd_compare(a: &CompareArgs) -> CmdResult {
+    let (mem, unavailable, device, knobs) =
+        parse_machine(&a.machine.request()).map_err(CmdError::Usage)?;
     let base = RunConfig {
         model: ModelKind::Dragonfly,
         mem,
@@ -478,38 +450,23 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
     };
     let mut lists: [Vec<String>; 3] = Default::default();
     for (i, values) in [&a.readahead, &a.cluster, &a.sync].into_iter().enumerate() {
-        match family_specs(&base, FAMILIES[i], values) {
-            Ok(l) => lists[i] = l,
-            Err(e) => return usage(e),
-        }
+        lists[i] = family_specs(&base, FAMILIES[i], values).map_err(CmdError::Usage)?;
     }
     let policies_given = !(a.readahead.is_empty() && a.cluster.is_empty() && a.sync.is_empty());
-    let configs = match compare_configs(&base, &lists, &a.profile, policies_given) {
-        Ok(c) => c,
-        Err(e) => return usage(e),
-    };
+    let configs =
+        compare_configs(&base, &lists, &a.profile, policies_given).map_err(CmdError::Usage)?;
     let jobs = match a.jobs {
-        Some(0) => return usage("--jobs must be at least 1".into()),
+        Some(0) => return Err(CmdError::Usage("--jobs must be at least 1".into())),
         Some(n) => n,
         None => 0,
     };
-    let trace = match load_trace(&a.trace) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("vpsim compare: {e}");
-            return ExitCode::from(e.exit_code() as u8);
-        }
-    };
+    let trace = load_trace(&a.trace)?;
     let results = with_count_bar(configs.len() as u64, "comparing", |bar| {
         run_batch(&trace, &configs, jobs, |_, _| bar.inc(1))
-    });
-    let results = match results {
-        Ok(r) => r,
-        Err(e) => return usage(e),
-    };
+    })
+    .map_err(CmdError::Usage)?;
     if vpsim::interrupt::requested() {
-        eprintln!("vpsim compare: interrupted; nothing written");
-        return ExitCode::from(vpsim::interrupt::EXIT_CODE);
+        return Err(CmdError::Interrupted("interrupted; nothing written".into()));
     }
     let cmp = Comparison {
         trace_path: trace.path.clone(),
@@ -523,106 +480,54 @@ fn cmd_compare(a: &CompareArgs) -> ExitCode {
     };
     let text = match a.format {
         CompareFormat::Table => compare::to_table(&cmp),
-        CompareFormat::Json => {
-            let mut s = serde_json::to_string_pretty(&compare::to_json(&cmp)).unwrap_or_default();
-            s.push('\n');
-            s
-        }
+        CompareFormat::Json => compare::to_json_text(&cmp),
         CompareFormat::Csv => compare::to_csv(&cmp),
     };
     if let Some(path) = a.output.as_ref().filter(|p| p.ends_with(".parquet")) {
         // A results file: one row per configuration, as sweep writes them.
-        let rows: Vec<vpsim::report::results::Row> = cmp
-            .rows
-            .iter()
-            .enumerate()
-            .map(|(i, r)| {
-                let extra = vec![(
-                    "config_id".to_string(),
-                    vpsim::report::results::Cell::Int(i as i64),
-                )];
-                match &r.result {
-                    Ok(out) => vpsim::report::results::Row::from_output(out, extra),
-                    Err(e) => {
-                        let mut row = vpsim::report::results::Row { cells: extra };
-                        row.push("error", vpsim::report::results::Cell::Str(e.to_string()));
-                        row
-                    }
-                }
-            })
-            .collect();
-        if let Err(e) = vpsim::report::results::write_results(&rows, std::path::Path::new(path)) {
-            eprintln!("vpsim compare: cannot write {e}");
-            return ExitCode::from(3);
-        }
-        return ExitCode::SUCCESS;
+        vpsim::report::results::write_results(
+            &compare::results_rows(&cmp),
+            std::path::Path::new(path),
+        )
+        .map_err(|e| CmdError::Output(format!("cannot write {e}")))?;
+        return Ok(());
     }
-    if let Some(path) = &a.output {
-        if let Err(e) = write_atomic(path, &text) {
-            eprintln!("vpsim compare: cannot write {path}: {e}");
-            return ExitCode::from(3);
-        }
-    } else {
-        let mut so = std::io::stdout().lock();
-        if so.write_all(text.as_bytes()).is_err() {
-            return ExitCode::from(3);
-        }
+    match &a.output {
+        Some(path) => write_atomic(path, &text)?,
+        None => print_out(&text)?,
     }
-    let mut failed = 0;
-    let mut config_errors = 0;
-    let mut panicked = false;
-    for (i, row) in cmp.rows.iter().enumerate() {
-        if let Err(e) = &row.result {
-            failed += 1;
-            config_errors += usize::from(e.is_config());
-            panicked |= matches!(e, RowError::Panic(_));
-            eprintln!(
-                "vpsim compare: configuration #{i} (readahead {}, cluster {}, sync {}) failed: {e}",
-                row.config.readahead, row.config.cluster, row.config.sync
-            );
-        }
+    for line in compare::failure_lines(&cmp) {
+        eprintln!("vpsim compare: {line}");
     }
     if a.format != CompareFormat::Table {
         for w in compare::warnings(&cmp) {
             eprintln!("vpsim compare: warning: {w}");
         }
     }
-    if panicked {
-        ExitCode::from(101)
-    } else if failed == cmp.rows.len() && config_errors == failed {
-        ExitCode::from(2)
-    } else if failed == cmp.rows.len() {
-        ExitCode::from(1)
+    match compare::exit_code(&cmp) {
+        0 => Ok(()),
+        c => Err(CmdError::Reported(c)),
+    }
+}
+
+fn cmd_check(trace: &str, max_errors: usize) -> CmdResult {
+    let report = vpsim::trace::check(trace, max_errors)?;
+    print!("{report}");
+    if report.is_ok() {
+        Ok(())
     } else {
-        ExitCode::SUCCESS
+        Err(CmdError::Reported(1))
     }
 }
 
-fn cmd_check(trace: &str, max_errors: usize) -> ExitCode {
-    match vpsim::trace::check(trace, max_errors) {
-        Ok(report) => {
-            print!("{report}");
-            if report.is_ok() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            }
-        }
-        Err(e) => {
-            eprintln!("vpsim check: {e}");
-            ExitCode::from(1)
-        }
-    }
-}
-
-fn cmd_knobs() -> ExitCode {
+fn cmd_knobs() -> CmdResult {
     let defaults = Knobs::default();
     let entries = defaults.entries();
     println!("{:<20} {:>8}  meaning", "knob", "default");
     for (k, (_, v)) in KNOBS.iter().zip(entries) {
         println!("{:<20} {:>8}  {}", k.name, v, k.help);
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 impl PartialEq for Format {
@@ -650,20 +555,30 @@ fn main() -> ExitCode {
     if polls {
         vpsim::interrupt::install_handler();
     }
-    let code = match &cli.cmd {
-        Cmd::Replay(a) => cmd_replay(a),
-        Cmd::Compare(a) => cmd_compare(a),
-        Cmd::Check { trace, max_errors } => cmd_check(trace, *max_errors),
-        Cmd::Knobs => cmd_knobs(),
-        Cmd::Import(c) => import_cmd::cmd_import(c),
-        Cmd::Gen(a) => gen_cmd::cmd_gen(a),
-        Cmd::Convert(a) => trace_cmd::cmd_convert(a),
-        Cmd::Info(a) => trace_cmd::cmd_info(a),
-        Cmd::Sweep(a) => sweep_cmd::cmd_sweep(a),
-        Cmd::Merge(a) => sweep_cmd::cmd_merge(a),
-        Cmd::Plot(a) => sweep_cmd::cmd_plot(a),
-        Cmd::Query(a) => query_cmd::cmd_query(a),
-        Cmd::Report(a) => sweep_cmd::cmd_report(a),
+    let (name, res) = match &cli.cmd {
+        Cmd::Replay(a) => ("replay".to_string(), cmd_replay(a)),
+        Cmd::Compare(a) => ("compare".into(), cmd_compare(a)),
+        Cmd::Check { trace, max_errors } => ("check".into(), cmd_check(trace, *max_errors)),
+        Cmd::Knobs => ("knobs".into(), cmd_knobs()),
+        Cmd::Import(c) => (format!("import {}", c.name()), import_cmd::cmd_import(c)),
+        Cmd::Gen(a) => ("gen".into(), gen_cmd::cmd_gen(a)),
+        Cmd::Convert(a) => ("convert".into(), trace_cmd::cmd_convert(a)),
+        Cmd::Info(a) => ("info".into(), trace_cmd::cmd_info(a)),
+        Cmd::Sweep(a) => ("sweep".into(), sweep_cmd::cmd_sweep(a)),
+        Cmd::Merge(a) => ("merge".into(), sweep_cmd::cmd_merge(a)),
+        Cmd::Plot(a) => ("plot".into(), sweep_cmd::cmd_plot(a)),
+        Cmd::Query(a) => ("query".into(), query_cmd::cmd_query(a)),
+        Cmd::Report(a) => ("report".into(), sweep_cmd::cmd_report(a)),
+    };
+    // The one place a command's error becomes its message and exit code.
+    let code = match res {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.has_message() {
+                eprintln!("vpsim {name}: {e}");
+            }
+            ExitCode::from(e.exit_code())
+        }
     };
     if polls && vpsim::interrupt::requested() {
         eprintln!("vpsim: interrupted (exit {})", vpsim::interrupt::EXIT_CODE);

@@ -3,7 +3,7 @@
 use clap::{Args, ValueEnum};
 use std::io::Write;
 use std::path::Path;
-use std::process::ExitCode;
+use vpsim::error::{CmdError, CmdResult};
 use vpsim::report::query::{self, QueryError};
 use vpsim::report::results::write_results;
 
@@ -30,31 +30,21 @@ pub struct QueryArgs {
     output: Option<String>,
 }
 
-pub fn cmd_query(a: &QueryArgs) -> ExitCode {
-    let r = match query::query(Path::new(&a.results), &a.sql) {
-        Ok(r) => r,
-        Err(e @ QueryError::Sql(_)) => {
-            eprintln!("vpsim query: {e}");
-            return ExitCode::from(2);
-        }
-        Err(e) => {
-            eprintln!("vpsim query: {e}");
-            return ExitCode::from(1);
-        }
-    };
+pub fn cmd_query(a: &QueryArgs) -> CmdResult {
+    let r = query::query(Path::new(&a.results), &a.sql).map_err(|e| match e {
+        QueryError::Sql(_) => CmdError::Usage(e.to_string()),
+        QueryError::Results(_) => CmdError::Input(e.to_string()),
+    })?;
     if let Some(out) = &a.output {
-        if let Err(e) = write_results(&r.rows, Path::new(out)) {
-            eprintln!("vpsim query: cannot write {e}");
-            return ExitCode::from(3);
-        }
-        return ExitCode::SUCCESS;
+        return write_results(&r.rows, Path::new(out))
+            .map_err(|e| CmdError::Output(format!("cannot write {e}")));
     }
     let text = match a.format {
         QueryFormat::Table => query::to_table(&r),
         QueryFormat::Csv => query::to_csv(&r),
     };
-    if std::io::stdout().lock().write_all(text.as_bytes()).is_err() {
-        return ExitCode::from(3);
-    }
-    ExitCode::SUCCESS
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|_| CmdError::Reported(3))
 }

@@ -4,7 +4,7 @@
 use crate::with_count_bar;
 use clap::Args;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
+use vpsim::error::{CmdError, CmdResult};
 use vpsim::report::results::{Cell, Row, read_results, rows_table, sort_rows, write_results};
 use vpsim::run::{ModelKind, load_trace};
 use vpsim::spec::split_list;
@@ -145,29 +145,21 @@ fn build_grid(a: &SweepArgs) -> Result<Grid, String> {
     Ok(g)
 }
 
-pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
-    let usage = |e: String| {
-        eprintln!("vpsim sweep: {e}");
-        ExitCode::from(2)
-    };
-    let grid = match build_grid(a) {
-        Ok(g) => g,
-        Err(e) => return usage(e),
-    };
-    let shard = match a.shard.as_deref().map(parse_shard).transpose() {
-        Ok(s) => s,
-        Err(e) => return usage(e),
-    };
+pub fn cmd_sweep(a: &SweepArgs) -> CmdResult {
+    let usage = CmdError::Usage;
+    let grid = build_grid(a).map_err(usage)?;
+    let shard = a
+        .shard
+        .as_deref()
+        .map(parse_shard)
+        .transpose()
+        .map_err(usage)?;
     if a.resume && a.output.is_none() {
-        return usage("--resume needs --output (the results to resume)".into());
+        return Err(usage(
+            "--resume needs --output (the results to resume)".into(),
+        ));
     }
-    let trace = match load_trace(&a.trace) {
-        Ok(t) => t,
-        Err(e) => {
-            eprintln!("vpsim sweep: {e}");
-            return ExitCode::from(e.exit_code() as u8);
-        }
-    };
+    let trace = load_trace(&a.trace)?;
     // The trace's own warnings (an empty trace, clamped times) hold for every
     // configuration: say them once.
     for w in &trace.warnings {
@@ -180,20 +172,17 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
         && let Some(out) = &output
         && out.exists()
     {
-        match read_results(out) {
-            Ok(r) => rows = r,
-            Err(e) => return usage(format!("--resume: {e}")),
-        }
+        rows = read_results(out).map_err(|e| usage(format!("--resume: {e}")))?;
         let fp = grid.fingerprint();
         if let Some(bad) = rows
             .iter()
             .find(|r| r.get("grid") != Some(&Cell::Str(fp.clone())))
         {
             let _ = bad;
-            return usage(format!(
+            return Err(usage(format!(
                 "--resume: {} holds results of a different grid; use another --output",
                 out.display()
-            ));
+            )));
         }
     }
     let done: Vec<usize> = rows
@@ -236,16 +225,9 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
             bar.inc(1);
         })
     });
-    if let Err(e) = res {
-        return usage(format!("--jobs {}: {e}", a.jobs));
-    }
-    if let Some(e) = write_err {
-        eprintln!("vpsim sweep: cannot write results: {e}");
-        return ExitCode::from(3);
-    }
-    if let Some(e) = write(&mut rows) {
-        eprintln!("vpsim sweep: cannot write results: {e}");
-        return ExitCode::from(3);
+    res.map_err(|e| usage(format!("--jobs {}: {e}", a.jobs)))?;
+    if let Some(e) = write_err.or_else(|| write(&mut rows)) {
+        return Err(CmdError::Output(format!("cannot write results: {e}")));
     }
     if vpsim::interrupt::requested() {
         let kept = match &output {
@@ -256,16 +238,15 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
             ),
             None => " (no --output: shown below only)".to_string(),
         };
-        eprintln!(
-            "vpsim sweep: interrupted: {} of {} configurations finished{kept}",
-            rows.len(),
-            points.len()
-        );
         let mut shown = rows.clone();
         if sort_rows(&mut shown, &a.sort).is_ok() {
             print!("{}", rows_table(&shown, &grid.dims()));
         }
-        return ExitCode::from(vpsim::interrupt::EXIT_CODE);
+        return Err(CmdError::Interrupted(format!(
+            "interrupted: {} of {} configurations finished{kept}",
+            rows.len(),
+            points.len()
+        )));
     }
     let failed: Vec<&Row> = rows.iter().filter(|r| r.get("error").is_some()).collect();
     for r in &failed {
@@ -274,34 +255,27 @@ pub fn cmd_sweep(a: &SweepArgs) -> ExitCode {
         }
     }
     let mut shown = rows.clone();
-    match sort_rows(&mut shown, &a.sort) {
-        Ok(_) => print!("{}", rows_table(&shown, &grid.dims())),
-        Err(e) => return usage(format!("--sort: {e}")),
-    }
+    sort_rows(&mut shown, &a.sort).map_err(|e| usage(format!("--sort: {e}")))?;
+    print!("{}", rows_table(&shown, &grid.dims()));
     if let Some(dir) = &a.plots {
         let results = match &output {
             Some(p) => p.clone(),
             None => {
                 let p = Path::new(dir).join("results.parquet");
-                if let Err(e) = std::fs::create_dir_all(dir)
+                std::fs::create_dir_all(dir)
                     .map_err(|e| e.to_string())
                     .and_then(|_| write_results(&rows, &p))
-                {
-                    eprintln!("vpsim sweep: --plots {dir}: {e}");
-                    return ExitCode::from(3);
-                }
+                    .map_err(|e| CmdError::Output(format!("--plots {dir}: {e}")))?;
                 p
             }
         };
-        if let Err(e) = vpsim::report::plot::plot_results(&results, Path::new(dir)) {
-            eprintln!("vpsim sweep: --plots {dir}: {e}");
-            return ExitCode::from(3);
-        }
+        vpsim::report::plot::plot_results(&results, Path::new(dir))
+            .map_err(|e| CmdError::Output(format!("--plots {dir}: {e}")))?;
     }
     if !rows.is_empty() && failed.len() == rows.len() {
-        return ExitCode::from(2);
+        return Err(CmdError::Reported(2));
     }
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -315,17 +289,11 @@ pub struct MergeArgs {
 
 /// `vpsim merge OUT PARTS...`: combine shard results, checking they come from the
 /// same grid and trace.
-pub fn cmd_merge(a: &MergeArgs) -> ExitCode {
+pub fn cmd_merge(a: &MergeArgs) -> CmdResult {
     let mut all: Vec<Row> = Vec::new();
     let mut ident: Option<(Option<Cell>, Option<Cell>, Option<Cell>)> = None;
     for p in &a.parts {
-        let rows = match read_results(Path::new(p)) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("vpsim merge: {e}");
-                return ExitCode::from(1);
-            }
-        };
+        let rows = read_results(Path::new(p)).map_err(CmdError::Input)?;
         for r in rows {
             let id = (
                 r.get("grid").cloned(),
@@ -333,8 +301,9 @@ pub fn cmd_merge(a: &MergeArgs) -> ExitCode {
                 r.get("trace_events").cloned(),
             );
             if id.0.is_none() {
-                eprintln!("vpsim merge: {p}: not the output of vpsim sweep (no grid column)");
-                return ExitCode::from(1);
+                return Err(CmdError::Input(format!(
+                    "{p}: not the output of vpsim sweep (no grid column)"
+                )));
             }
             match &ident {
                 None => ident = Some(id),
@@ -343,11 +312,10 @@ pub fn cmd_merge(a: &MergeArgs) -> ExitCode {
                         || i.2 != id.2
                         || (i.1.is_some() && id.1.is_some() && i.1 != id.1) =>
                 {
-                    eprintln!(
-                        "vpsim merge: {p} comes from a different grid or trace than {}",
+                    return Err(CmdError::Input(format!(
+                        "{p} comes from a different grid or trace than {}",
                         a.parts[0]
-                    );
-                    return ExitCode::from(1);
+                    )));
                 }
                 Some(_) => {}
             }
@@ -361,16 +329,13 @@ pub fn cmd_merge(a: &MergeArgs) -> ExitCode {
         Some(Cell::Int(i)) => *i,
         _ => i64::MAX,
     });
-    if let Err(e) = write_results(&all, Path::new(&a.out)) {
-        eprintln!("vpsim merge: {e}");
-        return ExitCode::from(3);
-    }
+    write_results(&all, Path::new(&a.out)).map_err(CmdError::Output)?;
     eprintln!(
         "vpsim merge: {} configurations from {} files",
         all.len(),
         a.parts.len()
     );
-    ExitCode::SUCCESS
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -383,7 +348,7 @@ pub struct PlotArgs {
 }
 
 /// `vpsim plot RESULTS --out DIR`.
-pub fn cmd_plot(a: &PlotArgs) -> ExitCode {
+pub fn cmd_plot(a: &PlotArgs) -> CmdResult {
     let path = Path::new(&a.results);
     let is_timeline = std::fs::read_to_string(path)
         .ok()
@@ -394,18 +359,10 @@ pub fn cmd_plot(a: &PlotArgs) -> ExitCode {
     } else {
         vpsim::report::plot::plot_results(path, Path::new(&a.out))
     };
-    match res {
-        Ok(files) => {
-            for f in files {
-                println!("{}", f.display());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("vpsim plot: {e}");
-            ExitCode::from(1)
-        }
+    for f in res.map_err(CmdError::Input)? {
+        println!("{}", f.display());
     }
+    Ok(())
 }
 
 #[derive(Args, Debug)]
@@ -421,19 +378,13 @@ pub struct ReportArgs {
 }
 
 /// `vpsim report RESULTS --out NAME.html`.
-pub fn cmd_report(a: &ReportArgs) -> ExitCode {
-    match vpsim::report::html::write_report(
+pub fn cmd_report(a: &ReportArgs) -> CmdResult {
+    vpsim::report::html::write_report(
         Path::new(&a.results),
         Path::new(&a.out),
         a.timeline.as_deref().map(Path::new),
-    ) {
-        Ok(()) => {
-            println!("{}", a.out);
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("vpsim report: {e}");
-            ExitCode::from(1)
-        }
-    }
+    )
+    .map_err(CmdError::Input)?;
+    println!("{}", a.out);
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! `vpsim convert` and `vpsim info`: working with trace files themselves.
 
 use clap::{Args, ValueEnum};
-use std::process::ExitCode;
+use vpsim::error::{CmdError, CmdResult};
 use vpsim::run::Progress;
 use vpsim::units::parse_size;
 
@@ -38,7 +38,7 @@ pub struct InfoArgs {
     pub format: InfoFormat,
 }
 
-pub fn cmd_convert(a: &ConvertArgs) -> ExitCode {
+pub fn cmd_convert(a: &ConvertArgs) -> CmdResult {
     let mut bar = Bar::doing("converting");
     let res = vpsim::trace::convert(&a.input, &a.output, &mut |n| {
         bar.update(Progress {
@@ -52,29 +52,27 @@ pub fn cmd_convert(a: &ConvertArgs) -> ExitCode {
             if a.output != "-" {
                 eprintln!("vpsim convert: {n} events -> {}", a.output);
             }
-            ExitCode::SUCCESS
+            Ok(())
         }
-        Err(e) => {
-            eprintln!("vpsim convert: {e}");
-            let out_side = e.path() == a.output || e.path() == "<stdout>";
-            ExitCode::from(if out_side { 3 } else { 1 })
+        // An error on the output side is a write failure (exit 3), else the input's.
+        Err(e) if e.path() == a.output || e.path() == "<stdout>" => {
+            Err(CmdError::Output(e.to_string()))
         }
+        Err(e) => Err(e.into()),
     }
 }
 
-pub fn cmd_info(a: &InfoArgs) -> ExitCode {
+pub fn cmd_info(a: &InfoArgs) -> CmdResult {
     let mut sizes = Vec::new();
     for s in a.mem.iter().flat_map(|m| m.split(',')) {
         match parse_size(s.trim()) {
             Ok(v) if v > 0 => sizes.push(v),
             Ok(_) => {
-                eprintln!("vpsim info: --mem: a memory size must be above 0");
-                return ExitCode::from(2);
+                return Err(CmdError::Usage(
+                    "--mem: a memory size must be above 0".into(),
+                ));
             }
-            Err(e) => {
-                eprintln!("vpsim info: --mem: {e}");
-                return ExitCode::from(2);
-            }
+            Err(e) => return Err(CmdError::Usage(format!("--mem: {e}"))),
         }
     }
     let mut bar = Bar::doing("reading");
@@ -85,21 +83,13 @@ pub fn cmd_info(a: &InfoArgs) -> ExitCode {
         })
     });
     bar.finish();
-    match res {
-        Ok(info) => {
-            match a.format {
-                InfoFormat::Table => print!("{}", vpsim::report::info::to_table(&info)),
-                InfoFormat::Json => println!(
-                    "{}",
-                    serde_json::to_string_pretty(&vpsim::report::info::to_json(&info))
-                        .unwrap_or_default()
-                ),
-            }
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            eprintln!("vpsim info: {e}");
-            ExitCode::from(1)
-        }
+    let info = res.map_err(|e| CmdError::Input(e.to_string()))?;
+    match a.format {
+        InfoFormat::Table => print!("{}", vpsim::report::info::to_table(&info)),
+        InfoFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&vpsim::report::info::to_json(&info)).unwrap_or_default()
+        ),
     }
+    Ok(())
 }
