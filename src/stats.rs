@@ -489,23 +489,24 @@ pub struct TimelineRow {
 impl TimelineRow {
     pub const HEADER: &'static str = "time_s,free,cache,inactive,active,wired,dirty_pages,dirtybufspace,runningbufspace,queue_depth,reads,writes,read_bytes,write_bytes";
 
-    pub fn to_csv(&self) -> String {
-        format!(
-            "{:.3},{},{},{},{},{},{},{},{},{},{},{},{},{}",
-            self.time_ns as f64 / 1e9,
-            self.free,
-            self.cache,
-            self.inactive,
-            self.active,
-            self.wired,
-            self.dirty_pages,
-            self.dirtybufspace,
-            self.runningbufspace,
-            self.queue_depth,
-            self.reads,
-            self.writes,
-            self.read_bytes,
-            self.write_bytes
-        )
+    /// The sample's fields, in [`TimelineRow::HEADER`] order (time in seconds, to
+    /// the millisecond).
+    pub fn fields(&self) -> [String; 14] {
+        [
+            format!("{:.3}", self.time_ns as f64 / 1e9),
+            self.free.to_string(),
+            self.cache.to_string(),
+            self.inactive.to_string(),
+            self.active.to_string(),
+            self.wired.to_string(),
+            self.dirty_pages.to_string(),
+            self.dirtybufspace.to_string(),
+            self.runningbufspace.to_string(),
+            self.queue_depth.to_string(),
+            self.reads.to_string(),
+            self.writes.to_string(),
+            self.read_bytes.to_string(),
+            self.write_bytes.to_string(),
+        ]
     }
 }

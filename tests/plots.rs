@@ -300,12 +300,7 @@ fn timeline_csv(d: &Path) -> PathBuf {
     };
     let out = run_loaded(&trace, &cfg).unwrap();
     assert!(out.timeline.len() > 3);
-    let mut csv = String::from(TimelineRow::HEADER);
-    csv.push('\n');
-    for r in &out.timeline {
-        csv.push_str(&r.to_csv());
-        csv.push('\n');
-    }
+    let csv = vpsim::report::replay::timeline_csv(&out.timeline);
     let p = d.join("timeline.csv");
     std::fs::write(&p, csv).unwrap();
     p

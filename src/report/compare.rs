@@ -8,7 +8,7 @@
 //! comparison unchanged; only the table is specific to comparisons.
 
 use super::replay;
-use super::replay::{csv_field, flatten, us};
+use super::replay::{flatten, us};
 use crate::policies;
 pub use crate::run::batch::RowError;
 use crate::run::{ModelKind, RunConfig, RunOutput};
@@ -202,23 +202,18 @@ pub fn to_csv(c: &Comparison) -> String {
             }
         }
     }
-    let mut s = String::from("config_index");
-    for k in &keys {
-        s.push(',');
-        s.push_str(&csv_field(k));
-    }
-    s.push('\n');
+    let mut c = super::csvout::CsvText::new();
+    c.record(std::iter::once("config_index").chain(keys.iter().copied()));
     for (i, kv) in flat.iter().enumerate() {
         let m: std::collections::HashMap<&str, &str> =
             kv.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
-        s.push_str(&i.to_string());
-        for k in &keys {
-            s.push(',');
-            s.push_str(&csv_field(m.get(k).copied().unwrap_or("")));
-        }
-        s.push('\n');
+        let index = i.to_string();
+        c.record(
+            std::iter::once(index.as_str())
+                .chain(keys.iter().map(|k| m.get(k).copied().unwrap_or(""))),
+        );
     }
-    s
+    c.finish()
 }
 
 /// One table cell's number: `None` when it does not apply (no such op, no read-ahead),

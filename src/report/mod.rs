@@ -1,6 +1,7 @@
 //! Rendering results: tables, JSON and CSV of replays.
 
 pub mod compare;
+pub(crate) mod csvout;
 pub mod html;
 pub mod info;
 pub mod plot;

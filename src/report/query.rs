@@ -123,21 +123,16 @@ pub fn to_table(r: &QueryResult) -> String {
 
 /// The result as CSV (header, then one line per row; fields quoted where needed).
 pub fn to_csv(r: &QueryResult) -> String {
-    let mut w = String::new();
-    let field = |s: &str| super::replay::csv_field(s);
-    let header: Vec<String> = r.columns.iter().map(|c| field(c)).collect();
-    w.push_str(&header.join(","));
-    w.push('\n');
+    let mut c = super::csvout::CsvText::new();
+    c.record(&r.columns);
     for row in &r.rows {
-        let vals: Vec<String> = r
-            .columns
-            .iter()
-            .map(|c| field(&row.get(c).map(Cell::text).unwrap_or_default()))
-            .collect();
-        w.push_str(&vals.join(","));
-        w.push('\n');
+        c.record(
+            r.columns
+                .iter()
+                .map(|col| row.get(col).map(Cell::text).unwrap_or_default()),
+        );
     }
-    w
+    c.finish()
 }
 
 #[cfg(test)]

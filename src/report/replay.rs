@@ -75,13 +75,12 @@ pub fn to_json_text(out: &RunOutput) -> String {
 
 /// The `--timeline` CSV: a header and one line per sample.
 pub fn timeline_csv(rows: &[crate::stats::TimelineRow]) -> String {
-    let mut csv = String::from(crate::stats::TimelineRow::HEADER);
-    csv.push('\n');
+    let mut c = super::csvout::CsvText::new();
+    c.record(crate::stats::TimelineRow::HEADER.split(','));
     for r in rows {
-        csv.push_str(&r.to_csv());
-        csv.push('\n');
+        c.record(r.fields());
     }
-    csv
+    c.finish()
 }
 
 /// Flatten a JSON object into `a.b.c` keys (arrays joined with `; `); every CSV
@@ -110,22 +109,14 @@ pub(crate) fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) 
     }
 }
 
-/// Quote a CSV field when it needs it.
-pub(crate) fn csv_field(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
-}
-
 /// `--format csv`: a header line of flattened keys and one row.
 pub fn to_csv(out: &RunOutput) -> String {
     let mut kv = Vec::new();
     flatten("", &to_json(out), &mut kv);
-    let header: Vec<String> = kv.iter().map(|(k, _)| csv_field(k)).collect();
-    let row: Vec<String> = kv.iter().map(|(_, v)| csv_field(v)).collect();
-    format!("{}\n{}\n", header.join(","), row.join(","))
+    let mut c = super::csvout::CsvText::new();
+    c.record(kv.iter().map(|(k, _)| k));
+    c.record(kv.iter().map(|(_, v)| v));
+    c.finish()
 }
 
 /// Nanoseconds as microseconds, two decimals below 10 us.
