@@ -487,3 +487,24 @@ fn bad_inputs_are_errors_not_panics() {
     assert!(write_report(&failed, &d.join("g.html"), Some(&t)).is_err());
     cleanup(&d);
 }
+
+/// A timeline CSV is read as CSV (the csv crate): quoted fields are fine, and a bad
+/// value is an error naming the file's line and the column; a file without the
+/// columns is not a timeline.
+#[test]
+fn timeline_reader_names_bad_lines() {
+    let d = dir("timeline-bad");
+    let good = "time_s,free,cache,inactive,active,wired,dirty_pages,dirtybufspace,runningbufspace,queue_depth,reads,writes,read_bytes,write_bytes\n\
+                0.100,\"10\",0,0,0,0,0,0,0,0,0,0,0,0\n";
+    let p = d.join("t.csv");
+    std::fs::write(&p, format!("{good}0.200,x,0,0,0,0,0,0,0,0,0,0,0,0\n")).unwrap();
+    let e = plot_timeline(&p, &d.join("out")).unwrap_err();
+    assert!(e.ends_with("line 3: bad or missing \"free\" value"), "{e}");
+    std::fs::write(&p, format!("{good}0.200,20,0,0,0,0,0,0,0,0,0,0,0,0\n")).unwrap();
+    let files = plot_timeline(&p, &d.join("out")).unwrap();
+    assert!(!files.is_empty());
+    std::fs::write(&p, "a,b\n1,2\n").unwrap();
+    let e = plot_timeline(&p, &d.join("out")).unwrap_err();
+    assert!(e.contains("not a vpsim --timeline CSV"), "{e}");
+    cleanup(&d);
+}

@@ -18,38 +18,45 @@ pub(super) const TIMELINE_COLS: [&str; 10] = [
 
 /// Parse a `--timeline` CSV into columns (by [`TIMELINE_COLS`] order).
 pub(super) fn read_timeline(path: &Path) -> Result<Vec<Vec<f64>>, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
-    let header: Vec<&str> = lines
-        .next()
-        .ok_or_else(|| format!("{}: empty timeline file", path.display()))?
-        .split(',')
-        .map(str::trim)
-        .collect();
+    let shown = path.display();
+    let mut r = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| format!("{shown}: {e}"))?;
+    let header = r.headers().map_err(|e| format!("{shown}: {e}"))?.clone();
+    if header.iter().all(str::is_empty) {
+        return Err(format!("{shown}: empty timeline file"));
+    }
     let idx: Vec<usize> = TIMELINE_COLS
         .iter()
         .map(|c| {
-            header.iter().position(|h| h == c).ok_or_else(|| {
-                format!(
-                    "{}: not a vpsim --timeline CSV (no \"{c}\" column)",
-                    path.display()
-                )
-            })
+            header
+                .iter()
+                .position(|h| h == *c)
+                .ok_or_else(|| format!("{shown}: not a vpsim --timeline CSV (no \"{c}\" column)"))
         })
         .collect::<Result<_, _>>()?;
     let mut cols = vec![Vec::new(); TIMELINE_COLS.len()];
-    for (n, line) in lines.enumerate() {
-        let f: Vec<&str> = line.split(',').collect();
+    let mut rec = csv::StringRecord::new();
+    loop {
+        match r.read_record(&mut rec) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(format!("{shown}: {e}")),
+        }
+        if rec.iter().all(str::is_empty) {
+            continue;
+        }
+        let line = rec.position().map_or(0, |p| p.line());
         for (k, &i) in idx.iter().enumerate() {
-            let v = f
+            let v = rec
                 .get(i)
-                .and_then(|s| s.trim().parse::<f64>().ok())
+                .and_then(|s| s.parse::<f64>().ok())
                 .filter(|v| v.is_finite())
                 .ok_or_else(|| {
                     format!(
-                        "{}: line {}: bad or missing \"{}\" value",
-                        path.display(),
-                        n + 2,
+                        "{shown}: line {line}: bad or missing \"{}\" value",
                         TIMELINE_COLS[k]
                     )
                 })?;
@@ -58,8 +65,7 @@ pub(super) fn read_timeline(path: &Path) -> Result<Vec<Vec<f64>>, String> {
     }
     if cols[0].is_empty() {
         return Err(format!(
-            "{}: the timeline has no rows (nothing happened, or the step is longer than the trace)",
-            path.display()
+            "{shown}: the timeline has no rows (nothing happened, or the step is longer than the trace)"
         ));
     }
     Ok(cols)
