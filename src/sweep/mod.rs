@@ -7,11 +7,13 @@
 //! together. The reference models (lru, opt) have no policies or knobs: their
 //! configurations ignore those dimensions and appear once per memory size and device.
 
+mod grid_file;
+
 use crate::params::Knobs;
 use crate::report::results::{Cell, Row};
 use crate::run::batch::run_batch;
 use crate::run::{LoadedTrace, ModelKind, RunConfig, RunOutput};
-use crate::units::{format_size, parse_size};
+use crate::units::format_size;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 
@@ -286,91 +288,9 @@ impl Grid {
         Ok(cfg)
     }
 
-    /// Read a grid from a TOML file, e.g.
-    /// ```toml
-    /// mem = ["64M", "256M"]
-    /// device = ["ssd", "hdd"]
-    /// readahead = ["none", "linux:max=64"]
-    /// model = ["dragonfly", "lru"]
-    /// profile = ["dragonfly", "linux:read_ahead_kb=512"]
-    /// final_sync = true
-    /// [set]
-    /// "vm.prefault_pages" = "0"
-    /// [set_grid]
-    /// "vfs.max_readahead" = ["0", "2M"]
-    /// ```
+    /// Read a grid from a TOML file ([`grid_file`]).
     pub fn from_toml(text: &str) -> Result<Grid, String> {
-        let v: toml::Table = text.parse().map_err(|e| format!("grid file: {e}"))?;
-        let mut g = Grid::default();
-        let strings = |key: &str, v: &toml::Value| -> Result<Vec<String>, String> {
-            match v {
-                toml::Value::String(s) => Ok(vec![s.clone()]),
-                toml::Value::Array(a) => a
-                    .iter()
-                    .map(|x| match x {
-                        toml::Value::String(s) => Ok(s.clone()),
-                        toml::Value::Integer(i) => Ok(i.to_string()),
-                        other => Err(format!("grid file: {key}: unexpected value {other}")),
-                    })
-                    .collect(),
-                toml::Value::Integer(i) => Ok(vec![i.to_string()]),
-                other => Err(format!(
-                    "grid file: {key}: expected a string or a list, got {other}"
-                )),
-            }
-        };
-        for (key, val) in &v {
-            match key.as_str() {
-                "model" => {
-                    g.models = strings(key, val)?
-                        .iter()
-                        .map(|m| ModelKind::parse(m))
-                        .collect::<Result<_, _>>()?
-                }
-                "mem" => {
-                    g.mems = strings(key, val)?
-                        .iter()
-                        .map(|m| parse_size(m))
-                        .collect::<Result<_, _>>()?
-                }
-                "profile" => g.profiles = strings(key, val)?,
-                "device" => g.devices = strings(key, val)?,
-                "readahead" => g.readahead = strings(key, val)?,
-                "cluster" => g.cluster = strings(key, val)?,
-                "sync" => g.sync = strings(key, val)?,
-                "unavailable" => {
-                    g.unavailable = parse_size(&strings(key, val)?.join(""))?;
-                }
-                "final_sync" => {
-                    g.final_sync = val
-                        .as_bool()
-                        .ok_or("grid file: final_sync must be true or false")?;
-                }
-                "set" => {
-                    let t = val.as_table().ok_or("grid file: [set] must be a table")?;
-                    for (k, v) in t {
-                        for s in strings(k, v)? {
-                            g.fixed_sets.push(format!("{k}={s}"));
-                        }
-                    }
-                }
-                "set_grid" => {
-                    let t = val
-                        .as_table()
-                        .ok_or("grid file: [set_grid] must be a table")?;
-                    for (k, v) in t {
-                        g.knob_dims.push((k.clone(), strings(k, v)?));
-                    }
-                }
-                other => {
-                    return Err(format!(
-                        "grid file: unknown key \"{other}\"; keys: model, profile, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]"
-                    ));
-                }
-            }
-        }
-        g.validate()?;
-        Ok(g)
+        grid_file::parse(text)
     }
 
     /// Every list non-empty, knob names known.
