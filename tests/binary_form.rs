@@ -8,10 +8,7 @@ use vpsim::trace::{Event, FileTable, Flags, Op, TraceReader, TraceSource};
 
 /// A fresh scratch directory for one test.
 fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vpsim-bin-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::scratch("bin", name)
 }
 
 fn p(path: &std::path::Path) -> &str {

@@ -81,10 +81,7 @@ fn text<'a>(v: &'a Value, path: &[&str]) -> &'a str {
 
 /// A fresh, empty directory for one test: `<tmp>/vpsim-cli-<pid>-<test>`.
 fn test_dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vpsim-cli-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("cannot create the test directory");
-    d
+    common::scratch("cli", test)
 }
 
 fn path_str(p: &Path) -> &str {

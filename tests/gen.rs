@@ -27,10 +27,7 @@ const UNSEEDED: [&str; 4] = ["seqread", "seqwrite", "mmap-scan", "append-log"];
 
 /// A fresh, empty directory for one test.
 fn temp_dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vpsim-gen-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("cannot create a temp dir");
-    d
+    common::scratch("gen", test)
 }
 
 /// `vpsim ARGS` with ARGS split at blanks (no argument here holds one).

@@ -65,13 +65,7 @@ fn note(r: &ImportReport, kind: &str) -> u64 {
 
 /// A fresh directory for this test's files.
 fn temp_dir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!(
-        "vpsim-import-fio-blk-{}-{name}",
-        std::process::id()
-    ));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::scratch("import-fio-blk", name)
 }
 
 // ---------------------------------------------------------------------------------

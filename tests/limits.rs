@@ -36,10 +36,7 @@ struct Run {
 
 /// A fresh temporary directory for one test.
 fn tmpdir(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vpsim-limits-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::scratch("limits", name)
 }
 
 /// Run `vpsim ARGS` from the crate root; stdout and stderr go to files in `dir` (no pipe

@@ -14,10 +14,7 @@ const K: u64 = 1024;
 
 /// A fresh scratch directory of this test process.
 fn tmp(name: &str) -> std::path::PathBuf {
-    let d = std::env::temp_dir().join(format!("vpsim-nodataloss-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+    common::scratch("nodataloss", name)
 }
 const M: u64 = 1024 * K;
 

@@ -17,10 +17,7 @@ fn ok(o: &Output) {
 }
 
 fn dir(test: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("vpsim-sweep-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).expect("temp dir");
-    d
+    common::scratch("sweep", test)
 }
 
 fn s(p: &Path) -> &str {

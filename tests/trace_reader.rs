@@ -1,5 +1,7 @@
 //! End-to-end tests of the trace reader on the shipped traces and on compressed copies.
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -14,11 +16,7 @@ fn shipped(name: &str) -> String {
 
 /// A fresh scratch directory for one test (no tempfile crate).
 fn scratch_dir(test: &str) -> PathBuf {
-    let dir =
-        std::env::temp_dir().join(format!("vpsim-trace-reader-{}-{test}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("trace-reader", test)
 }
 
 fn read_all(path: &str) -> (Vec<Event>, FileTable) {

@@ -121,3 +121,12 @@ pub fn origin_writes(d: &vpsim::stats::DeviceStats, o: vpsim::stats::Origin) -> 
     let x = d.by_origin[o.index()];
     (x[2], x[3])
 }
+
+/// A fresh, empty scratch directory for one test: `<tmp>/vpsim-<kind>-<pid>-<name>`,
+/// emptied first if an earlier run left it (the one temp-dir helper of the suite).
+pub fn scratch(kind: &str, name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("vpsim-{kind}-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).expect("cannot create a scratch directory");
+    d
+}
