@@ -104,8 +104,9 @@ pub enum Dir {
     Write,
 }
 
-/// Device I/O totals, split by origin and by sync/async.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+/// Device I/O totals, split by origin and by sync/async. Serialized in field order
+/// (the `device` object of the replay JSON), `by_origin` as one object per origin.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct DeviceStats {
     pub reads: u64,
     pub read_bytes: u64,
@@ -115,16 +116,47 @@ pub struct DeviceStats {
     pub async_reads: u64,
     pub sync_writes: u64,
     pub async_writes: u64,
-    /// Sum over requests of (completion − submission), for mean device latency.
-    pub busy_ns: u64,
     /// Deepest the queue (waiting + in service) ever got.
     pub max_queue_depth: u64,
     /// Bios merged into a request already queued (`/sys/block/DEV/stat`'s read and
     /// write merges; only the Linux personality's block layer merges).
     pub read_merges: u64,
     pub write_merges: u64,
+    /// Sum over requests of (completion − submission), for mean device latency.
+    pub busy_ns: u64,
     /// Per origin: [reads, read_bytes, writes, write_bytes].
+    #[serde(serialize_with = "by_origin_objects")]
     pub by_origin: [[u64; 4]; Origin::ALL.len()],
+}
+
+/// `by_origin` as `{origin: {reads, read_bytes, writes, write_bytes}}`, every origin in
+/// [`Origin::ALL`] order.
+fn by_origin_objects<S: serde::Serializer>(
+    v: &[[u64; 4]; Origin::ALL.len()],
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    #[derive(serde::Serialize)]
+    struct Totals {
+        reads: u64,
+        read_bytes: u64,
+        writes: u64,
+        write_bytes: u64,
+    }
+    let mut m = s.serialize_map(Some(Origin::ALL.len()))?;
+    for o in Origin::ALL {
+        let [reads, read_bytes, writes, write_bytes] = v[o.index()];
+        m.serialize_entry(
+            o.name(),
+            &Totals {
+                reads,
+                read_bytes,
+                writes,
+                write_bytes,
+            },
+        )?;
+    }
+    m.end()
 }
 
 impl DeviceStats {
@@ -182,10 +214,17 @@ pub struct Latencies {
     hist: Vec<Histogram<u64>>,
 }
 
-/// Summary of one op's latency histogram.
-#[derive(Clone, Debug, Default, PartialEq)]
+/// A float to one decimal place.
+fn tenths<S: serde::Serializer>(v: &f64, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_f64((v * 10.0).round() / 10.0)
+}
+
+/// Summary of one op's latency histogram (serialized as the replay JSON's
+/// `latency_ns.OP` object, the mean to 0.1 ns).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize)]
 pub struct LatencySummary {
     pub count: u64,
+    #[serde(serialize_with = "tenths")]
     pub mean: f64,
     pub p50: u64,
     pub p90: u64,
@@ -244,7 +283,8 @@ impl Latencies {
 macro_rules! counters {
     ($( $group:literal => { $( $(#[$doc:meta])* $name:ident ),* $(,)? } )*) => {
         /// Every event counter of a replay, named after the kernel's where one exists.
-        #[derive(Clone, Debug, Default, PartialEq, Eq)]
+        /// Serialized as one object of every counter, in declaration order.
+        #[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
         pub struct Counters { $( $( $(#[$doc])* pub $name: u64, )* )* }
 
         impl Counters {

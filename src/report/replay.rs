@@ -9,49 +9,15 @@ use serde_json::{Map, Value, json};
 use std::fmt::Write as _;
 
 fn latency_json(s: &LatencySummary) -> Value {
-    json!({
-        "count": s.count,
-        "mean": (s.mean * 10.0).round() / 10.0,
-        "p50": s.p50,
-        "p90": s.p90,
-        "p99": s.p99,
-        "p999": s.p999,
-        "max": s.max,
-    })
+    serde_json::to_value(s).unwrap_or_default()
 }
 
 /// The JSON object of `--format json`: `trace`, `config`, `counters`, `device`,
 /// `latency_ns`, `warnings`.
 pub fn to_json(out: &RunOutput) -> Value {
     let st = &out.stats;
-    let mut counters = Map::new();
-    for (_, name, v) in st.counters.entries() {
-        counters.insert(name.into(), v.into());
-    }
-    let d = &st.device;
-    let mut by_origin = Map::new();
-    for o in Origin::ALL {
-        let [r, rb, w, wb] = d.by_origin[o.index()];
-        by_origin.insert(
-            o.name().into(),
-            json!({"reads": r, "read_bytes": rb, "writes": w, "write_bytes": wb}),
-        );
-    }
-    let device = json!({
-        "reads": d.reads,
-        "read_bytes": d.read_bytes,
-        "writes": d.writes,
-        "write_bytes": d.write_bytes,
-        "sync_reads": d.sync_reads,
-        "async_reads": d.async_reads,
-        "sync_writes": d.sync_writes,
-        "async_writes": d.async_writes,
-        "max_queue_depth": d.max_queue_depth,
-        "read_merges": d.read_merges,
-        "write_merges": d.write_merges,
-        "busy_ns": d.busy_ns,
-        "by_origin": by_origin,
-    });
+    let counters = serde_json::to_value(&st.counters).unwrap_or_default();
+    let device = serde_json::to_value(&st.device).unwrap_or_default();
     let mut lat = Map::new();
     for op in Op::ALL {
         lat.insert(op.name().into(), latency_json(&st.latency.summary(op)));
