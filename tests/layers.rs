@@ -69,7 +69,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "sweep",
         &[
-            "device", "models", "params", "report", "run", "stats", "units",
+            "device", "models", "params", "report", "run", "spec", "stats", "units",
         ],
     ),
 ];

@@ -7,7 +7,10 @@
 //! together. The reference models (lru, opt) have no policies or knobs: their
 //! configurations ignore those dimensions and appear once per memory size and device.
 
+mod flags;
 mod grid_file;
+
+pub use flags::GridFlags;
 
 use crate::params::Knobs;
 use crate::report::results::{Cell, Row};

@@ -6,10 +6,8 @@ use clap::Args;
 use std::path::{Path, PathBuf};
 use vpsim::error::{CmdError, CmdResult};
 use vpsim::report::results::{Cell, Row, read_results, rows_table, sort_rows, write_results};
-use vpsim::run::{ModelKind, load_trace};
-use vpsim::spec::split_list;
-use vpsim::sweep::{Grid, SweepOptions, parse_shard, run_points, todo};
-use vpsim::units::parse_size;
+use vpsim::run::load_trace;
+use vpsim::sweep::{Grid, GridFlags, SweepOptions, parse_shard, run_points, todo};
 
 #[derive(Args, Debug)]
 pub struct SweepArgs {
@@ -75,74 +73,28 @@ pub struct SweepArgs {
     limit: Option<usize>,
 }
 
-fn lists(values: &[String]) -> Vec<String> {
-    values.iter().flat_map(|v| split_list(v)).collect()
-}
-
 fn build_grid(a: &SweepArgs) -> Result<Grid, String> {
-    let mut g = match &a.grid {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|e| format!("--grid {p}: {e}"))?;
-            Grid::from_toml(&text).map_err(|e| format!("--grid {p}: {e}"))?
-        }
-        None => Grid::default(),
+    let file = match &a.grid {
+        Some(p) => Some((
+            p.as_str(),
+            std::fs::read_to_string(p).map_err(|e| format!("--grid {p}: {e}"))?,
+        )),
+        None => None,
     };
-    if !a.model.is_empty() {
-        g.models = lists(&a.model)
-            .iter()
-            .map(|m| ModelKind::parse(m))
-            .collect::<Result<_, _>>()?;
-    }
-    if !a.profile.is_empty() {
-        g.profiles = a.profile.clone();
-    }
-    if !a.mem.is_empty() {
-        g.mems = lists(&a.mem)
-            .iter()
-            .map(|m| parse_size(m).map_err(|e| format!("--mem: {e}")))
-            .collect::<Result<_, _>>()?;
-    }
-    if !a.device.is_empty() {
-        g.devices = lists(&a.device);
-    }
-    for (flag, vals, dst) in [
-        ("readahead", &a.readahead, &mut g.readahead),
-        ("cluster", &a.cluster, &mut g.cluster),
-        ("sync", &a.sync, &mut g.sync),
-    ] {
-        if !vals.is_empty() {
-            let l = lists(vals);
-            if l.is_empty() {
-                return Err(format!("--{flag}: empty"));
-            }
-            *dst = l;
-        }
-    }
-    g.unavailable = parse_size(&a.unavailable).map_err(|e| format!("--unavailable: {e}"))?;
-    g.fixed_sets.extend(a.set.iter().cloned());
-    for s in &a.set_grid {
-        let (k, v) = s
-            .split_once('=')
-            .ok_or_else(|| format!("--set-grid expects KNOB=V1,V2,..., got \"{s}\""))?;
-        let vals: Vec<String> = v.split(',').map(|x| x.trim().to_string()).collect();
-        g.knob_dims.push((k.trim().to_string(), vals));
-    }
-    g.final_sync |= a.final_sync;
-    g.validate()?;
-    // Every spec must parse: a typo is a usage error, not a grid of failed rows.
-    for d in &g.devices {
-        d.parse::<vpsim::device::DeviceSpec>()
-            .map_err(|e| format!("--device {d}: {e}"))?;
-    }
-    for ra in &g.readahead {
-        for cl in &g.cluster {
-            for sy in &g.sync {
-                let mut k = vpsim::params::Knobs::default();
-                vpsim::policies::PolicySet::parse(ra, cl, sy, &mut k)?;
-            }
-        }
-    }
-    Ok(g)
+    Grid::from_flags(&GridFlags {
+        file: file.as_ref().map(|(p, t)| (*p, t.as_str())),
+        model: &a.model,
+        profile: &a.profile,
+        mem: &a.mem,
+        device: &a.device,
+        readahead: &a.readahead,
+        cluster: &a.cluster,
+        sync: &a.sync,
+        unavailable: &a.unavailable,
+        set: &a.set,
+        set_grid: &a.set_grid,
+        final_sync: a.final_sync,
+    })
 }
 
 pub fn cmd_sweep(a: &SweepArgs) -> CmdResult {
