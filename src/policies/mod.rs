@@ -117,3 +117,31 @@ impl PolicySet {
             .unwrap_or_else(|_| unreachable!("the default specs parse"))
     }
 }
+
+/// The registry test every family runs: each registered name builds the policy of
+/// that name, and a name that is not registered (`near_misses`) never reaches another
+/// policy's constructor — it is an error listing exactly the registered names.
+#[cfg(test)]
+pub(crate) fn check_registry(
+    family: &str,
+    names: &[&str],
+    near_misses: &[&str],
+    build: impl Fn(&str) -> Result<String, String>,
+) {
+    for name in names {
+        assert_eq!(build(name).as_deref(), Ok(*name));
+    }
+    for bad in near_misses {
+        let e = build(bad)
+            .err()
+            .unwrap_or_else(|| panic!("{bad} was accepted"));
+        let prefix = format!("unknown {family} policy \"{bad}\"; valid: ");
+        let listed: Vec<&str> = e
+            .strip_prefix(&prefix)
+            .unwrap_or_else(|| panic!("{bad}: {e}"))
+            .split(" | ")
+            .map(|p| p.split('[').next().unwrap_or(p))
+            .collect();
+        assert_eq!(listed, names, "{bad}: {e}");
+    }
+}
