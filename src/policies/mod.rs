@@ -57,6 +57,23 @@ fn check_keys(family: &str, spec: &Spec, info: &PolicyInfo) -> Result<(), String
     Ok(())
 }
 
+/// Build the policy `s` names from a family's registry `all` (`family` names it in
+/// errors): the one parse every family's `parse` is.
+pub(crate) fn build<T: ?Sized>(
+    family: &str,
+    s: &str,
+    all: &[Registered<T>],
+    knobs: &mut Knobs,
+) -> Result<Box<T>, String> {
+    let (spec, p) = lookup(family, s, all)?;
+    (p.build)(&spec, knobs)
+}
+
+/// The infos of a family's registry, in its order (for help text).
+pub(crate) fn infos_of<T: ?Sized>(all: &'static [Registered<T>]) -> Vec<&'static PolicyInfo> {
+    all.iter().map(|p| &p.info).collect()
+}
+
 /// Parse `s` and find its policy in `all`, checking its keys: the one place every
 /// family's spec is validated (errors list the family's policies and keys).
 pub(crate) fn lookup<'a, T: ?Sized + 'static>(

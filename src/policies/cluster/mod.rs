@@ -11,7 +11,7 @@ pub use contiguous::Contiguous;
 pub use dragonfly::Dragonfly;
 pub use none::NoClustering;
 
-use super::{PolicyInfo, Registered, Spec, lookup};
+use super::{PolicyInfo, Registered, Spec};
 use crate::params::Knobs;
 
 /// What to do with a full block written by write(2) or a CLUSTER_OK putpages.
@@ -57,13 +57,12 @@ pub const POLICIES: &[Registered<dyn Clustering>] =
 
 /// What each policy is and its keys, for help text.
 pub fn infos() -> Vec<&'static PolicyInfo> {
-    POLICIES.iter().map(|p| &p.info).collect()
+    super::infos_of(POLICIES)
 }
 
 /// Parse a clustering spec; dragonfly's keys set the corresponding kernel knobs.
 pub fn parse(s: &str, knobs: &mut Knobs) -> Result<Box<dyn Clustering>, String> {
-    let (spec, p) = lookup("clustering", s, POLICIES)?;
-    (p.build)(&spec, knobs)
+    super::build("clustering", s, POLICIES, knobs)
 }
 
 #[cfg(test)]

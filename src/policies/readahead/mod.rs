@@ -20,7 +20,7 @@ pub use freebsd::FreeBsd;
 pub use linux::Linux;
 pub use none::NoReadAhead;
 
-use super::{PolicyInfo, Registered, Spec, lookup};
+use super::{PolicyInfo, Registered, Spec};
 use crate::params::Knobs;
 
 /// madvise advice of the mapping a fault goes through.
@@ -114,7 +114,7 @@ pub const POLICIES: &[Registered<dyn ReadAhead>] = &[
 
 /// What each policy is and its keys, for help text.
 pub fn infos() -> Vec<&'static PolicyInfo> {
-    POLICIES.iter().map(|p| &p.info).collect()
+    super::infos_of(POLICIES)
 }
 
 fn num(spec: &Spec, key: &str, default: u64) -> Result<u64, String> {
@@ -128,8 +128,7 @@ fn num(spec: &Spec, key: &str, default: u64) -> Result<u64, String> {
 
 /// Parse a read-ahead spec; dragonfly's keys set the corresponding kernel knobs.
 pub fn parse(s: &str, knobs: &mut Knobs) -> Result<Box<dyn ReadAhead>, String> {
-    let (spec, p) = lookup("read-ahead", s, POLICIES)?;
-    (p.build)(&spec, knobs)
+    super::build("read-ahead", s, POLICIES, knobs)
 }
 
 /// Pages → the block range covering `[first_page, first_page + n)`.

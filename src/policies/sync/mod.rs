@@ -16,7 +16,7 @@ pub use linux::Linux;
 pub use periodic::Periodic;
 pub use writethrough::Writethrough;
 
-use super::{PolicyInfo, Registered, Spec, lookup};
+use super::{PolicyInfo, Registered, Spec};
 use crate::params::Knobs;
 use crate::units::parse_duration_ns;
 
@@ -81,7 +81,7 @@ pub const POLICIES: &[Registered<dyn SyncPolicy>] = &[
 
 /// What each policy is and its keys, for help text.
 pub fn infos() -> Vec<&'static PolicyInfo> {
-    POLICIES.iter().map(|p| &p.info).collect()
+    super::infos_of(POLICIES)
 }
 
 fn dur(spec: &Spec, key: &str, default: &str) -> Result<u64, String> {
@@ -113,8 +113,7 @@ fn fmt_dur(ns: u64) -> String {
 
 /// Parse a sync spec; dragonfly's keys set the corresponding kernel knobs.
 pub fn parse(s: &str, knobs: &mut Knobs) -> Result<Box<dyn SyncPolicy>, String> {
-    let (spec, p) = lookup("sync", s, POLICIES)?;
-    (p.build)(&spec, knobs)
+    super::build("sync", s, POLICIES, knobs)
 }
 
 #[cfg(test)]
