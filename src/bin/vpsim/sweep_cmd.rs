@@ -13,7 +13,7 @@ use vpsim::sweep::{Grid, GridFlags, SweepOptions, parse_shard, run_points, todo}
 pub struct SweepArgs {
     /// Trace file: CSV (.csv, .csv.gz, .csv.zst) or the binary form (.vpt).
     trace: String,
-    /// Read the grid from a TOML file (keys: model, profile, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]); flags given as well add to it.
+    /// Read the grid from a TOML file (keys: model, profile, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]); a dimension flag given as well replaces its list, --set/--set-grid/--final-sync add. Example: --grid sweep.toml
     #[arg(long, value_name = "FILE.toml")]
     grid: Option<String>,
     /// Models to sweep, e.g. dragonfly,lru,opt (lru and opt ignore policies and knobs).
