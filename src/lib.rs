@@ -5,6 +5,7 @@
 //! model ([`engine::Simulator`] for DragonFly, [`models`] for the LRU/OPT yardsticks)
 //! consumes them, and the resulting statistics are rendered by the CLI.
 
+pub mod app;
 pub mod atomic;
 pub mod device;
 pub mod engine;
@@ -16,6 +17,7 @@ pub mod model;
 pub mod models;
 pub mod params;
 pub mod policies;
+pub mod progress;
 pub mod report;
 pub mod run;
 pub mod spec;

@@ -15,6 +15,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("units", &[]),
     ("atomic", &[]),
     ("interrupt", &[]),
+    ("progress", &[]),
     ("trace", &["atomic", "units", "interrupt"]),
     ("spec", &[]),
     ("params", &["units"]),
@@ -70,6 +71,23 @@ const ALLOWED: &[(&str, &[&str])] = &[
         "sweep",
         &[
             "device", "models", "params", "report", "run", "spec", "stats", "units",
+        ],
+    ),
+    // The commands' flows, over everything else; nothing uses them but the binary.
+    (
+        "app",
+        &[
+            "atomic",
+            "error",
+            "import",
+            "interrupt",
+            "progress",
+            "report",
+            "run",
+            "sweep",
+            "trace",
+            "units",
+            "workloads",
         ],
     ),
 ];

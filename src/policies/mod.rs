@@ -12,6 +12,7 @@
 //! place, with errors that list the policies and their keys.
 
 pub mod cluster;
+pub mod help;
 pub mod readahead;
 pub mod sync;
 

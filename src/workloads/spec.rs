@@ -416,8 +416,28 @@ impl Values<'_> {
     }
 }
 
-/// The workload table of `vpsim gen --help`: every workload, what it resembles, its
-/// default request size and its keys with their defaults.
+/// The conventions every workload follows, printed after the workload table.
+pub const CONVENTIONS: &str = "\
+Every trace:
+  - counts --events as data rows (read, write, fault_read, fault_write); open, close, mmap,
+    munmap, fsync and truncate rows come on top;
+  - splits --size evenly: each of the --files files has size/files bytes;
+  - uses pids 100, 101, ... (--pids of them) and deals the requests to them round robin;
+  - opens a file (the open row states its current size) before a pid touches it and
+    closes it at the end; reads and faults never go past the end of a file; random
+    offsets are multiples of --io-size;
+  - spaces rows --interval apart, starting at time 0;
+  - depends only on the options: the same ones give byte-identical output on every
+    machine, and later vpsim versions keep it so (the random numbers and the math behind
+    them are in-house, pinned by tests, never a dependency's).
+
+Examples:
+  vpsim gen zipf:alpha=1.1 --events 1000000 --size 1G --seed 7 -o zipf.csv.zst
+  vpsim gen seqread --files 4 --pids 4 --size 1G -o scan.csv
+  vpsim gen db:read=0.8,checkpoint=5000 --pids 8 --files 2 --size 512M -o db.csv.gz
+  vpsim gen mixed:read=0.7 --events 1000 | vpsim replay - --mem 64M";
+
+/// `vpsim gen --help`'s tail: every workload with its keys, then the conventions.
 pub fn help_table() -> String {
     let mut s = String::from("Workloads (WORKLOAD is name[:key=value,...]):\n");
     for w in WORKLOADS {
@@ -433,6 +453,8 @@ pub fn help_table() -> String {
             s.push_str(&format!("      {k}={d}  {m}\n"));
         }
     }
+    s.push('\n');
+    s.push_str(CONVENTIONS);
     s
 }
 

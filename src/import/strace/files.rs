@@ -20,15 +20,16 @@ use rustc_hash::FxHashMap;
 /// Index of an [`Inode`].
 pub type InodeId = u32;
 
-/// How rows name files.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// How rows name files (the docs are `--names`' help; the module docs say more).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum NameRule {
-    /// A file keeps the name of its first row across renames (see the module docs);
-    /// the target a rename replaces gets an `unlink` row.
+    /// A file keeps the name of its first row across renames.
+    // The target a rename replaces gets an `unlink` row.
     #[default]
     Stable,
-    /// A row names the file by its path at that moment, as strace `-y` shows it; a
-    /// rename emits nothing (what the independent reference converter did).
+    /// Rows name files by their path at that moment.
+    // As strace `-y` shows it; a rename emits nothing (what the independent
+    // reference converter did).
     Current,
 }
 

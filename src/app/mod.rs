@@ -1,0 +1,77 @@
+//! The commands' flows as library functions: the binary parses its arguments into
+//! these jobs, calls one, and prints what comes back. Everything a command decides
+//! (which configurations, what is written where, which exit code) lives here, so it
+//! is tested and reused without a process in between.
+
+pub mod compare;
+pub mod generate;
+pub mod import;
+pub mod merge;
+pub mod replay;
+pub mod sweep;
+
+use crate::error::{CmdError, CmdResult};
+use std::io::Write;
+use std::path::Path;
+
+/// Write `text` to `path` atomically ([`crate::atomic`]); a failure is exit 3.
+pub fn write_text(path: &str, text: &str) -> CmdResult {
+    crate::atomic::write(Path::new(path), text.as_bytes())
+        .map_err(|e| CmdError::Output(format!("cannot write {path}: {e}")))
+}
+
+/// Write to standard output; a failed write (a closed pipe is not one: SIGPIPE ends
+/// the process quietly) is exit 3.
+pub fn print_text(text: &str) -> CmdResult {
+    std::io::stdout()
+        .lock()
+        .write_all(text.as_bytes())
+        .map_err(|_| CmdError::Reported(3))
+}
+
+/// `text` to `output` when one is given, else to standard output.
+pub fn emit(text: &str, output: Option<&str>) -> CmdResult {
+    match output {
+        Some(path) => write_text(path, text),
+        None => print_text(text),
+    }
+}
+
+/// Whether an output path asks for a results file (the row schema of sweep).
+fn is_results_file(path: Option<&str>) -> Option<&Path> {
+    path.filter(|p| p.ends_with(".parquet")).map(Path::new)
+}
+
+/// Write results rows to `path`; a failure is exit 3.
+fn write_rows(rows: &[crate::report::results::Row], path: &Path) -> CmdResult {
+    crate::report::results::write_results(rows, path)
+        .map_err(|e| CmdError::Output(format!("cannot write {e}")))
+}
+
+/// `vpsim plot FILE`: a `--timeline` CSV (recognised by its first column) gets the
+/// timeline charts, anything else is read as a results file.
+pub fn plot(path: &Path, out_dir: &Path) -> Result<Vec<std::path::PathBuf>, CmdError> {
+    let is_timeline = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|t| t.lines().next().map(|l| l.starts_with("time_s,")))
+        .unwrap_or(false);
+    let res = if is_timeline {
+        crate::report::plot::plot_timeline(path, out_dir)
+    } else {
+        crate::report::plot::plot_results(path, out_dir)
+    };
+    res.map_err(CmdError::Input)
+}
+
+/// `--mem 1M,16M,...` of `vpsim info`: memory sizes, each above 0.
+pub fn mem_list(list: Option<&str>) -> Result<Vec<u64>, String> {
+    let mut sizes = Vec::new();
+    for s in list.iter().flat_map(|m| m.split(',')) {
+        match crate::units::parse_size(s.trim()) {
+            Ok(v) if v > 0 => sizes.push(v),
+            Ok(_) => return Err("--mem: a memory size must be above 0".into()),
+            Err(e) => return Err(format!("--mem: {e}")),
+        }
+    }
+    Ok(sizes)
+}
