@@ -21,3 +21,60 @@ pub trait Model: Send {
         None
     }
 }
+
+/// Trace rows a model could not take as written and replayed some other way (or
+/// ignored), counted so the report can say so instead of dropping them silently.
+/// Shared by the models so the same oddity reads the same in every report.
+#[derive(Clone, Debug, Default)]
+pub struct ReplayWarnings {
+    pub implicit_after_explicit: u64,
+    pub io_without_open: u64,
+    pub private_stores: u64,
+    pub close_without_open: u64,
+    pub munmap_unmapped: u64,
+    /// madvise rows (normal, random, sequential) that matched no mapping of the pid.
+    pub madvise_unmapped: u64,
+    /// Writes and truncates past the largest file size (EFBIG, ignored).
+    pub efbig: u64,
+}
+
+impl ReplayWarnings {
+    /// One line per kind that happened, with its count.
+    pub fn messages(&self) -> Vec<String> {
+        let kinds: [(u64, &str); 7] = [
+            (
+                self.implicit_after_explicit,
+                "touches of mapped files fell outside every live mmap and were replayed through an implicit mapping of the whole file",
+            ),
+            (
+                self.io_without_open,
+                "reads/writes came from a pid that had not opened the file (treated as opened just before)",
+            ),
+            (
+                self.private_stores,
+                "fault_write touches went through MAP_PRIVATE mappings (copy-on-write; replayed as loads of the file)",
+            ),
+            (
+                self.close_without_open,
+                "closes of files the pid had not opened (ignored)",
+            ),
+            (
+                self.munmap_unmapped,
+                "munmaps matched no mapping of that pid (ignored)",
+            ),
+            (
+                self.madvise_unmapped,
+                "madvises matched no mapping of that pid (ignored)",
+            ),
+            (
+                self.efbig,
+                "writes or truncates past the largest file size the model supports (2^62 bytes) failed with EFBIG (ignored)",
+            ),
+        ];
+        kinds
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .map(|(n, what)| format!("{n} {what}"))
+            .collect()
+    }
+}

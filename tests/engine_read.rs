@@ -1,11 +1,9 @@
 //! The read side of the DragonFly model against pager-model.md's worked examples.
 
-use vpsim::device::DeviceSpec;
-use vpsim::engine::Simulator;
 use vpsim::engine::buf::bf;
-use vpsim::params::{Knobs, Params};
+use vpsim::engine::{SimBuilder, Simulator};
 use vpsim::stats::Origin;
-use vpsim::trace::{Event, FileTable, Flags, Op};
+use vpsim::trace::{Event, Flags, Op};
 
 const K: u64 = 1024;
 const SEC: u64 = 1_000_000_000;
@@ -24,12 +22,13 @@ fn ev(t: u64, op: Op, off: u64, len: u64) -> Event {
     }
 }
 
-fn sim_for(size: u64, mem: u64, knobs: Knobs) -> Simulator {
-    let mut files = FileTable::new();
-    let id = files.intern("f");
-    files.set_initial_size(id, Some(size), true);
-    let p = Params::derive(mem, 0, knobs).unwrap();
-    Simulator::new(p, DeviceSpec::ssd(), &files)
+/// One file `f0` of `size` bytes, 1 GiB of RAM; invariants are not checked per event
+/// here (the exactness tests count blocks, and run long).
+fn sim_for(size: u64, sets: &[&str]) -> Simulator {
+    SimBuilder::new(&[size])
+        .sets(sets)
+        .check_invariants(false)
+        .build()
 }
 
 fn has_bram(sim: &Simulator, lblk: u64) -> bool {
@@ -47,7 +46,7 @@ fn cached(sim: &Simulator, lblk: u64) -> bool {
 /// contiguous file. Events are a second apart so every I/O completes in between.
 #[test]
 fn worked_example_sequential_4k_reads() {
-    let mut sim = sim_for(4 << 20, 1 << 30, Knobs::default());
+    let mut sim = sim_for(4 << 20, &[]);
     let mut t = 0;
     sim.step_event(&ev(t, Op::Open, 0, 4 << 20));
     // read@0: seqcount 2 ⇒ maxra 2 ⇒ one synchronous 32 KiB cluster (blocks 0–1),
@@ -106,7 +105,7 @@ fn worked_example_sequential_4k_reads() {
 #[test]
 fn sequential_read_reads_each_block_once() {
     let size = 16 << 20;
-    let mut sim = sim_for(size, 1 << 30, Knobs::default());
+    let mut sim = sim_for(size, &[]);
     sim.step_event(&ev(0, Op::Open, 0, size));
     let mut t = 0;
     for i in 0..size / (4 * K) {
@@ -135,7 +134,7 @@ fn sequential_read_reads_each_block_once() {
 #[test]
 fn sequential_mmap_scan_faults() {
     let size: u64 = 8 << 20;
-    let mut sim = sim_for(size, 1 << 30, Knobs::default());
+    let mut sim = sim_for(size, &[]);
     sim.step_event(&ev(0, Op::Open, 0, size));
     sim.step_event(&ev(1, Op::Mmap, 0, size));
     let pages = size / 4096;
@@ -169,7 +168,7 @@ fn sequential_mmap_scan_faults() {
 #[test]
 fn mmap_scan_outrunning_readahead_waits_and_meets_pg_ram() {
     let size: u64 = 8 << 20;
-    let mut sim = sim_for(size, 1 << 30, Knobs::default());
+    let mut sim = sim_for(size, &[]);
     sim.step_event(&ev(0, Op::Open, 0, size));
     sim.step_event(&ev(1, Op::Mmap, 0, size));
     let mut t = 1;
@@ -188,7 +187,7 @@ fn mmap_scan_outrunning_readahead_waits_and_meets_pg_ram() {
 #[test]
 fn random_advice_reads_one_block_per_fault() {
     let size: u64 = 4 << 20;
-    let mut sim = sim_for(size, 1 << 30, Knobs::default());
+    let mut sim = sim_for(size, &[]);
     sim.step_event(&ev(0, Op::Open, 0, size));
     let mut m = ev(1, Op::Mmap, 0, size);
     m.flags = Flags::RANDOM;
@@ -208,7 +207,7 @@ fn random_advice_reads_one_block_per_fault() {
 #[test]
 fn faults_at_and_past_eof() {
     let size = 10_000; // 2 pages and a bit; object is block-rounded to 4 pages
-    let mut sim = sim_for(size, 1 << 30, Knobs::default());
+    let mut sim = sim_for(size, &[]);
     sim.step_event(&ev(0, Op::Open, 0, size));
     sim.step_event(&ev(1, Op::Mmap, 0, 16384));
     sim.step_event(&ev(SEC, Op::FaultRead, 8192, 4096));
@@ -227,9 +226,7 @@ fn faults_at_and_past_eof() {
 #[test]
 fn cold_cache_exactness_without_readahead() {
     let size = 3 << 20;
-    let mut k = Knobs::default();
-    k.set("vfs.max_readahead=0").unwrap();
-    let mut sim = sim_for(size, 1 << 30, k);
+    let mut sim = sim_for(size, &["vfs.max_readahead=0"]);
     sim.step_event(&ev(0, Op::Open, 0, size));
     sim.step_event(&ev(1, Op::Mmap, 0, size));
     let mut blocks = std::collections::BTreeSet::new();

@@ -1,12 +1,9 @@
 //! Each policy on a small trace whose I/O is worked out by hand in the comments.
 
-use vpsim::device::DeviceSpec;
-use vpsim::engine::Simulator;
-use vpsim::params::{Knobs, Params};
-use vpsim::policies::PolicySet;
+use vpsim::engine::{SimBuilder, Simulator};
 use vpsim::run::{LoadedTrace, RunConfig, run_loaded};
 use vpsim::stats::{DeviceStats, Origin};
-use vpsim::trace::{Event, FileTable, Flags, Op};
+use vpsim::trace::{Event, Flags, Op};
 
 const K: u64 = 1024;
 const MS: u64 = 1_000_000;
@@ -28,19 +25,11 @@ fn ev(t: u64, op: Op, off: Option<u64>, len: u64) -> Event {
 
 /// A simulator for one file of `size` bytes with the given policies and knobs.
 fn sim(size: u64, mem: u64, ra: &str, cl: &str, sy: &str, sets: &[&str]) -> Simulator {
-    let mut files = FileTable::new();
-    let id = files.intern("f");
-    files.set_initial_size(id, Some(size), true);
-    let mut k = Knobs::default();
-    for s in sets {
-        k.set(s).unwrap();
-    }
-    let set = PolicySet::parse(ra, cl, sy, &mut k).unwrap();
-    let p = Params::derive(mem, 0, k).unwrap();
-    let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
-    s.set_policies(set);
-    s.set_check_invariants(true);
-    s
+    SimBuilder::new(&[size])
+        .mem(mem)
+        .sets(sets)
+        .policies(ra, cl, sy)
+        .build()
 }
 
 fn writes(d: &DeviceStats, o: Origin) -> (u64, u64) {

@@ -75,3 +75,40 @@ pub fn mem_list(list: Option<&str>) -> Result<Vec<u64>, String> {
     }
     Ok(sizes)
 }
+
+/// `vpsim query`: run `sql` over a results file; with `output` the result is written
+/// there as a results file (and nothing is returned to print), else it comes back as
+/// an aligned table or CSV text.
+pub fn query(
+    results: &Path,
+    sql: &str,
+    output: Option<&str>,
+    table: bool,
+) -> Result<String, CmdError> {
+    use crate::report::query::{self, QueryError};
+    let r = query::query(results, sql).map_err(|e| match e {
+        QueryError::Sql(_) => CmdError::Usage(e.to_string()),
+        QueryError::Results(_) => CmdError::Input(e.to_string()),
+    })?;
+    if let Some(out) = output {
+        write_rows(&r.rows, Path::new(out))?;
+        return Ok(String::new());
+    }
+    Ok(if table {
+        query::to_table(&r)
+    } else {
+        query::to_csv(&r)
+    })
+}
+
+/// `vpsim convert`: the trace `input` in the form `output`'s extension names; an
+/// error on the output side is a write failure (exit 3), else the input's.
+pub fn convert(input: &str, output: &str, progress: &mut dyn FnMut(u64)) -> Result<u64, CmdError> {
+    crate::trace::convert(input, output, progress).map_err(|e| {
+        if e.path() == output || e.path() == "<stdout>" {
+            CmdError::Output(e.to_string())
+        } else {
+            e.into()
+        }
+    })
+}

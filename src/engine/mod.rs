@@ -7,6 +7,7 @@
 //! moved while it waited for the device (or for memory and buffers).
 
 pub mod buf;
+pub mod builder;
 pub mod bwrite;
 pub mod cluster;
 pub mod cluster_write;
@@ -34,6 +35,7 @@ use crate::params::Params;
 use crate::stats::{Counters, Latencies, Origin, RunStats};
 use crate::trace::{Event, FileTable, Op};
 use buf::BufCache;
+pub use builder::SimBuilder;
 use file::OpenFile;
 use map::Mapping;
 use object::VmObject;
@@ -90,20 +92,6 @@ pub(crate) enum Stall {
     Daemon,
 }
 
-/// Warnings collected during a replay, summarised once at the end.
-#[derive(Clone, Debug, Default)]
-struct Warnings {
-    implicit_after_explicit: u64,
-    io_without_open: u64,
-    private_stores: u64,
-    close_without_open: u64,
-    munmap_unmapped: u64,
-    /// madvise rows (normal, random, sequential) that matched no mapping of the pid.
-    madvise_unmapped: u64,
-    /// Writes and truncates past `MAX_FILE_SIZE` (EFBIG, ignored).
-    efbig: u64,
-}
-
 /// The DragonFly BSD VM + buffer cache + vnode pager, replaying one trace.
 pub struct Simulator {
     pub p: Params,
@@ -131,7 +119,7 @@ pub struct Simulator {
     pub now: u64,
     last_time: u64,
     pub pageout: PageoutState,
-    warnings: Warnings,
+    warnings: crate::model::ReplayWarnings,
     /// Origin tags for writes issued by the current caller of ffs_write.
     pub(crate) write_origin_sync: Origin,
     pub(crate) write_origin_async: Origin,
@@ -226,7 +214,7 @@ impl Simulator {
             now: 0,
             last_time: 0,
             pageout: PageoutState::default(),
-            warnings: Warnings::default(),
+            warnings: crate::model::ReplayWarnings::default(),
             write_origin_sync: Origin::IoSync,
             write_origin_async: Origin::Bawrite,
             demand_origin: Origin::Demand,
@@ -692,50 +680,7 @@ impl Simulator {
         }
         let at = self.now.max(end);
         self.timeline_sample(at, at);
-        let mut warnings = Vec::new();
-        let w = &self.warnings;
-        if w.implicit_after_explicit > 0 {
-            warnings.push(format!(
-                "{} touches of mapped files fell outside every live mmap and were replayed through an implicit mapping of the whole file",
-                w.implicit_after_explicit
-            ));
-        }
-        if w.io_without_open > 0 {
-            warnings.push(format!(
-                "{} reads/writes came from a pid that had not opened the file (treated as opened just before)",
-                w.io_without_open
-            ));
-        }
-        if w.private_stores > 0 {
-            warnings.push(format!(
-                "{} fault_write touches went through MAP_PRIVATE mappings (copy-on-write; replayed as loads of the file)",
-                w.private_stores
-            ));
-        }
-        if w.close_without_open > 0 {
-            warnings.push(format!(
-                "{} closes of files the pid had not opened (ignored)",
-                w.close_without_open
-            ));
-        }
-        if w.munmap_unmapped > 0 {
-            warnings.push(format!(
-                "{} munmaps matched no mapping of that pid (ignored)",
-                w.munmap_unmapped
-            ));
-        }
-        if w.madvise_unmapped > 0 {
-            warnings.push(format!(
-                "{} madvises matched no mapping of that pid (ignored)",
-                w.madvise_unmapped
-            ));
-        }
-        if w.efbig > 0 {
-            warnings.push(format!(
-                "{} writes or truncates past the largest file size the model supports (2^62 bytes) failed with EFBIG (ignored)",
-                w.efbig
-            ));
-        }
+        let mut warnings = self.warnings.messages();
         if let Err(e) = self.check() {
             warnings.push(format!("invariant check failed at end of replay: {e}"));
         }

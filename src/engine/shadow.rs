@@ -162,20 +162,14 @@ impl Simulator {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::DeviceSpec;
     use crate::engine::test_event as ev;
-    use crate::params::{Knobs, Params};
-    use crate::trace::{FileTable, Op};
+    use crate::trace::Op;
 
     /// Replay open + a 64 KiB write at 1 MiB of a 4 MiB file with the shadow on (but no
     /// per-event panic), the write path optionally giving up as it once did.
     fn run(lost: bool) -> Simulator {
-        let mut files = FileTable::new();
-        let id = files.intern("f");
-        files.set_initial_size(id, Some(4 << 20), true);
-        let p = Params::derive(256 << 20, 0, Knobs::default()).unwrap();
-        let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
-        s.check_invariants = false;
+        let b = crate::engine::SimBuilder::new(&[4 << 20]).mem(256 << 20);
+        let mut s = b.check_invariants(false).build();
         s.shadow.enabled = true;
         s.inject_lost_write = lost;
         s.step_event(&ev(0, Op::Open, 0, 4 << 20));

@@ -8,11 +8,8 @@ use crate::trace::Flags;
 /// named with the reason, and nothing after it is replayed.
 #[test]
 fn no_progress_stops_the_replay_at_its_event() {
-    let mut files = FileTable::new();
-    let id = files.intern("f");
-    files.set_initial_size(id, Some(1 << 20), true);
-    let p = Params::derive(256 << 20, 0, crate::params::Knobs::default()).unwrap();
-    let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
+    let b = SimBuilder::new(&[1 << 20]).mem(256 << 20);
+    let mut s = b.check_invariants(false).build();
     s.step_event(&ev(0, Op::Open, 0, 1 << 20));
     assert!(s.stuck().is_none());
     // As getnewbuf does when nothing can ever free a header.
@@ -65,11 +62,8 @@ fn refs(s: &Simulator) -> (u32, u32) {
 #[test]
 fn madvise_clips_sets_and_merges_map_entries() {
     let (f, t) = (false, true);
-    let mut files = FileTable::new();
-    let id = files.intern("f");
-    files.set_initial_size(id, Some(1 << 20), true);
-    let p = Params::derive(256 << 20, 0, crate::params::Knobs::default()).unwrap();
-    let mut s = Simulator::new(p, DeviceSpec::ssd(), &files);
+    let b = SimBuilder::new(&[1 << 20]).mem(256 << 20);
+    let mut s = b.check_invariants(false).build();
     s.step_event(&ev(0, Op::Open, 0, 1 << 20));
     s.step_event(&ev(10, Op::Mmap, 0, 64 * PAGE_SIZE));
     let mapped = refs(&s);

@@ -434,19 +434,14 @@ pub fn vm_page_clear_dirty_beg_nonincl(dirty: &mut u8, base: u64, size: u64) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::DeviceSpec;
     use crate::engine::test_event as ev;
-    use crate::params::{Knobs, Params};
-    use crate::trace::{FileTable, Op};
+    use crate::trace::Op;
 
     const SEC: u64 = 1_000_000_000;
 
     fn sim(size: u64) -> Simulator {
-        let mut files = FileTable::new();
-        let id = files.intern("f");
-        files.set_initial_size(id, Some(size), true);
-        let p = Params::derive(256 << 20, 0, Knobs::default()).unwrap();
-        Simulator::new(p, DeviceSpec::ssd(), &files)
+        let b = crate::engine::SimBuilder::new(&[size]).mem(256 << 20);
+        b.check_invariants(false).build()
     }
 
     /// Open, map and store to `pages` (each a second apart, so reads complete).

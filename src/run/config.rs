@@ -19,6 +19,36 @@ pub struct MachineRequest<'a> {
     pub set: &'a [String],
 }
 
+/// The simulated machine's flags, shared by `replay` and `compare` (parsed by clap;
+/// the binary flattens them into its arguments).
+#[derive(Clone, Debug, clap::Args)]
+pub struct MachineFlags {
+    /// Simulated RAM (bytes, or with K/M/G/T suffix, powers of 1024). Sets every §4 threshold.
+    #[arg(long, default_value = "1G")]
+    pub mem: String,
+    /// RAM the file cache cannot use (kernel data, anonymous memory), e.g. 512M.
+    #[arg(long, default_value = "0")]
+    pub unavailable: String,
+    /// Device: nvme, ssd or hdd, with overrides, e.g. ssd:lat=80us,bw=2GB/s or hdd:seek=8ms,sched=fifo.
+    #[arg(long, default_value = "ssd")]
+    pub device: String,
+    /// Set a kernel knob, e.g. --set vfs.max_readahead=0 --set f_iosize=4096 (repeatable; see `vpsim knobs`).
+    #[arg(long = "set", value_name = "KNOB=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl MachineFlags {
+    /// The flags as a request.
+    pub fn request(&self) -> MachineRequest<'_> {
+        MachineRequest {
+            mem: &self.mem,
+            unavailable: &self.unavailable,
+            device: &self.device,
+            set: &self.set,
+        }
+    }
+}
+
 /// One replay's configuration as typed (`vpsim replay`'s flags).
 #[derive(Clone, Copy, Debug)]
 pub struct ReplayRequest<'a> {

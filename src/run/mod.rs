@@ -353,6 +353,31 @@ pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, Run
     })
 }
 
+/// Step one event, counting it; every [`PROGRESS_EVERY`] events check for Ctrl-C and
+/// a stuck model, and report progress.
+fn step_counted(
+    model: &mut dyn Model,
+    ev: &Event,
+    n: &mut u64,
+    total: Option<u64>,
+    files: &FileTable,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(), RunError> {
+    model.step(ev);
+    *n += 1;
+    if n.is_multiple_of(PROGRESS_EVERY) {
+        if crate::interrupt::requested() {
+            return Err(RunError::Interrupted);
+        }
+        stuck_error(model, files)?;
+        progress(Progress {
+            events: *n,
+            total_events: total,
+        });
+    }
+    Ok(())
+}
+
 /// Replay the trace at `path` (`-` = stdin) under `cfg`. `progress` is called every
 /// few tens of thousands of events.
 pub fn run_trace(
@@ -368,8 +393,7 @@ pub fn run_trace(
     let total = pre.bounded.then_some(pre.events);
     let mut files = pre.files.clone();
     let mut n: u64 = 0;
-    let timeline;
-    let stats = if cfg.model == ModelKind::Opt {
+    let mut model = if cfg.model == ModelKind::Opt {
         // MIN needs the future: the whole trace is read first.
         let mut events = Vec::with_capacity(pre.events as usize);
         while let Some(ev) = reader.next_event(&mut files)? {
@@ -377,44 +401,19 @@ pub fn run_trace(
         }
         let mut model = make_model(cfg, &files, Some(&events))?;
         for ev in &events {
-            model.step(ev);
-            n += 1;
-            if n.is_multiple_of(PROGRESS_EVERY) {
-                if crate::interrupt::requested() {
-                    return Err(RunError::Interrupted);
-                }
-                stuck_error(model.as_ref(), &files)?;
-                progress(Progress {
-                    events: n,
-                    total_events: total,
-                });
-            }
+            step_counted(model.as_mut(), ev, &mut n, total, &files, progress)?;
         }
-        stuck_error(model.as_ref(), &files)?;
-        let st = model.finish();
-        timeline = model.take_timeline();
-        st
+        model
     } else {
         let mut model = make_model(cfg, &files, None)?;
         while let Some(ev) = reader.next_event(&mut files)? {
-            model.step(&ev);
-            n += 1;
-            if n.is_multiple_of(PROGRESS_EVERY) {
-                if crate::interrupt::requested() {
-                    return Err(RunError::Interrupted);
-                }
-                stuck_error(model.as_ref(), &files)?;
-                progress(Progress {
-                    events: n,
-                    total_events: total,
-                });
-            }
+            step_counted(model.as_mut(), &ev, &mut n, total, &files, progress)?;
         }
-        stuck_error(model.as_ref(), &files)?;
-        let st = model.finish();
-        timeline = model.take_timeline();
-        st
+        model
     };
+    stuck_error(model.as_ref(), &files)?;
+    let stats = model.finish();
+    let timeline = model.take_timeline();
     let mut warnings = pre.warnings.clone();
     for w in reader.warnings() {
         if !warnings.contains(&w) {

@@ -5,22 +5,45 @@ use crate::run::ModelKind;
 use crate::spec::split_list;
 use crate::units::parse_size;
 
-/// `vpsim sweep`'s grid flags as typed; a list flag may be repeated and each value
-/// may be a comma list.
-#[derive(Clone, Copy, Debug)]
-pub struct GridFlags<'a> {
-    /// `--grid FILE.toml`: its path and text.
-    pub file: Option<(&'a str, &'a str)>,
-    pub model: &'a [String],
-    pub profile: &'a [String],
-    pub mem: &'a [String],
-    pub device: &'a [String],
-    pub readahead: &'a [String],
-    pub cluster: &'a [String],
-    pub sync: &'a [String],
-    pub unavailable: &'a str,
-    pub set: &'a [String],
-    pub set_grid: &'a [String],
+/// `vpsim sweep`'s grid flags, parsed by clap (the binary flattens them into its
+/// arguments); a list flag may be repeated and each value may be a comma list.
+#[derive(Clone, Debug, Default, clap::Args)]
+pub struct GridFlags {
+    /// Read the grid from a TOML file (keys: model, profile, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]); a dimension flag given as well replaces its list, --set/--set-grid/--final-sync add. Example: --grid sweep.toml
+    #[arg(long, value_name = "FILE.toml")]
+    pub grid: Option<String>,
+    /// Models to sweep, e.g. dragonfly,lru,opt (lru and opt ignore policies and knobs).
+    #[arg(long)]
+    pub model: Vec<String>,
+    /// Kernel personalities, repeatable: dragonfly (the default; its configurations are every policy and knob combination) and/or linux[:key=value,...] (one configuration per memory size and device), e.g. --profile dragonfly --profile linux --profile linux:read_ahead_kb=8192. Needs --model dragonfly (the default).
+    #[arg(long, value_name = "SPEC")]
+    pub profile: Vec<String>,
+    /// Memory sizes, e.g. --mem 64M,256M,1G.
+    #[arg(long)]
+    pub mem: Vec<String>,
+    /// RAM the file cache cannot use (dragonfly model).
+    #[arg(long, default_value = "0")]
+    pub unavailable: String,
+    /// Devices, e.g. --device ssd,hdd or --device ssd:lat=50us (repeat for specs with keys).
+    #[arg(long)]
+    pub device: Vec<String>,
+    /// Read-ahead policies (repeat, or a comma list of names without keys).
+    #[arg(long)]
+    pub readahead: Vec<String>,
+    /// Write clustering policies.
+    #[arg(long)]
+    pub cluster: Vec<String>,
+    /// Sync policies.
+    #[arg(long)]
+    pub sync: Vec<String>,
+    /// A knob fixed for every configuration, e.g. --set vm.prefault_pages=0.
+    #[arg(long = "set", value_name = "KNOB=VALUE")]
+    pub set: Vec<String>,
+    /// A knob as a dimension, e.g. --set-grid vfs.max_readahead=0,256K,2M.
+    #[arg(long = "set-grid", value_name = "KNOB=V1,V2,...")]
+    pub set_grid: Vec<String>,
+    /// Flush everything at the end of the trace (so bytes written compare).
+    #[arg(long)]
     pub final_sync: bool,
 }
 
@@ -33,32 +56,35 @@ impl Grid {
     /// its dimension. Every device and policy spec must parse: a typo is an error here,
     /// not a grid of failed rows.
     pub fn from_flags(a: &GridFlags) -> Result<Grid, String> {
-        let mut g = match a.file {
-            Some((p, text)) => Grid::from_toml(text).map_err(|e| format!("--grid {p}: {e}"))?,
+        let mut g = match &a.grid {
+            Some(p) => {
+                let text = std::fs::read_to_string(p).map_err(|e| format!("--grid {p}: {e}"))?;
+                Grid::from_toml(&text).map_err(|e| format!("--grid {p}: {e}"))?
+            }
             None => Grid::default(),
         };
         if !a.model.is_empty() {
-            g.models = lists(a.model)
+            g.models = lists(&a.model)
                 .iter()
                 .map(|m| ModelKind::parse(m))
                 .collect::<Result<_, _>>()?;
         }
         if !a.profile.is_empty() {
-            g.profiles = a.profile.to_vec();
+            g.profiles = a.profile.clone();
         }
         if !a.mem.is_empty() {
-            g.mems = lists(a.mem)
+            g.mems = lists(&a.mem)
                 .iter()
                 .map(|m| parse_size(m).map_err(|e| format!("--mem: {e}")))
                 .collect::<Result<_, _>>()?;
         }
         if !a.device.is_empty() {
-            g.devices = lists(a.device);
+            g.devices = lists(&a.device);
         }
         for (flag, vals, dst) in [
-            ("readahead", a.readahead, &mut g.readahead),
-            ("cluster", a.cluster, &mut g.cluster),
-            ("sync", a.sync, &mut g.sync),
+            ("readahead", &a.readahead, &mut g.readahead),
+            ("cluster", &a.cluster, &mut g.cluster),
+            ("sync", &a.sync, &mut g.sync),
         ] {
             if !vals.is_empty() {
                 let l = lists(vals);
@@ -68,9 +94,9 @@ impl Grid {
                 *dst = l;
             }
         }
-        g.unavailable = parse_size(a.unavailable).map_err(|e| format!("--unavailable: {e}"))?;
+        g.unavailable = parse_size(&a.unavailable).map_err(|e| format!("--unavailable: {e}"))?;
         g.fixed_sets.extend(a.set.iter().cloned());
-        for s in a.set_grid {
+        for s in &a.set_grid {
             let (k, v) = s
                 .split_once('=')
                 .ok_or_else(|| format!("--set-grid expects KNOB=V1,V2,..., got \"{s}\""))?;

@@ -101,19 +101,10 @@ pub fn engine_ev(
 /// A DragonFly simulator over files `f0`, `f1`, … of the given sizes, `mem` bytes of
 /// RAM, an SSD, the knobs `sets` (`name=value`), every invariant checked.
 pub fn engine_sim(sizes: &[u64], mem: u64, sets: &[&str]) -> vpsim::engine::Simulator {
-    let mut files = vpsim::trace::FileTable::new();
-    for (i, &s) in sizes.iter().enumerate() {
-        let id = files.intern(&format!("f{i}"));
-        files.set_initial_size(id, Some(s), true);
-    }
-    let mut k = vpsim::params::Knobs::default();
-    for s in sets {
-        k.set(s).unwrap();
-    }
-    let p = vpsim::params::Params::derive(mem, 0, k).unwrap();
-    let mut s = vpsim::engine::Simulator::new(p, vpsim::device::DeviceSpec::ssd(), &files);
-    s.set_check_invariants(true);
-    s
+    vpsim::engine::SimBuilder::new(sizes)
+        .mem(mem)
+        .sets(sets)
+        .build()
 }
 
 /// (write requests, write bytes) of one origin.

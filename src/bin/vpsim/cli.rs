@@ -97,23 +97,6 @@ pub enum Cmd {
     Knobs,
 }
 
-/// The simulated machine, shared by `replay` and `compare`.
-#[derive(Args, Debug)]
-pub struct MachineArgs {
-    /// Simulated RAM (bytes, or with K/M/G/T suffix, powers of 1024). Sets every §4 threshold.
-    #[arg(long, default_value = "1G")]
-    pub mem: String,
-    /// RAM the file cache cannot use (kernel data, anonymous memory), e.g. 512M.
-    #[arg(long, default_value = "0")]
-    pub unavailable: String,
-    /// Device: nvme, ssd or hdd, with overrides, e.g. ssd:lat=80us,bw=2GB/s or hdd:seek=8ms,sched=fifo.
-    #[arg(long, default_value = "ssd")]
-    pub device: String,
-    /// Set a kernel knob, e.g. --set vfs.max_readahead=0 --set f_iosize=4096 (repeatable; see `vpsim knobs`).
-    #[arg(long = "set", value_name = "KNOB=VALUE")]
-    pub set: Vec<String>,
-}
-
 #[derive(Args, Debug)]
 pub struct ReplayArgs {
     /// Trace file: CSV (.csv, .csv.gz, .csv.zst; compression is also detected by content) or the binary form (.vpt), or - for standard input.
@@ -125,7 +108,7 @@ pub struct ReplayArgs {
     #[arg(long, default_value = "dragonfly", value_name = "SPEC")]
     pub profile: String,
     #[command(flatten)]
-    pub machine: MachineArgs,
+    pub machine: vpsim::run::config::MachineFlags,
     #[arg(long, value_name = "SPEC", help = READAHEAD.help(false), long_help = READAHEAD.long_help(false))]
     pub readahead: Option<String>,
     #[arg(long, value_name = "SPEC", help = CLUSTER.help(false), long_help = CLUSTER.long_help(false))]
@@ -166,7 +149,7 @@ pub struct CompareArgs {
     #[arg(long, value_name = "SPEC", help = SYNC.help(true), long_help = SYNC.long_help(true))]
     pub sync: Vec<String>,
     #[command(flatten)]
-    pub machine: MachineArgs,
+    pub machine: vpsim::run::config::MachineFlags,
     /// At the end of the trace flush everything as sync(2) would (origin final_sync), so bytes written compare across policies.
     #[arg(long)]
     pub final_sync: bool,
@@ -185,42 +168,8 @@ pub struct CompareArgs {
 pub struct SweepArgs {
     /// Trace file: CSV (.csv, .csv.gz, .csv.zst) or the binary form (.vpt).
     pub trace: String,
-    /// Read the grid from a TOML file (keys: model, profile, mem, device, readahead, cluster, sync, unavailable, final_sync, [set], [set_grid]); a dimension flag given as well replaces its list, --set/--set-grid/--final-sync add. Example: --grid sweep.toml
-    #[arg(long, value_name = "FILE.toml")]
-    pub grid: Option<String>,
-    /// Models to sweep, e.g. dragonfly,lru,opt (lru and opt ignore policies and knobs).
-    #[arg(long)]
-    pub model: Vec<String>,
-    /// Kernel personalities, repeatable: dragonfly (the default; its configurations are every policy and knob combination) and/or linux[:key=value,...] (one configuration per memory size and device), e.g. --profile dragonfly --profile linux --profile linux:read_ahead_kb=8192. Needs --model dragonfly (the default).
-    #[arg(long, value_name = "SPEC")]
-    pub profile: Vec<String>,
-    /// Memory sizes, e.g. --mem 64M,256M,1G.
-    #[arg(long)]
-    pub mem: Vec<String>,
-    /// RAM the file cache cannot use (dragonfly model).
-    #[arg(long, default_value = "0")]
-    pub unavailable: String,
-    /// Devices, e.g. --device ssd,hdd or --device ssd:lat=50us (repeat for specs with keys).
-    #[arg(long)]
-    pub device: Vec<String>,
-    /// Read-ahead policies (repeat, or a comma list of names without keys).
-    #[arg(long)]
-    pub readahead: Vec<String>,
-    /// Write clustering policies.
-    #[arg(long)]
-    pub cluster: Vec<String>,
-    /// Sync policies.
-    #[arg(long)]
-    pub sync: Vec<String>,
-    /// A knob fixed for every configuration, e.g. --set vm.prefault_pages=0.
-    #[arg(long = "set", value_name = "KNOB=VALUE")]
-    pub set: Vec<String>,
-    /// A knob as a dimension, e.g. --set-grid vfs.max_readahead=0,256K,2M.
-    #[arg(long = "set-grid", value_name = "KNOB=V1,V2,...")]
-    pub set_grid: Vec<String>,
-    /// Flush everything at the end of the trace (so bytes written compare).
-    #[arg(long)]
-    pub final_sync: bool,
+    #[command(flatten)]
+    pub dims: vpsim::sweep::GridFlags,
     /// Configurations run at once (default: all cores).
     #[arg(long, default_value_t = 0)]
     pub jobs: usize,
@@ -437,30 +386,8 @@ pub struct QueryArgs {
 pub struct GenArgs {
     #[arg(value_name = "WORKLOAD", help = workload_help())]
     pub workload: String,
-    /// Seed of the random numbers; the same seed (and options) gives the same trace, e.g. --seed 7.
-    #[arg(long, default_value_t = 1, value_name = "S")]
-    pub seed: u64,
-    /// Data rows (read, write, fault_read, fault_write) to generate; open, close, mmap,
-    /// fsync and truncate rows come on top, e.g. --events 1000000.
-    #[arg(long, default_value_t = 100_000, value_name = "N")]
-    pub events: u64,
-    /// Number of files the footprint is split into, e.g. --files 8.
-    #[arg(long, default_value_t = 1, value_name = "F")]
-    pub files: u64,
-    /// Total footprint, split evenly between the files (each has SIZE/F bytes); with K/M/G/T
-    /// suffix in powers of 1024, e.g. --size 1G.
-    #[arg(long, default_value = "256M", value_name = "BYTES")]
-    pub size: String,
-    /// Request size of reads and writes, and the step of mmap touches (default per workload:
-    /// 64K for seqread/seqwrite, 8K for db, 4K otherwise), e.g. --io-size 16K.
-    #[arg(long, value_name = "BYTES")]
-    pub io_size: Option<String>,
-    /// Number of processes issuing the requests (pids 100, 101, ...), e.g. --pids 4.
-    #[arg(long, default_value_t = 1, value_name = "P")]
-    pub pids: u32,
-    /// Time between two consecutive rows (ns, us, ms, s), e.g. --interval 50us.
-    #[arg(long, default_value = "10us", value_name = "DURATION")]
-    pub interval: String,
+    #[command(flatten)]
+    pub flags: vpsim::app::generate::GenFlags,
     /// Output trace: .csv, .csv.gz, .csv.zst or .vpt (binary form); - or absent for
     /// standard output. The file appears only once complete (it must be a regular file:
     /// for /dev/null redirect standard output instead), e.g. -o zipf.csv.zst.

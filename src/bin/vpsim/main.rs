@@ -6,27 +6,14 @@ use clap::Parser;
 use cli::*;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use vpsim::app::{
-    self, compare::CompareJob, generate::GenFlags, replay::ReplayJob, sweep::SweepJob,
-};
+use vpsim::app::{self, compare::CompareJob, replay::ReplayJob, sweep::SweepJob};
 use vpsim::error::{CmdError, CmdResult};
 use vpsim::import::{blk, fio, strace};
 use vpsim::params::{KNOBS, Knobs};
 use vpsim::progress::EventBar;
-use vpsim::run::config::{MachineRequest, ReplayRequest};
-use vpsim::sweep::{Grid, GridFlags, parse_shard};
+use vpsim::run::config::ReplayRequest;
+use vpsim::sweep::{Grid, parse_shard};
 use vpsim::units::format_size;
-
-impl MachineArgs {
-    fn request(&self) -> MachineRequest<'_> {
-        MachineRequest {
-            mem: &self.mem,
-            unavailable: &self.unavailable,
-            device: &self.device,
-            set: &self.set,
-        }
-    }
-}
 
 fn cmd_replay(a: &ReplayArgs) -> CmdResult {
     let request = ReplayRequest {
@@ -94,32 +81,8 @@ fn cmd_knobs() -> CmdResult {
     Ok(())
 }
 
-fn build_grid(a: &SweepArgs) -> Result<Grid, String> {
-    let file = match &a.grid {
-        Some(p) => Some((
-            p.as_str(),
-            std::fs::read_to_string(p).map_err(|e| format!("--grid {p}: {e}"))?,
-        )),
-        None => None,
-    };
-    Grid::from_flags(&GridFlags {
-        file: file.as_ref().map(|(p, t)| (*p, t.as_str())),
-        model: &a.model,
-        profile: &a.profile,
-        mem: &a.mem,
-        device: &a.device,
-        readahead: &a.readahead,
-        cluster: &a.cluster,
-        sync: &a.sync,
-        unavailable: &a.unavailable,
-        set: &a.set,
-        set_grid: &a.set_grid,
-        final_sync: a.final_sync,
-    })
-}
-
 fn cmd_sweep(a: &SweepArgs) -> CmdResult {
-    let grid = build_grid(a).map_err(CmdError::Usage)?;
+    let grid = Grid::from_flags(&a.dims).map_err(CmdError::Usage)?;
     let shard = a.shard.as_deref().map(parse_shard).transpose();
     let shard = shard.map_err(CmdError::Usage)?;
     if a.resume && a.output.is_none() {
@@ -180,19 +143,9 @@ fn cmd_report(a: &ReportArgs) -> CmdResult {
 }
 
 fn cmd_query(a: &QueryArgs) -> CmdResult {
-    use vpsim::report::query::{self, QueryError};
-    let r = query::query(Path::new(&a.results), &a.sql).map_err(|e| match e {
-        QueryError::Sql(_) => CmdError::Usage(e.to_string()),
-        QueryError::Results(_) => CmdError::Input(e.to_string()),
-    })?;
-    if let Some(out) = &a.output {
-        return vpsim::report::results::write_results(&r.rows, Path::new(out))
-            .map_err(|e| CmdError::Output(format!("cannot write {e}")));
-    }
-    app::print_text(&match a.format {
-        QueryFormat::Table => query::to_table(&r),
-        QueryFormat::Csv => query::to_csv(&r),
-    })
+    let table = a.format == QueryFormat::Table;
+    let text = app::query(Path::new(&a.results), &a.sql, a.output.as_deref(), table)?;
+    app::print_text(&text)
 }
 
 fn cmd_import(cmd: &ImportCmd) -> CmdResult {
@@ -233,16 +186,7 @@ fn cmd_import(cmd: &ImportCmd) -> CmdResult {
 }
 
 fn cmd_gen(a: &GenArgs) -> CmdResult {
-    let flags = GenFlags {
-        seed: a.seed,
-        events: a.events,
-        files: a.files,
-        size: &a.size,
-        io_size: a.io_size.as_deref(),
-        pids: a.pids,
-        interval: &a.interval,
-    };
-    let (p, s, name) = app::generate::gen_trace(&a.workload, &flags, a.output.as_deref())?;
+    let (p, s, name) = app::generate::gen_trace(&a.workload, &a.flags, a.output.as_deref())?;
     let plural = if p.files == 1 { "" } else { "s" };
     eprintln!(
         "vpsim gen {}: {} events, {} rows, {} file{plural} of {} -> {name}",
@@ -257,21 +201,13 @@ fn cmd_gen(a: &GenArgs) -> CmdResult {
 
 fn cmd_convert(a: &ConvertArgs) -> CmdResult {
     let mut bar = EventBar::new("converting");
-    let res = vpsim::trace::convert(&a.input, &a.output, &mut |n| bar.update(n, None));
+    let res = app::convert(&a.input, &a.output, &mut |n| bar.update(n, None));
     bar.finish();
-    match res {
-        Ok(n) => {
-            if a.output != "-" {
-                eprintln!("vpsim convert: {n} events -> {}", a.output);
-            }
-            Ok(())
-        }
-        // An error on the output side is a write failure (exit 3), else the input's.
-        Err(e) if e.path() == a.output || e.path() == "<stdout>" => {
-            Err(CmdError::Output(e.to_string()))
-        }
-        Err(e) => Err(e.into()),
+    let n = res?;
+    if a.output != "-" {
+        eprintln!("vpsim convert: {n} events -> {}", a.output);
     }
+    Ok(())
 }
 
 fn cmd_info(a: &InfoArgs) -> CmdResult {

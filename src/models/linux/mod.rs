@@ -100,41 +100,7 @@ pub struct Linux {
     /// Bio breaks of the write-back run being submitted (reused).
     pub(crate) breaks: Vec<u64>,
     /// Trace oddities, reported once at the end.
-    pub(crate) warn: Warnings,
-}
-
-/// Trace oddities the model worked around, counted for the end-of-replay warnings
-/// (worded as the DragonFly model's).
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Warnings {
-    pub close_without_open: u64,
-    pub munmap_unmapped: u64,
-    pub private_stores: u64,
-}
-
-impl Warnings {
-    fn messages(&self) -> Vec<String> {
-        let mut v = Vec::new();
-        if self.private_stores > 0 {
-            v.push(format!(
-                "{} fault_write touches went through MAP_PRIVATE mappings (copy-on-write; replayed as loads of the file)",
-                self.private_stores
-            ));
-        }
-        if self.close_without_open > 0 {
-            v.push(format!(
-                "{} closes of files the pid had not opened (ignored)",
-                self.close_without_open
-            ));
-        }
-        if self.munmap_unmapped > 0 {
-            v.push(format!(
-                "{} munmaps matched no mapping of that pid (ignored)",
-                self.munmap_unmapped
-            ));
-        }
-        v
-    }
+    pub(crate) warn: crate::model::ReplayWarnings,
 }
 
 impl Linux {
@@ -177,7 +143,7 @@ impl Linux {
             final_sync: false,
             scratch: Vec::new(),
             breaks: Vec::new(),
-            warn: Warnings::default(),
+            warn: crate::model::ReplayWarnings::default(),
             p,
         }
     }
