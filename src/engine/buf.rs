@@ -5,10 +5,10 @@
 //! holds them, so the buffer tier decides which pages pageout may touch at all.
 
 use super::Simulator;
+use super::chunkmap::ChunkMap;
 use super::page::{NIL, PAGE_SIZE, Queue, page_bits, pg};
 use crate::device::ReqId;
 use crate::stats::{Dir, Origin};
-use rustc_hash::FxHashMap;
 
 /// Buffer flags (the subset that changes I/O counts).
 pub mod bf {
@@ -110,7 +110,8 @@ pub struct IoRec {
 #[derive(Clone, Debug)]
 pub struct BufCache {
     pub bufs: Vec<Buf>,
-    pub index: FxHashMap<(u32, u64), u32>,
+    /// Per vnode: lblkno → buffer (`findblk`'s tree), indexed by vnode.
+    pub index: Vec<ChunkMap>,
     lists: [BList; 3],
     pub bufspace: u64,
     pub dirtybufspace: u64,
@@ -136,7 +137,7 @@ impl BufCache {
         let n = nbuf as u32;
         let mut bc = BufCache {
             bufs: (0..n).map(|_| Buf::empty()).collect(),
-            index: FxHashMap::default(),
+            index: Vec::new(),
             lists: [BList {
                 head: NIL,
                 tail: NIL,
@@ -209,7 +210,7 @@ impl BufCache {
     }
 
     pub fn lookup(&self, vnode: u32, lblkno: u64) -> Option<u32> {
-        self.index.get(&(vnode, lblkno)).copied()
+        self.index.get(vnode as usize)?.get(lblkno)
     }
 
     /// A request record for `bufs`, reusing freed records (and their capacity).
@@ -347,7 +348,11 @@ impl Simulator {
             bp.io = None;
             bp.io_done_at = 0;
         }
-        self.bufs.index.insert((vn, lblkno), b);
+        let idx = &mut self.bufs.index;
+        if idx.len() <= vn as usize {
+            idx.resize_with(vn as usize + 1, ChunkMap::default);
+        }
+        idx[vn as usize].insert(lblkno, b);
         self.bufs.bufspace += size;
         self.c.bufspace_peak = self.c.bufspace_peak.max(self.bufs.bufspace);
         let mut cache = true;
@@ -590,7 +595,9 @@ impl Simulator {
             self.bufs.dirtybufcount -= 1;
         }
         self.bufs.bufspace -= bcount as u64;
-        self.bufs.index.remove(&(vn, lblkno));
+        if let Some(m) = self.bufs.index.get_mut(vn as usize) {
+            m.remove(lblkno);
+        }
         let bp = &mut self.bufs.bufs[b as usize];
         bp.vnode = NIL;
         bp.npages = 0;
@@ -757,9 +764,11 @@ impl Simulator {
         list.extend(
             self.bufs
                 .index
-                .iter()
-                .filter(|((v, l), _)| *v == vn && *l >= first)
-                .map(|(_, b)| *b),
+                .get(vn as usize)
+                .into_iter()
+                .flat_map(|m| m.iter())
+                .filter(|(l, _)| *l >= first)
+                .map(|(_, b)| b),
         );
         list.sort_unstable();
         for &b in &list {

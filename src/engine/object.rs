@@ -3,7 +3,7 @@
 //! Each object maps pindex → page slot with an Fx hash map (one probe per lookup, no
 //! pointer chasing); pages themselves live in the global slab (`page.rs`).
 
-use rustc_hash::FxHashMap;
+use super::chunkmap::ChunkMap;
 
 /// Object flags (the subset that changes behaviour).
 pub mod obj {
@@ -31,7 +31,7 @@ pub struct VmObject {
     pub flags: u8,
     /// Bumped whenever a page is added or removed (vm_object_page_clean reruns on it).
     pub generation: u32,
-    pub resident: FxHashMap<u64, u32>,
+    pub resident: ChunkMap,
     /// Live mappings of this object (indices into the simulator's mapping slab).
     pub maps: Vec<u32>,
 }
@@ -39,7 +39,7 @@ pub struct VmObject {
 impl VmObject {
     #[inline]
     pub fn lookup(&self, pindex: u64) -> Option<u32> {
-        self.resident.get(&pindex).copied()
+        self.resident.get(pindex)
     }
 
     pub fn resident_page_count(&self) -> usize {
@@ -98,8 +98,8 @@ impl Simulator {
         };
         let mut pis: Vec<u64> = self.objects[object as usize]
             .resident
-            .keys()
-            .copied()
+            .iter()
+            .map(|(pi, _)| pi)
             .filter(|pi| *pi >= start && *pi < end)
             .collect();
         pis.sort_unstable();

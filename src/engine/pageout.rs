@@ -184,7 +184,7 @@ impl Simulator {
         }
         if object != NIL {
             let o = &mut self.objects[object as usize];
-            o.resident.remove(&pindex);
+            o.resident.remove(pindex);
             o.generation = o.generation.wrapping_add(1);
         }
         self.pages.set_dirty(m, 0);

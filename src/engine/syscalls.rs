@@ -241,8 +241,8 @@ impl Simulator {
                     list.extend(
                         o.resident
                             .iter()
-                            .filter(|(pi, _)| **pi >= start && **pi < end)
-                            .map(|(_, m)| *m),
+                            .filter(|(pi, _)| *pi >= start && *pi < end)
+                            .map(|(_, m)| m),
                     );
                 }
             }
@@ -540,8 +540,8 @@ impl Simulator {
             let mut list: Vec<u32> = self.objects[object as usize]
                 .resident
                 .iter()
-                .filter(|(pi, _)| **pi >= start && **pi < end)
-                .map(|(_, m)| *m)
+                .filter(|(pi, _)| *pi >= start && *pi < end)
+                .map(|(_, m)| m)
                 .collect();
             list.sort_unstable_by_key(|&m| self.pages.pages[m as usize].pindex);
             for m in list {

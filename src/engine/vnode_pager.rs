@@ -159,8 +159,8 @@ impl Simulator {
             victims.extend(
                 o.resident
                     .iter()
-                    .filter(|(pi, _)| **pi >= start && **pi < end)
-                    .map(|(_, m)| *m),
+                    .filter(|(pi, _)| *pi >= start && *pi < end)
+                    .map(|(_, m)| m),
             );
             victims.sort_unstable_by_key(|&m| self.pages.pages[m as usize].pindex);
         } else {
