@@ -7,6 +7,7 @@
 
 pub mod app;
 pub mod atomic;
+pub mod chunkmap;
 pub mod device;
 pub mod engine;
 pub mod error;

@@ -14,6 +14,7 @@ use std::path::Path;
 const ALLOWED: &[(&str, &[&str])] = &[
     ("units", &[]),
     ("atomic", &[]),
+    ("chunkmap", &[]),
     ("interrupt", &[]),
     ("progress", &[]),
     ("trace", &["atomic", "units", "interrupt"]),
@@ -26,7 +27,9 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("policies", &["params", "spec", "units"]),
     (
         "models",
-        &["device", "model", "params", "stats", "trace", "units"],
+        &[
+            "chunkmap", "device", "model", "params", "stats", "trace", "units",
+        ],
     ),
     ("workloads", &["spec", "trace", "units"]),
     ("import", &["trace", "units", "interrupt"]),
@@ -34,7 +37,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "engine",
         &[
-            "device", "model", "params", "policies", "stats", "trace", "units",
+            "chunkmap", "device", "model", "params", "policies", "stats", "trace", "units",
         ],
     ),
     // Composition and results.

@@ -5,8 +5,8 @@
 //! holds them, so the buffer tier decides which pages pageout may touch at all.
 
 use super::Simulator;
-use super::chunkmap::ChunkMap;
 use super::page::{NIL, PAGE_SIZE, Queue, page_bits, pg};
+use crate::chunkmap::ChunkMap;
 use crate::device::ReqId;
 use crate::stats::{Dir, Origin};
 

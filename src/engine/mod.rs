@@ -9,7 +9,6 @@
 pub mod buf;
 pub mod builder;
 pub mod bwrite;
-pub mod chunkmap;
 pub mod cluster;
 pub mod cluster_write;
 pub mod dirtylist;

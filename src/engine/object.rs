@@ -3,7 +3,7 @@
 //! Each object maps pindex → page slot with an Fx hash map (one probe per lookup, no
 //! pointer chasing); pages themselves live in the global slab (`page.rs`).
 
-use super::chunkmap::ChunkMap;
+use crate::chunkmap::ChunkMap;
 
 /// Object flags (the subset that changes behaviour).
 pub mod obj {

@@ -17,6 +17,7 @@ pub use lru::Lru;
 pub use opt::Opt;
 pub use pageref::PageRefs;
 
+use crate::chunkmap::ChunkMap;
 use crate::model::Model;
 
 use crate::device::{Completion, Device, DeviceSpec, ReqId};
@@ -24,7 +25,6 @@ use crate::params::{Knobs, Params};
 use crate::stats::{Counters, Dir, Latencies, Origin, RunStats};
 use crate::trace::{Event, FileId, FileTable, Flags, Op};
 use pageref::{EventRefs, PAGE_SIZE, PageKey, PageRef, RefKind, byte_range_pages};
-use rustc_hash::FxHashMap;
 
 /// Sentinel "no slot" for the intrusive lists.
 const NIL: u32 = u32::MAX;
@@ -85,7 +85,8 @@ pub(crate) struct Cache<R: Replacement> {
     /// Head of the free-slot list (chained through `links[RESIDENT].next`).
     free: u32,
     resident: usize,
-    map: FxHashMap<PageKey, u32>,
+    /// Per file: page index → slot.
+    map: Vec<ChunkMap>,
     /// Per file: heads of the resident and dirty lists.
     heads: Vec<[u32; 2]>,
     device: Device,
@@ -123,7 +124,7 @@ impl<R: Replacement> Cache<R> {
             slots: Vec::with_capacity(pre),
             free: NIL,
             resident: 0,
-            map: FxHashMap::with_capacity_and_hasher(pre, Default::default()),
+            map: Vec::new(),
             heads: vec![[NIL; 2]; files.len()],
             device: Device::new(device, yardstick_hirunningspace(mem_bytes)),
             done: Vec::new(),
@@ -148,7 +149,11 @@ impl<R: Replacement> Cache<R> {
 
     /// Whether `key` is resident, and dirty.
     pub(crate) fn lookup(&self, key: PageKey) -> Option<bool> {
-        self.map.get(&key).map(|&s| self.slots[s as usize].dirty)
+        self.slot_of(key).map(|s| self.slots[s as usize].dirty)
+    }
+
+    fn slot_of(&self, key: PageKey) -> Option<u32> {
+        self.map.get(key.file as usize)?.get(key.pindex)
     }
 
     /// The key held by a resident slot.
@@ -235,7 +240,11 @@ impl<R: Replacement> Cache<R> {
             });
             s
         };
-        self.map.insert(key, slot);
+        let f = key.file as usize;
+        if f >= self.map.len() {
+            self.map.resize_with(f + 1, ChunkMap::default);
+        }
+        self.map[f].insert(key.pindex, slot);
         self.list_push(RESIDENT, slot);
         self.resident += 1;
         slot
@@ -246,7 +255,9 @@ impl<R: Replacement> Cache<R> {
         let key = self.slots[slot as usize].key;
         self.set_clean(slot);
         self.list_remove(RESIDENT, slot);
-        self.map.remove(&key);
+        if let Some(m) = self.map.get_mut(key.file as usize) {
+            m.remove(key.pindex);
+        }
         self.policy.removed(slot, key);
         self.slots[slot as usize].links[RESIDENT].next = self.free;
         self.free = slot;
@@ -276,7 +287,7 @@ impl<R: Replacement> Cache<R> {
     fn reference(&mut self, r: PageRef, t: u64) -> u64 {
         let index = self.ref_index;
         self.ref_index += 1;
-        if let Some(&slot) = self.map.get(&r.key) {
+        if let Some(slot) = self.slot_of(r.key) {
             self.counters.page_hits += 1;
             self.policy.touched(slot, r.key, index);
             if r.kind == RefKind::Write {

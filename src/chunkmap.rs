@@ -1,5 +1,6 @@
 //! The index of an object's resident pages (`rb_memq`, sys/vm/vm_object.h) and of a
-//! vnode's buffers (`v_rbhash_tree`, sys/kern/vfs_bio.c `findblk`): key → slot.
+//! vnode's buffers (`v_rbhash_tree`, sys/kern/vfs_bio.c `findblk`), and of the
+//! yardstick models' pages per file: key → slot.
 //!
 //! The kernel keeps red-black trees; the simulator only needs lookup, insert, remove
 //! and an occasional range walk, and it does one lookup or more for every simulated
