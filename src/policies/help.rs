@@ -45,9 +45,12 @@ impl Family {
         );
         if many {
             s.push_str(&format!(
-                ". Repeatable, and a comma list without ':' gives several (--{} {}); a value with ':' is one spec",
+                ". Repeatable, and a comma list gives several: a spec starts at each policy name and key=value elements belong to the spec before them (--{} {},{}:{}=1,{})",
                 self.flag,
-                names.iter().take(3).copied().collect::<Vec<_>>().join(",")
+                names[0],
+                names[1 % names.len()],
+                (self.all)()[1 % names.len()].keys.first().map_or("x", |k| k.0),
+                names[2 % names.len()],
             ));
         }
         s

@@ -7,7 +7,7 @@ use super::{ModelKind, RunConfig};
 use crate::device::DeviceSpec;
 use crate::models::linux::LinuxParams;
 use crate::params::Knobs;
-use crate::spec::split_list;
+use crate::spec::split_specs;
 use crate::units::{parse_duration_ns, parse_size};
 
 /// The simulated machine as typed: `--mem`, `--unavailable`, `--device`, `--set`.
@@ -127,7 +127,31 @@ pub fn check_spec(base: &RunConfig, family: &str, spec: &str) -> Result<(), Stri
     })
 }
 
-/// The specs of one family for `compare`: every value through `split_list`, each
+/// The registered names of a spec family (`readahead`, `cluster`, `sync`, `device`):
+/// where [`split_specs`] starts a new spec in a comma list.
+pub fn family_names(family: &str) -> Vec<&'static str> {
+    let infos = match family {
+        "readahead" => crate::policies::readahead::infos(),
+        "cluster" => crate::policies::cluster::infos(),
+        "sync" => crate::policies::sync::infos(),
+        "device" => return DeviceSpec::PRESETS.to_vec(),
+        _ => Vec::new(),
+    };
+    infos.iter().map(|p| p.name).collect()
+}
+
+/// Every value of a repeatable spec flag split into specs ([`split_specs`]); errors
+/// name the flag.
+pub fn split_family(family: &str, values: &[String]) -> Result<Vec<String>, String> {
+    let names = family_names(family);
+    let mut specs = Vec::new();
+    for v in values {
+        specs.extend(split_specs(v, &names).map_err(|e| format!("--{family}: {e}"))?);
+    }
+    Ok(specs)
+}
+
+/// The specs of one family for `compare`: every value split into specs, each
 /// checked alone; `["dragonfly"]` when the flag is absent.
 pub fn family_specs(
     base: &RunConfig,
@@ -139,7 +163,7 @@ pub fn family_specs(
     }
     let mut specs = Vec::new();
     for v in values {
-        let list = split_list(v);
+        let list = split_family(family, std::slice::from_ref(v))?;
         if list.is_empty() {
             return Err(format!("--{family} \"{v}\": empty spec"));
         }
@@ -232,7 +256,7 @@ impl RunConfig {
         if model == ModelKind::Dragonfly {
             for (family, v) in FAMILIES.into_iter().zip([a.readahead, a.cluster, a.sync]) {
                 if let Some(v) = v {
-                    if split_list(v).len() > 1 {
+                    if split_family(family, &[v.to_string()])?.len() > 1 {
                         return Err(format!(
                             "--{family} \"{v}\": replay takes one spec per family; `vpsim compare` compares several"
                         ));

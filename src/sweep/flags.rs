@@ -2,7 +2,7 @@
 
 use super::Grid;
 use crate::run::ModelKind;
-use crate::spec::split_list;
+use crate::run::config::split_family;
 use crate::units::parse_size;
 
 /// `vpsim sweep`'s grid flags, parsed by clap (the binary flattens them into its
@@ -24,16 +24,16 @@ pub struct GridFlags {
     /// RAM the file cache cannot use (dragonfly model).
     #[arg(long, default_value = "0")]
     pub unavailable: String,
-    /// Devices, e.g. --device ssd,hdd or --device ssd:lat=50us (repeat for specs with keys).
+    /// Devices, e.g. --device ssd,hdd:seek=4ms,nvme (a spec starts at each device name; key=value elements belong to the one before).
     #[arg(long)]
     pub device: Vec<String>,
-    /// Read-ahead policies (repeat, or a comma list of names without keys).
+    /// Read-ahead policies, repeatable or a comma list where a spec starts at each policy name, e.g. --readahead none,fixed:pages=16,linux.
     #[arg(long)]
     pub readahead: Vec<String>,
-    /// Write clustering policies.
+    /// Write clustering policies (split like --readahead), e.g. --cluster dragonfly,contiguous:max=16.
     #[arg(long)]
     pub cluster: Vec<String>,
-    /// Sync policies.
+    /// Sync policies (split like --readahead), e.g. --sync linux:background=5,ratio=10,periodic.
     #[arg(long)]
     pub sync: Vec<String>,
     /// A knob fixed for every configuration, e.g. --set vm.prefault_pages=0.
@@ -47,8 +47,12 @@ pub struct GridFlags {
     pub final_sync: bool,
 }
 
+/// Comma lists of plain values (models, memory sizes).
 fn lists(values: &[String]) -> Vec<String> {
-    values.iter().flat_map(|v| split_list(v)).collect()
+    let all = values.iter().flat_map(|v| v.split(','));
+    all.map(|x| x.trim().to_string())
+        .filter(|x| !x.is_empty())
+        .collect()
 }
 
 impl Grid {
@@ -78,16 +82,14 @@ impl Grid {
                 .map(|m| parse_size(m).map_err(|e| format!("--mem: {e}")))
                 .collect::<Result<_, _>>()?;
         }
-        if !a.device.is_empty() {
-            g.devices = lists(&a.device);
-        }
         for (flag, vals, dst) in [
+            ("device", &a.device, &mut g.devices),
             ("readahead", &a.readahead, &mut g.readahead),
             ("cluster", &a.cluster, &mut g.cluster),
             ("sync", &a.sync, &mut g.sync),
         ] {
             if !vals.is_empty() {
-                let l = lists(vals);
+                let l = split_family(flag, vals)?;
                 if l.is_empty() {
                     return Err(format!("--{flag}: empty"));
                 }

@@ -125,8 +125,9 @@ pub fn parse(text: &str) -> Result<Grid, String> {
         ("cluster", f.cluster, &mut g.cluster),
         ("sync", f.sync, &mut g.sync),
     ] {
-        if let Some((v, _)) = field(text, key, value) {
-            *dst = v;
+        if let Some((v, at)) = field(text, key, value) {
+            // An element may be a comma list, split as the flags split it.
+            *dst = crate::run::config::split_family(key, &v).map_err(|e| format!("{at}: {e}"))?;
         }
     }
     if let Some((v, at)) = field(text, "unavailable", f.unavailable) {
