@@ -6,7 +6,7 @@
 #SBATCH --cpus-per-task=2
 #SBATCH --time=02:00:00
 set -euo pipefail
-N=16
+N=${N:-16}
 TRACE=${TRACE:-traces/pyio.events.csv.zst}
 vpsim sweep "$TRACE" \
     --mem 64M,256M,1G --device ssd,hdd \
