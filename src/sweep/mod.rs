@@ -426,14 +426,69 @@ pub fn run_points(
     Ok(())
 }
 
+/// Expected cost rank of a configuration, costliest first: the model (OPT reads the
+/// whole trace first and keeps next-use times; the DragonFly model simulates the most
+/// per event, the Linux personality less, LRU the least), then memory (a smaller one misses more, and every miss is
+/// simulated I/O). An invalid configuration costs nothing.
+fn cost_rank(p: &Point) -> (u8, u64) {
+    match &p.config {
+        Ok(c) => {
+            let model = match c.model {
+                ModelKind::Opt => 4,
+                ModelKind::Dragonfly => 3,
+                ModelKind::Linux => 2,
+                ModelKind::Lru => 1,
+            };
+            (model, u64::MAX - c.mem)
+        }
+        Err(_) => (0, 0),
+    }
+}
+
+/// FNV-1a of a configuration key: a fixed, platform-independent scramble (so every
+/// worker of a cluster computes the same shards).
+fn key_hash(key: &str) -> u64 {
+    key.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The shard (0-based, of `n`) of each point, in `points` order. Points are ranked by
+/// expected cost ([`cost_rank`]) and dealt to the shards in a snake (0..n, then n..0,
+/// ...), so every shard gets one of the costliest, one of the next and so on; points of
+/// equal expected cost go in the order of a hash of their key, which spreads the
+/// dimensions the estimate knows nothing about (policies, devices, knobs) instead of
+/// lining them up with the shard count as `config_id mod n` did (there, with 8 shards
+/// and 4 read-ahead × 2 sync policies innermost, one shard held every `none`).
+pub fn shard_of(points: &[Point], n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..points.len()).collect();
+    order.sort_by_key(|&k| {
+        let (model, mem) = cost_rank(&points[k]);
+        (
+            std::cmp::Reverse((model, mem)),
+            key_hash(&points[k].key),
+            points[k].id,
+        )
+    });
+    let mut shard = vec![0; points.len()];
+    for (pos, &k) in order.iter().enumerate() {
+        let (round, j) = (pos / n, pos % n);
+        shard[k] = if round % 2 == 0 { j } else { n - 1 - j };
+    }
+    shard
+}
+
 /// The points this run must do: its shard, minus those already done, up to `limit`.
 pub fn todo(points: &[Point], opts: &SweepOptions) -> Vec<Point> {
+    let shards = opts.shard.map(|(_, n)| shard_of(points, n));
     let mut v: Vec<Point> = points
         .iter()
-        .filter(|p| match opts.shard {
-            Some((i, n)) => p.id % n == i - 1,
-            None => true,
+        .enumerate()
+        .filter(|(k, _)| match (opts.shard, &shards) {
+            (Some((i, _)), Some(s)) => s[*k] == i - 1,
+            _ => true,
         })
+        .map(|(_, p)| p)
         .filter(|p| !opts.done.contains(&p.id))
         .cloned()
         .collect();
@@ -508,6 +563,53 @@ mod tests {
         assert!(
             parse_shard("0/2").is_err() && parse_shard("3/2").is_err() && parse_shard("x").is_err()
         );
+    }
+
+    /// The examples' 48-configuration grid over 8 shards: `config_id mod 8` gave one
+    /// shard every (none, dragonfly) pair; the cost-ranked snake gives each shard six
+    /// configurations, two of each memory size (the estimate's classes), and spreads
+    /// the read-ahead policies it knows nothing about.
+    #[test]
+    fn shards_are_balanced_by_expected_cost() {
+        let g = Grid {
+            mems: vec![64 << 20, 256 << 20, 1 << 30],
+            devices: vec!["ssd".into(), "hdd".into()],
+            readahead: ["none", "fixed:pages=16", "linux", "dragonfly"]
+                .map(String::from)
+                .to_vec(),
+            sync: vec!["dragonfly".into(), "linux".into()],
+            ..Grid::default()
+        };
+        let pts = g.points();
+        assert_eq!(pts.len(), 48);
+        let shard = shard_of(&pts, 8);
+        for s in 0..8 {
+            let mine: Vec<&Point> = pts
+                .iter()
+                .zip(&shard)
+                .filter(|(_, x)| **x == s)
+                .map(|(p, _)| p)
+                .collect();
+            assert_eq!(mine.len(), 6, "shard {s}");
+            for mem in ["mem=64M;", "mem=256M;", "mem=1G;"] {
+                assert_eq!(
+                    mine.iter().filter(|p| p.key.contains(mem)).count(),
+                    2,
+                    "shard {s} {mem}"
+                );
+            }
+            let none = mine
+                .iter()
+                .filter(|p| p.key.contains("readahead=none;"))
+                .count();
+            assert!(
+                none <= 3,
+                "shard {s} holds {none} of the 12 `none` configurations"
+            );
+        }
+        // The old rule put all six (none, dragonfly) configurations in shard 1/8.
+        let old: Vec<&Point> = pts.iter().filter(|p| p.id % 8 == 0).collect();
+        assert!(old.iter().all(|p| p.key.contains("readahead=none;")));
     }
 
     #[test]

@@ -183,7 +183,7 @@ pub struct SweepArgs {
     /// Skip configurations already in --output (same grid and trace).
     #[arg(long)]
     pub resume: bool,
-    /// Run only the I-th of N deterministic slices of the grid, e.g. --shard 2/8.
+    /// Run only the I-th of N deterministic slices of the grid, balanced by expected cost (model, then memory), e.g. --shard 2/8.
     #[arg(long, value_name = "I/N")]
     pub shard: Option<String>,
     /// Sort the printed table by this metric (e.g. device_reads, counters.page_misses, latency_ns.read.p99).
