@@ -7,14 +7,15 @@
 //! script that reads `vpsim replay --format json` reads each configuration of a
 //! comparison unchanged; only the table is specific to comparisons.
 
-use super::replay;
-use super::replay::{flatten, us};
+use super::flat;
+use super::replay::{ReplayReport, TraceSummary, pretty, report_cells, us};
 use crate::policies;
 pub use crate::run::batch::RowError;
 use crate::run::{ModelKind, RunConfig, RunOutput};
 use crate::trace::Op;
 use crate::units::format_size;
-use serde_json::{Value, json};
+use serde::Serialize;
+use serde_json::Value;
 use std::fmt::Write as _;
 
 /// One configuration and what it gave.
@@ -82,8 +83,14 @@ fn effective_spec(cfg: &RunConfig, family: &str) -> String {
     if family == "profile" || cfg.model == ModelKind::Linux {
         return given_spec(cfg, family);
     }
-    if let Some(s) = cfg.to_json().get(family).and_then(Value::as_str) {
-        return s.to_string();
+    let eff = cfg.effective();
+    let spec = match family {
+        "readahead" => eff.readahead,
+        "cluster" => eff.cluster,
+        _ => eff.sync,
+    };
+    if let Some(s) = spec {
+        return s;
     }
     let given = given_spec(cfg, family);
     let given = given.as_str();
@@ -97,11 +104,51 @@ fn effective_spec(cfg: &RunConfig, family: &str) -> String {
     alone.unwrap_or_else(|_| given.to_string())
 }
 
-/// The JSON object of one row: the replay object, or the configuration and the error.
-fn row_json(row: &Row) -> Value {
-    match &row.result {
-        Ok(out) => replay::to_json(out),
-        Err(e) => json!({"config": row.config.to_json(), "error": e.to_string()}),
+/// One element of `configs`: the replay object of a configuration, or its
+/// configuration and the error that kept it from a result.
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum ConfigReport<'a> {
+    Ran(ReplayReport<'a>),
+    Failed {
+        config: &'a RunConfig,
+        error: String,
+    },
+}
+
+impl<'a> ConfigReport<'a> {
+    fn new(row: &'a Row) -> Self {
+        match &row.result {
+            Ok(out) => ConfigReport::Ran(ReplayReport::new(out)),
+            Err(e) => ConfigReport::Failed {
+                config: &row.config,
+                error: e.to_string(),
+            },
+        }
+    }
+}
+
+/// The `--format json` document.
+#[derive(Debug, Serialize)]
+struct ComparisonReport<'a> {
+    trace: TraceSummary<'a>,
+    /// The row every change is computed against: always the first.
+    baseline: usize,
+    configs: Vec<ConfigReport<'a>>,
+}
+
+impl<'a> ComparisonReport<'a> {
+    fn new(c: &'a Comparison) -> Self {
+        ComparisonReport {
+            trace: TraceSummary {
+                path: &c.trace_path,
+                events: c.events,
+                files: c.files,
+                end_time_ns: None,
+            },
+            baseline: 0,
+            configs: c.rows.iter().map(ConfigReport::new).collect(),
+        }
     }
 }
 
@@ -109,18 +156,12 @@ fn row_json(row: &Row) -> Value {
 /// where each element is the replay JSON object of that configuration, or
 /// `{"config": {...}, "error": "..."}` for one that failed.
 pub fn to_json(c: &Comparison) -> Value {
-    json!({
-        "trace": {"path": c.trace_path, "events": c.events, "files": c.files},
-        "baseline": 0,
-        "configs": c.rows.iter().map(row_json).collect::<Vec<_>>(),
-    })
+    serde_json::to_value(ComparisonReport::new(c)).unwrap_or_default()
 }
 
 /// [`to_json`] as pretty-printed text with a final newline (`--format json`).
 pub fn to_json_text(c: &Comparison) -> String {
-    let mut s = serde_json::to_string_pretty(&to_json(c)).unwrap_or_default();
-    s.push('\n');
-    s
+    pretty(&ComparisonReport::new(c))
 }
 
 /// One results row per configuration (`compare --output x.parquet`), as sweep writes
@@ -188,9 +229,10 @@ pub fn to_csv(c: &Comparison) -> String {
         .rows
         .iter()
         .map(|r| {
-            let mut kv = Vec::new();
-            flatten("", &row_json(r), &mut kv);
-            kv
+            report_cells(&ConfigReport::new(r))
+                .into_iter()
+                .map(|(k, v)| (k, flat::text(&v)))
+                .collect()
         })
         .collect();
     let mut keys: Vec<&str> = Vec::new();

@@ -7,7 +7,7 @@
 //! Files are written by extension — `.parquet`, `.csv` or `.json` — through a
 //! temporary file renamed into place, so a half-written file never looks complete.
 
-use super::replay::{flatten, to_json};
+use super::replay::{ReplayReport, report_cells};
 use crate::run::RunOutput;
 use polars::prelude::*;
 use std::path::Path;
@@ -22,20 +22,6 @@ pub enum Cell {
 }
 
 impl Cell {
-    /// A cell from a flattened JSON value's text: integers stay integers.
-    pub fn parse(s: &str) -> Cell {
-        if let Ok(i) = s.parse::<i64>() {
-            Cell::Int(i)
-        } else if let Ok(f) = s.parse::<f64>()
-            && !s.is_empty()
-            && s.chars().any(|c| c.is_ascii_digit())
-        {
-            Cell::Float(f)
-        } else {
-            Cell::Str(s.to_string())
-        }
-    }
-
     pub fn as_f64(&self) -> Option<f64> {
         match self {
             Cell::Int(i) => Some(*i as f64),
@@ -90,15 +76,11 @@ impl Row {
         self.cells.push((col.to_string(), cell));
     }
 
-    /// The row of a finished run, with `extra` identifying columns first.
+    /// The row of a finished run, with `extra` identifying columns first: the replay
+    /// report's typed values flattened (numbers stay numbers; see [`super::flat`]).
     pub fn from_output(out: &RunOutput, extra: Vec<(String, Cell)>) -> Row {
-        let mut kv = Vec::new();
-        flatten("", &to_json(out), &mut kv);
         let mut cells = extra;
-        cells.extend(kv.into_iter().map(|(k, v)| {
-            let c = Cell::parse(&v);
-            (k, c)
-        }));
+        cells.extend(report_cells(&ReplayReport::new(out)));
         Row { cells }
     }
 }
