@@ -10,6 +10,9 @@
 use super::replay::{ReplayReport, report_cells};
 use crate::run::RunOutput;
 use polars::prelude::*;
+use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
 use std::path::Path;
 
 /// One cell of a results row.
@@ -82,6 +85,105 @@ impl Row {
         let mut cells = extra;
         cells.extend(report_cells(&ReplayReport::new(out)));
         Row { cells }
+    }
+}
+
+/// A cell is its JSON value: a number, a string, or null.
+impl Serialize for Cell {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Cell::Int(i) => s.serialize_i64(*i),
+            Cell::Float(f) => s.serialize_f64(*f),
+            Cell::Str(t) => s.serialize_str(t),
+            Cell::Null => s.serialize_unit(),
+        }
+    }
+}
+
+/// A JSON value as a cell: integers stay integers, other numbers are floats, a
+/// boolean, list or object is its JSON text (results hold none of them).
+impl<'de> Deserialize<'de> for Cell {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Cell, D::Error> {
+        use serde_json::Value;
+        Ok(match Value::deserialize(d)? {
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Cell::Int(i),
+                None => Cell::Float(n.as_f64().unwrap_or(0.0)),
+            },
+            Value::String(s) => Cell::Str(s),
+            Value::Null => Cell::Null,
+            other => Cell::Str(other.to_string()),
+        })
+    }
+}
+
+/// A row is a JSON object of its cells, in column order.
+impl Serialize for Row {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_map(Some(self.cells.len()))?;
+        for (k, c) in &self.cells {
+            m.serialize_entry(k, c)?;
+        }
+        m.end()
+    }
+}
+
+/// A row from a JSON object: keys in file order, a repeated key's last value in its
+/// first place, null cells left out (a null is an absent value).
+impl<'de> Deserialize<'de> for Row {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Row, D::Error> {
+        struct RowVisitor;
+        impl<'de> Visitor<'de> for RowVisitor {
+            type Value = Row;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a result row (an object of columns)")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Row, A::Error> {
+                let mut cells: Vec<(String, Cell)> = Vec::new();
+                while let Some((k, c)) = m.next_entry::<String, Cell>()? {
+                    match cells.iter_mut().find(|(name, _)| *name == k) {
+                        Some(slot) => slot.1 = c,
+                        None => cells.push((k, c)),
+                    }
+                }
+                cells.retain(|(_, c)| *c != Cell::Null);
+                Ok(Row { cells })
+            }
+        }
+        d.deserialize_map(RowVisitor)
+    }
+}
+
+/// A `.json` results file: an array of rows. An element that is not an object is
+/// an empty row (it has no column to show), as it always was.
+struct RowsFile(Vec<Row>);
+
+impl<'de> Deserialize<'de> for RowsFile {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<RowsFile, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Element {
+            Row(Row),
+            Other(IgnoredAny),
+        }
+        struct RowsVisitor;
+        impl<'de> Visitor<'de> for RowsVisitor {
+            type Value = RowsFile;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a JSON array of result rows")
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut s: A) -> Result<RowsFile, A::Error> {
+                let mut rows = Vec::new();
+                while let Some(e) = s.next_element::<Element>()? {
+                    rows.push(match e {
+                        Element::Row(r) => r,
+                        Element::Other(_) => Row::default(),
+                    });
+                }
+                Ok(RowsFile(rows))
+            }
+        }
+        d.deserialize_seq(RowsVisitor)
     }
 }
 
@@ -206,23 +308,7 @@ pub fn write_results(rows: &[Row], path: &Path) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             }
             "json" => {
-                let arr: Vec<serde_json::Value> = rows
-                    .iter()
-                    .map(|r| {
-                        let mut m = serde_json::Map::new();
-                        for (k, c) in &r.cells {
-                            let v = match c {
-                                Cell::Int(i) => serde_json::Value::from(*i),
-                                Cell::Float(f) => serde_json::Value::from(*f),
-                                Cell::Str(s) => serde_json::Value::from(s.clone()),
-                                Cell::Null => serde_json::Value::Null,
-                            };
-                            m.insert(k.clone(), v);
-                        }
-                        serde_json::Value::Object(m)
-                    })
-                    .collect();
-                let text = serde_json::to_string_pretty(&arr).map_err(|e| e.to_string())?;
+                let text = serde_json::to_string_pretty(rows).map_err(|e| e.to_string())?;
                 let mut f = f;
                 std::io::Write::write_all(&mut f, (text + "\n").as_bytes())
                     .map_err(|e| e.to_string())?;
@@ -265,34 +351,8 @@ pub fn read_results(path: &Path) -> Result<Vec<Row>, String> {
         }
         "json" => {
             let text = std::fs::read_to_string(path).map_err(|e| err(e.to_string()))?;
-            let v: serde_json::Value =
-                serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
-            let arr = v
-                .as_array()
-                .ok_or_else(|| err("expected a JSON array of result rows".into()))?;
-            Ok(arr
-                .iter()
-                .map(|o| {
-                    let mut row = Row::default();
-                    if let Some(m) = o.as_object() {
-                        for (k, v) in m {
-                            let c = match v {
-                                serde_json::Value::Number(n) => match n.as_i64() {
-                                    Some(i) => Cell::Int(i),
-                                    None => Cell::Float(n.as_f64().unwrap_or(0.0)),
-                                },
-                                serde_json::Value::String(s) => Cell::Str(s.clone()),
-                                serde_json::Value::Null => Cell::Null,
-                                other => Cell::Str(other.to_string()),
-                            };
-                            if c != Cell::Null {
-                                row.cells.push((k.clone(), c));
-                            }
-                        }
-                    }
-                    row
-                })
-                .collect())
+            let rows: RowsFile = serde_json::from_str(&text).map_err(|e| err(e.to_string()))?;
+            Ok(rows.0)
         }
         other => Err(err(format!(
             "unknown results format \".{other}\": use .parquet, .csv or .json"
@@ -457,6 +517,104 @@ mod tests {
         }
         assert!(write_results(&rows, &dir.join("r.xlsx")).is_err());
         let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// A `.json` file's rows: numbers typed, nulls and non-objects empty, a repeated
+    /// key's last value; anything but an array is refused, saying what was expected.
+    #[test]
+    fn json_rows_read_leniently() {
+        let dir = std::env::temp_dir().join(format!("vpsim-results-json-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join("r.json");
+        std::fs::write(
+            &p,
+            r#"[{"a": 1, "b": 2.5, "c": null, "d": true, "a": 3, "e": [1]}, 7]"#,
+        )
+        .unwrap();
+        let rows = read_results(&p).unwrap();
+        assert_eq!(rows.len(), 2);
+        assert_eq!(
+            rows[0].cells,
+            [
+                ("a".to_string(), Cell::Int(3)),
+                ("b".to_string(), Cell::Float(2.5)),
+                ("d".to_string(), Cell::Str("true".into())),
+                ("e".to_string(), Cell::Str("[1]".into())),
+            ]
+        );
+        assert_eq!(rows[1], Row::default());
+        std::fs::write(&p, r#"{"a": 1}"#).unwrap();
+        let e = read_results(&p).unwrap_err();
+        assert!(e.contains("expected a JSON array of result rows"), "{e}");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// The typed row of a run is the row the replay JSON's text used to be parsed
+    /// into, cell for cell — same columns, order and types — for every model and an
+    /// hdd (whose device_params has the seek keys).
+    #[test]
+    fn typed_rows_match_the_replay_json() {
+        use crate::run::{ModelKind, RunConfig, run_trace};
+        /// The old way: the JSON's leaves as text, each parsed back.
+        fn parsed(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, Cell)>) {
+            use serde_json::Value;
+            let key = |k: &str| {
+                if prefix.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{prefix}.{k}")
+                }
+            };
+            let text = match v {
+                Value::Object(m) => {
+                    for (k, v) in m {
+                        parsed(&key(k), v, out);
+                    }
+                    return;
+                }
+                Value::Array(a) => a
+                    .iter()
+                    .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+                Value::String(s) => s.clone(),
+                other => other.to_string(),
+            };
+            let cell = if let Ok(i) = text.parse::<i64>() {
+                Cell::Int(i)
+            } else if let Ok(f) = text.parse::<f64>()
+                && text.chars().any(|c| c.is_ascii_digit())
+            {
+                Cell::Float(f)
+            } else {
+                Cell::Str(text)
+            };
+            out.push((prefix.to_string(), cell));
+        }
+        for (model, device) in [
+            (ModelKind::Dragonfly, "hdd"),
+            (ModelKind::Linux, "ssd"),
+            (ModelKind::Lru, "nvme:sched=fifo"),
+        ] {
+            let cfg = RunConfig {
+                model,
+                device: device.parse().unwrap(),
+                ..RunConfig::default()
+            };
+            let out = run_trace("traces/mixed.csv", &cfg, &mut |_| {}).unwrap();
+            let mut want = vec![("id".to_string(), Cell::Int(1))];
+            parsed("", &super::super::replay::to_json(&out), &mut want);
+            let got = Row::from_output(&out, vec![("id".into(), Cell::Int(1))]);
+            assert_eq!(got.cells, want, "{model:?}");
+            assert!(matches!(
+                got.get("latency_ns.read.mean"),
+                Some(Cell::Float(_))
+            ));
+            assert!(matches!(
+                got.get("config.device_params.lat_ns"),
+                Some(Cell::Int(_))
+            ));
+        }
     }
 
     #[test]
