@@ -9,3 +9,4 @@ pub mod plot;
 pub mod query;
 pub mod replay;
 pub mod results;
+pub mod summary;

@@ -8,6 +8,7 @@
 //! temporary file renamed into place, so a half-written file never looks complete.
 
 use super::replay::{ReplayReport, report_cells};
+use super::summary::{self, SummaryError};
 use crate::run::RunOutput;
 use polars::prelude::*;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
@@ -243,7 +244,15 @@ pub fn columns(rows: &[Row]) -> Vec<String> {
 
 /// Rows → DataFrame.
 pub fn to_dataframe(rows: &[Row]) -> Result<DataFrame, String> {
-    let cols: Vec<Column> = columns(rows).iter().map(|c| column(c, rows)).collect();
+    let cols = columns(rows);
+    let names: Vec<&str> = cols.iter().map(String::as_str).collect();
+    to_dataframe_of(rows, &names)
+}
+
+/// The frame of the columns `names` only (one no row has is all null): what a
+/// summary query reads, without building the hundreds of others.
+pub fn to_dataframe_of(rows: &[Row], names: &[&str]) -> Result<DataFrame, String> {
+    let cols: Vec<Column> = names.iter().map(|c| column(c, rows)).collect();
     DataFrame::new_infer_height(cols).map_err(|e| format!("building the results table: {e}"))
 }
 
@@ -253,20 +262,7 @@ pub fn from_dataframe(df: &DataFrame) -> Result<Vec<Row>, String> {
     for col in df.columns() {
         let name = col.name().to_string();
         for (i, row) in rows.iter_mut().enumerate() {
-            let v = col.get(i).map_err(|e| e.to_string())?;
-            let cell = match v {
-                AnyValue::Null => Cell::Null,
-                AnyValue::Int64(x) => Cell::Int(x),
-                AnyValue::Int32(x) => Cell::Int(x as i64),
-                AnyValue::UInt64(x) => Cell::Int(x as i64),
-                AnyValue::UInt32(x) => Cell::Int(x as i64),
-                AnyValue::Float64(x) => Cell::Float(x),
-                AnyValue::Float32(x) => Cell::Float(x as f64),
-                AnyValue::Boolean(b) => Cell::Str(b.to_string()),
-                AnyValue::String(s) => Cell::parse_text(s),
-                AnyValue::StringOwned(s) => Cell::parse_text(s.as_str()),
-                other => Cell::Str(other.to_string()),
-            };
+            let cell = cell_of(col.get(i).map_err(|e| e.to_string())?);
             if cell != Cell::Null {
                 row.cells.push((name.clone(), cell));
             }
@@ -275,10 +271,21 @@ pub fn from_dataframe(df: &DataFrame) -> Result<Vec<Row>, String> {
     Ok(rows)
 }
 
-impl Cell {
-    /// Text read back from a file stays text (a CSV column of text is not re-parsed).
-    fn parse_text(s: &str) -> Cell {
-        Cell::Str(s.to_string())
+/// A frame's value as a cell. Text read back from a file stays text (a CSV column of
+/// text is not re-parsed).
+pub(crate) fn cell_of(v: AnyValue) -> Cell {
+    match v {
+        AnyValue::Null => Cell::Null,
+        AnyValue::Int64(x) => Cell::Int(x),
+        AnyValue::Int32(x) => Cell::Int(x as i64),
+        AnyValue::UInt64(x) => Cell::Int(x as i64),
+        AnyValue::UInt32(x) => Cell::Int(x as i64),
+        AnyValue::Float64(x) => Cell::Float(x),
+        AnyValue::Float32(x) => Cell::Float(x as f64),
+        AnyValue::Boolean(b) => Cell::Str(b.to_string()),
+        AnyValue::String(s) => Cell::Str(s.to_string()),
+        AnyValue::StringOwned(s) => Cell::Str(s.to_string()),
+        other => Cell::Str(other.to_string()),
     }
 }
 
@@ -360,10 +367,12 @@ pub fn read_results(path: &Path) -> Result<Vec<Row>, String> {
     }
 }
 
-/// Sort rows by a metric column (ascending), failed rows last. `metric` may be a
-/// column name (`device.reads`) or the same with `_` for the first dot
-/// (`device_reads`).
-pub fn sort_rows(rows: &mut [Row], metric: &str) -> Result<String, String> {
+/// Sort rows by a metric column (ascending; rows without a number for it last, ties
+/// in their order), returning the column. `metric` may be a column name
+/// (`device.reads`) or the same with `_` for the first dot (`device_reads`), or the
+/// last part of a numeric column's name. The ranking is a polars query
+/// ([`summary::ranking`]).
+pub fn sort_rows(rows: &mut [Row], metric: &str) -> Result<String, SummaryError> {
     let cols = columns(rows);
     let col = if cols.iter().any(|c| c == metric) {
         metric.to_string()
@@ -377,15 +386,16 @@ pub fn sort_rows(rows: &mut [Row], metric: &str) -> Result<String, String> {
     }) {
         c.clone()
     } else {
-        return Err(format!(
-            "no metric \"{metric}\" in the results; try device_reads, device_writes, counters.page_misses, latency_ns.read.p99"
-        ));
+        return Err(SummaryError::UnknownMetric(metric.to_string()));
     };
-    rows.sort_by(|a, b| {
-        let x = a.get(&col).and_then(Cell::as_f64).unwrap_or(f64::INFINITY);
-        let y = b.get(&col).and_then(Cell::as_f64).unwrap_or(f64::INFINITY);
-        x.total_cmp(&y)
-    });
+    let df = to_dataframe_of(rows, &[&col]).map_err(SummaryError::Frame)?;
+    let order = summary::ranking(&df, &col)?;
+    let mut taken: Vec<Option<Row>> = rows.iter_mut().map(|r| Some(std::mem::take(r))).collect();
+    for (slot, i) in rows.iter_mut().zip(order) {
+        if let Some(r) = taken.get_mut(i).and_then(Option::take) {
+            *slot = r;
+        }
+    }
     Ok(col)
 }
 
@@ -419,15 +429,15 @@ pub fn rows_table(rows: &[Row], dims: &[String]) -> String {
             .collect::<Vec<_>>()
             .join(" ")
     };
-    let best: Vec<Option<f64>> = metrics
-        .iter()
-        .map(|(m, _)| {
-            rows.iter()
-                .filter(|r| r.get("error").is_none())
-                .filter_map(|r| r.get(m).and_then(Cell::as_f64))
-                .min_by(f64::total_cmp)
-        })
-        .collect();
+    // The best of each metric is a polars query; should it fail (a bug), the table
+    // still shows every number, unmarked.
+    let names: Vec<&str> = metrics.iter().map(|(m, _)| *m).collect();
+    let mut read = names.clone();
+    read.push("error");
+    let best = to_dataframe_of(rows, &read)
+        .map_err(SummaryError::Frame)
+        .and_then(|df| summary::best(&df, &names))
+        .unwrap_or_else(|_| vec![None; metrics.len()]);
     let labels: Vec<String> = rows.iter().map(label).collect();
     let w = labels
         .iter()
