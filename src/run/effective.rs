@@ -9,6 +9,7 @@
 use super::{ModelKind, RunConfig};
 use crate::device::{DeviceParams, DeviceSpec};
 use crate::params::{Knobs, Params};
+use crate::policies::{self, PolicySet};
 use serde::Serialize;
 use serde::ser::{SerializeMap, Serializer};
 
@@ -127,6 +128,37 @@ impl RunConfig {
         e
     }
 
+    /// The effective spec of one policy family (`readahead`, `cluster`, `sync`), every
+    /// key included: for the dragonfly model as [`RunConfig::effective`] shows it. When
+    /// the three specs do not parse together, or the model shows no policies, the
+    /// family's spec is parsed alone, so that one bad family does not make the others
+    /// look different; `None` if even that fails.
+    pub fn family_spec(&self, family: &str) -> Option<String> {
+        let pick = |set: PolicySet| match family {
+            "readahead" => set.readahead.spec(),
+            "cluster" => set.cluster.spec(),
+            _ => set.sync.spec(),
+        };
+        let given = match family {
+            "readahead" => &self.readahead,
+            "cluster" => &self.cluster,
+            "sync" => &self.sync,
+            _ => return None,
+        };
+        if self.model == ModelKind::Dragonfly
+            && let Ok((set, _)) = self.policies()
+        {
+            return Some(pick(set));
+        }
+        let mut knobs = self.knobs.clone();
+        match family {
+            "readahead" => policies::readahead::parse(given, &mut knobs).map(|p| p.spec()),
+            "cluster" => policies::cluster::parse(given, &mut knobs).map(|p| p.spec()),
+            _ => policies::sync::parse(given, &mut knobs).map(|p| p.spec()),
+        }
+        .ok()
+    }
+
     /// [`RunConfig::effective`] as JSON.
     pub fn to_json(&self) -> serde_json::Value {
         serde_json::to_value(self).unwrap_or_default()
@@ -191,5 +223,10 @@ mod tests {
         assert_eq!(v["model"], "dragonfly");
         assert_eq!(v["mem_h"], "1G");
         assert_eq!(v["final_sync"], false);
+        // The good families still show their effective specs, the bad one none.
+        assert_eq!(cfg.family_spec("readahead"), None);
+        let cluster = cfg.family_spec("cluster").unwrap_or_default();
+        assert!(cluster.starts_with("dragonfly:max=128K"), "{cluster}");
+        assert_eq!(cfg.family_spec("profile"), None);
     }
 }

@@ -4,7 +4,6 @@
 //! results frame ([`summary::changes`]); this file lays them out.
 
 use super::{Comparison, RowError, results_rows, warnings};
-use crate::policies;
 use crate::report::replay::us;
 use crate::report::results::{Cell, to_dataframe_of};
 use crate::report::summary::{self, Change, Source, SummaryError};
@@ -60,25 +59,8 @@ fn effective_spec(cfg: &RunConfig, family: &str) -> String {
     if family == "profile" || cfg.model == ModelKind::Linux {
         return given_spec(cfg, family);
     }
-    let eff = cfg.effective();
-    let spec = match family {
-        "readahead" => eff.readahead,
-        "cluster" => eff.cluster,
-        _ => eff.sync,
-    };
-    if let Some(s) = spec {
-        return s;
-    }
-    let given = given_spec(cfg, family);
-    let given = given.as_str();
-    let mut knobs = cfg.knobs.clone();
-    let alone = match family {
-        "readahead" => policies::readahead::parse(given, &mut knobs).map(|p| p.spec()),
-        "cluster" => policies::cluster::parse(given, &mut knobs).map(|p| p.spec()),
-        "sync" => policies::sync::parse(given, &mut knobs).map(|p| p.spec()),
-        _ => Ok(given.to_string()),
-    };
-    alone.unwrap_or_else(|_| given.to_string())
+    cfg.family_spec(family)
+        .unwrap_or_else(|| given_spec(cfg, family))
 }
 
 /// How a table shows a number.
