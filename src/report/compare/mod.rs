@@ -1,7 +1,7 @@
 //! Rendering a comparison: one trace replayed under several policy configurations
 //! (`vpsim compare`), as a table of the headline numbers with their change against the
-//! baseline ([`table`]), as one JSON document holding every run's replay object, as a
-//! CSV with one row per configuration, or as results rows ([`output`]).
+//! baseline (`table.rs`), as one JSON document holding every run's replay object, as a
+//! CSV with one row per configuration, or as results rows (`output.rs`).
 //!
 //! The JSON and CSV reuse the replay report's object ([`super::replay::ReplayReport`])
 //! so a script that reads `vpsim replay --format json` reads each configuration of a

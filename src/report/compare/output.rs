@@ -13,7 +13,8 @@ use serde_json::Value;
 #[derive(Debug, Serialize)]
 #[serde(untagged)]
 enum ConfigReport<'a> {
-    Ran(ReplayReport<'a>),
+    /// Boxed: a report is large beside a failure.
+    Ran(Box<ReplayReport<'a>>),
     Failed {
         config: &'a RunConfig,
         error: String,
@@ -23,7 +24,7 @@ enum ConfigReport<'a> {
 impl<'a> ConfigReport<'a> {
     fn new(row: &'a Row) -> Self {
         match &row.result {
-            Ok(out) => ConfigReport::Ran(ReplayReport::new(out)),
+            Ok(out) => ConfigReport::Ran(Box::new(ReplayReport::new(out))),
             Err(e) => ConfigReport::Failed {
                 config: &row.config,
                 error: e.to_string(),

@@ -6,7 +6,7 @@
 //! rows of this schema, so every command (plot, report, merge) reads every output.
 //! Files are written by extension — `.parquet`, `.csv` or `.json` — through a
 //! temporary file renamed into place, so a half-written file never looks complete.
-//! Rows as JSON values are in [`json`]; the sweep's ranking and table in [`table`].
+//! Rows as JSON values are in `json.rs`; the sweep's ranking and table in `table.rs`.
 
 mod json;
 mod table;
