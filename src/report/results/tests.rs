@@ -158,6 +158,27 @@ fn typed_rows_match_the_replay_json() {
     }
 }
 
+/// Rows whose columns come in different orders, or are missing, still land in the
+/// right columns (the lookup starts where the last column was found, then wraps).
+#[test]
+fn frames_of_rows_in_any_column_order() {
+    let a = Row {
+        cells: vec![("x".into(), Cell::Int(1)), ("y".into(), Cell::Int(2))],
+    };
+    let b = Row {
+        cells: vec![("y".into(), Cell::Int(4)), ("x".into(), Cell::Int(3))],
+    };
+    let c = Row {
+        cells: vec![("y".into(), Cell::Int(6))],
+    };
+    let df = to_dataframe(&[a, b, c]).unwrap();
+    let ints = |name: &str| -> Vec<Option<i64>> {
+        df.column(name).unwrap().i64().unwrap().iter().collect()
+    };
+    assert_eq!(ints("x"), [Some(1), Some(3), None]);
+    assert_eq!(ints("y"), [Some(2), Some(4), Some(6)]);
+}
+
 #[test]
 fn sorting_by_metric_aliases() {
     let mut rows = vec![row(0, 10, "a"), row(1, 5, "b")];
