@@ -67,7 +67,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     (
         "report",
         &[
-            "atomic", "device", "info", "params", "policies", "run", "stats", "trace", "units",
+            "atomic", "device", "info", "params", "run", "stats", "trace", "units",
         ],
     ),
     (

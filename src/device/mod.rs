@@ -557,22 +557,41 @@ mod tests {
         assert!(e.contains("\"span\""), "{e}");
     }
 
+    /// The report's `device_params`: every key in base units, the numbers as strings
+    /// in JSON (as they always were), seek keys only for hdd, reorder keys only for
+    /// disksort.
     #[test]
-    fn config_entries_list_everything() {
-        let e = DeviceSpec::hdd().config_entries();
-        let get = |k: &str| e.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
-        assert_eq!(get("device"), Some("hdd"));
-        assert_eq!(get("lat_ns"), Some("100000"));
-        assert_eq!(get("avg_rotational_latency_ns"), Some("4166667"));
-        assert_eq!(get("bioq_reorder_burst_bytes"), Some("3000000"));
-        let e = "ssd:sched=fifo"
-            .parse::<DeviceSpec>()
-            .unwrap()
-            .config_entries();
-        assert!(
-            e.iter()
-                .all(|(k, _)| !k.starts_with("bioq") && !k.contains("seek"))
+    fn params_list_everything() {
+        let p = DeviceSpec::hdd().params();
+        assert_eq!(p.device, DeviceKind::Hdd);
+        assert_eq!(p.seek.map(|m| m.avg_rotational_latency_ns), Some(4_166_667));
+        let v = serde_json::to_value(&p).unwrap();
+        let get = |k: &str| v.get(k).and_then(|x| x.as_str()).map(str::to_string);
+        assert_eq!(get("device").as_deref(), Some("hdd"));
+        assert_eq!(get("lat_ns").as_deref(), Some("100000"));
+        assert_eq!(get("avg_rotational_latency_ns").as_deref(), Some("4166667"));
+        assert_eq!(get("bioq_reorder_burst_bytes").as_deref(), Some("3000000"));
+        let keys: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        assert_eq!(
+            keys[..6],
+            [
+                "device",
+                "spec",
+                "lat_ns",
+                "read_bw_bytes_per_s",
+                "write_bw_bytes_per_s",
+                "seek_full_stroke_ns"
+            ]
         );
+        let fifo = "ssd:sched=fifo".parse::<DeviceSpec>().unwrap().params();
+        let v = serde_json::to_value(&fifo).unwrap();
+        assert!(
+            v.as_object()
+                .unwrap()
+                .keys()
+                .all(|k| !k.starts_with("bioq") && !k.contains("seek") && k != "rpm")
+        );
+        assert_eq!(v["sched"], "fifo");
     }
 
     #[test]

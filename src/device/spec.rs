@@ -15,7 +15,8 @@ const NS_PER_S: u64 = 1_000_000_000;
 
 /// Which preset a [`DeviceSpec`] was built from; decides which keys apply (only an hdd
 /// has a seek model).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum DeviceKind {
     Nvme,
     Ssd,
@@ -35,7 +36,8 @@ impl DeviceKind {
 }
 
 /// Queueing discipline of the device queue.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Sched {
     /// DragonFly's `bioqdisksort`: reads jump ahead of queued writes, with periodic write
     /// bleed-through so writes are not starved (see [`Device`]).
@@ -233,47 +235,31 @@ impl DeviceSpec {
         s
     }
 
-    /// Every effective parameter in base units (ns, bytes, bytes/s), for the JSON config
-    /// section of a report. Disksort also lists the kernel's reorder sysctls it models.
-    pub fn config_entries(&self) -> Vec<(String, String)> {
-        let mut v: Vec<(String, String)> = vec![
-            ("device".into(), self.kind.name().into()),
-            ("spec".into(), self.describe()),
-            ("lat_ns".into(), self.lat_ns.to_string()),
-            ("read_bw_bytes_per_s".into(), self.read_bw.to_string()),
-            ("write_bw_bytes_per_s".into(), self.write_bw.to_string()),
-        ];
-        if let Some(m) = &self.seek {
-            v.push(("seek_full_stroke_ns".into(), m.full_stroke_ns.to_string()));
-            v.push((
-                "seek_track_to_track_ns".into(),
-                m.track_to_track_ns.to_string(),
-            ));
-            v.push(("seek_span_bytes".into(), m.span_bytes.to_string()));
-            v.push(("rpm".into(), m.rpm.to_string()));
-            v.push((
-                "avg_rotational_latency_ns".into(),
-                m.rotational_latency_ns().to_string(),
-            ));
+    /// Every effective parameter in base units (ns, bytes, bytes/s), for the
+    /// `device_params` object of a report. Disksort also lists the kernel's reorder
+    /// sysctls it models.
+    pub fn params(&self) -> DeviceParams {
+        DeviceParams {
+            device: self.kind,
+            spec: self.describe(),
+            lat_ns: self.lat_ns,
+            read_bw_bytes_per_s: self.read_bw,
+            write_bw_bytes_per_s: self.write_bw,
+            seek: self.seek.map(|m| SeekParams {
+                seek_full_stroke_ns: m.full_stroke_ns,
+                seek_track_to_track_ns: m.track_to_track_ns,
+                seek_span_bytes: m.span_bytes,
+                rpm: m.rpm,
+                avg_rotational_latency_ns: m.rotational_latency_ns(),
+            }),
+            sched: self.sched,
+            reorder: (self.sched == Sched::DiskSort).then_some(ReorderParams {
+                bioq_reorder_minor_interval: BIOQ_REORDER_MINOR_INTERVAL,
+                bioq_reorder_minor_bytes: BIOQ_REORDER_MINOR_BYTES,
+                bioq_reorder_burst_interval: BIOQ_REORDER_BURST_INTERVAL,
+                bioq_reorder_burst_bytes: BIOQ_REORDER_BURST_BYTES,
+            }),
         }
-        v.push(("sched".into(), self.sched.name().into()));
-        if self.sched == Sched::DiskSort {
-            for (k, val) in [
-                (
-                    "bioq_reorder_minor_interval",
-                    u64::from(BIOQ_REORDER_MINOR_INTERVAL),
-                ),
-                ("bioq_reorder_minor_bytes", BIOQ_REORDER_MINOR_BYTES),
-                (
-                    "bioq_reorder_burst_interval",
-                    u64::from(BIOQ_REORDER_BURST_INTERVAL),
-                ),
-                ("bioq_reorder_burst_bytes", BIOQ_REORDER_BURST_BYTES),
-            ] {
-                v.push((k.into(), val.to_string()));
-            }
-        }
-        v
     }
 
     /// Apply one `key=value` override.
@@ -325,6 +311,78 @@ impl DeviceSpec {
         }
         Ok(())
     }
+}
+
+/// A spec serializes as its effective string ([`DeviceSpec::describe`]), the way
+/// `--device` spells it and the `config.device` key shows it.
+impl serde::Serialize for DeviceSpec {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+/// A number the report JSON has always shown as a string (`"lat_ns": "80000"`), kept
+/// so for byte-identical output, while a results row — serialized through a
+/// non-human-readable serializer — gets the number itself, so SQL and charts can
+/// compare it.
+fn number_text<T: Copy + Into<u64> + fmt::Display, S: serde::Serializer>(
+    v: &T,
+    s: S,
+) -> Result<S::Ok, S::Error> {
+    if s.is_human_readable() {
+        s.collect_str(v)
+    } else {
+        s.serialize_u64((*v).into())
+    }
+}
+
+/// Every effective parameter of a [`DeviceSpec`] in base units: the `device_params`
+/// object of a report, in this order.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct DeviceParams {
+    pub device: DeviceKind,
+    pub spec: String,
+    #[serde(serialize_with = "number_text")]
+    pub lat_ns: u64,
+    #[serde(serialize_with = "number_text")]
+    pub read_bw_bytes_per_s: u64,
+    #[serde(serialize_with = "number_text")]
+    pub write_bw_bytes_per_s: u64,
+    /// Only an hdd has a seek model.
+    #[serde(flatten)]
+    pub seek: Option<SeekParams>,
+    pub sched: Sched,
+    /// Only disksort reorders.
+    #[serde(flatten)]
+    pub reorder: Option<ReorderParams>,
+}
+
+/// The seek model's part of [`DeviceParams`].
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct SeekParams {
+    #[serde(serialize_with = "number_text")]
+    pub seek_full_stroke_ns: u64,
+    #[serde(serialize_with = "number_text")]
+    pub seek_track_to_track_ns: u64,
+    #[serde(serialize_with = "number_text")]
+    pub seek_span_bytes: u64,
+    #[serde(serialize_with = "number_text")]
+    pub rpm: u32,
+    #[serde(serialize_with = "number_text")]
+    pub avg_rotational_latency_ns: u64,
+}
+
+/// The kernel's `bioqdisksort` reorder sysctls, the disksort part of [`DeviceParams`].
+#[derive(Clone, Copy, Debug, PartialEq, serde::Serialize)]
+pub struct ReorderParams {
+    #[serde(serialize_with = "number_text")]
+    pub bioq_reorder_minor_interval: u32,
+    #[serde(serialize_with = "number_text")]
+    pub bioq_reorder_minor_bytes: u64,
+    #[serde(serialize_with = "number_text")]
+    pub bioq_reorder_burst_interval: u32,
+    #[serde(serialize_with = "number_text")]
+    pub bioq_reorder_burst_bytes: u64,
 }
 
 impl FromStr for DeviceSpec {

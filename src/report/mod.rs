@@ -2,9 +2,11 @@
 
 pub mod compare;
 pub(crate) mod csvout;
+pub mod flat;
 pub mod html;
 pub mod info;
 pub mod plot;
 pub mod query;
 pub mod replay;
 pub mod results;
+pub mod summary;

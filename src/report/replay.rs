@@ -1,42 +1,92 @@
 //! Rendering one run: the `vmstat -s`-style table, the JSON object scripts rely on, and
 //! a one-row CSV with the same flattened keys.
 
-use crate::run::RunOutput;
-use crate::stats::{LatencySummary, Origin};
+use super::flat;
+use super::results::Cell;
+use crate::run::{EffectiveConfig, RunOutput};
+use crate::stats::{Counters, DeviceStats, Latencies, Origin};
 use crate::trace::Op;
 use crate::units::format_size;
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
+use serde_json::Value;
 use std::fmt::Write as _;
 
-fn latency_json(s: &LatencySummary) -> Value {
-    serde_json::to_value(s).unwrap_or_default()
+/// The replay JSON object (`--format json`), typed: serde writes it as JSON and
+/// [`flat::cells`] as a results row or a CSV line, so the three agree key for key.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReplayReport<'a> {
+    pub trace: TraceSummary<'a>,
+    pub config: EffectiveConfig,
+    pub counters: &'a Counters,
+    pub device: &'a DeviceStats,
+    /// Every op's latency summary, by op name, every op in [`Op::ALL`] order.
+    #[serde(serialize_with = "latency_by_op")]
+    pub latency_ns: &'a Latencies,
+    pub warnings: &'a [String],
+}
+
+/// The `trace` object: what was replayed (a comparison's has no end time: it differs
+/// per configuration).
+#[derive(Clone, Copy, Debug, Serialize)]
+pub struct TraceSummary<'a> {
+    pub path: &'a str,
+    pub events: u64,
+    pub files: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub end_time_ns: Option<u64>,
+}
+
+fn latency_by_op<S: Serializer>(l: &&Latencies, s: S) -> Result<S::Ok, S::Error> {
+    let mut m = s.serialize_map(Some(Op::ALL.len()))?;
+    for op in Op::ALL {
+        m.serialize_entry(op.name(), &l.summary(op))?;
+    }
+    m.end()
+}
+
+impl<'a> ReplayReport<'a> {
+    pub fn new(out: &'a RunOutput) -> Self {
+        ReplayReport {
+            trace: TraceSummary {
+                path: &out.trace_path,
+                events: out.events,
+                files: out.files,
+                end_time_ns: Some(out.stats.end_time_ns),
+            },
+            config: out.config.effective(),
+            counters: &out.stats.counters,
+            device: &out.stats.device,
+            latency_ns: &out.stats.latency,
+            warnings: &out.warnings,
+        }
+    }
 }
 
 /// The JSON object of `--format json`: `trace`, `config`, `counters`, `device`,
 /// `latency_ns`, `warnings`.
 pub fn to_json(out: &RunOutput) -> Value {
-    let st = &out.stats;
-    let counters = serde_json::to_value(&st.counters).unwrap_or_default();
-    let device = serde_json::to_value(&st.device).unwrap_or_default();
-    let mut lat = Map::new();
-    for op in Op::ALL {
-        lat.insert(op.name().into(), latency_json(&st.latency.summary(op)));
-    }
-    json!({
-        "trace": {"path": out.trace_path, "events": out.events, "files": out.files, "end_time_ns": st.end_time_ns},
-        "config": out.config.to_json(),
-        "counters": counters,
-        "device": device,
-        "latency_ns": lat,
-        "warnings": out.warnings,
-    })
+    serde_json::to_value(ReplayReport::new(out)).unwrap_or_default()
 }
 
 /// [`to_json`] as pretty-printed text with a final newline (`--format json`).
 pub fn to_json_text(out: &RunOutput) -> String {
-    let mut s = serde_json::to_string_pretty(&to_json(out)).unwrap_or_default();
+    pretty(&ReplayReport::new(out))
+}
+
+/// A report as pretty-printed JSON with a final newline. The report types have
+/// string keys only, the one thing serde_json could refuse.
+pub(crate) fn pretty<T: Serialize>(v: &T) -> String {
+    let mut s = serde_json::to_string_pretty(v).unwrap_or_default();
     s.push('\n');
     s
+}
+
+/// The flattened cells of a report, as a results row and the CSV outputs name them.
+pub(crate) fn report_cells<T: Serialize>(v: &T) -> Vec<(String, Cell)> {
+    // The report types flatten without error (string keys, no raw bytes); should one
+    // ever fail, the row says why rather than vanishing.
+    flat::cells(v).unwrap_or_else(|e| vec![("error".into(), Cell::Str(e.to_string()))])
 }
 
 /// The `--timeline` CSV: a header and one line per sample.
@@ -49,39 +99,12 @@ pub fn timeline_csv(rows: &[crate::stats::TimelineRow]) -> String {
     c.finish()
 }
 
-/// Flatten a JSON object into `a.b.c` keys (arrays joined with `; `); every CSV
-/// output uses it so their columns share names.
-pub(crate) fn flatten(prefix: &str, v: &Value, out: &mut Vec<(String, String)>) {
-    match v {
-        Value::Object(m) => {
-            for (k, v) in m {
-                let key = if prefix.is_empty() {
-                    k.clone()
-                } else {
-                    format!("{prefix}.{k}")
-                };
-                flatten(&key, v, out);
-            }
-        }
-        Value::Array(a) => {
-            let s: Vec<String> = a
-                .iter()
-                .map(|x| x.as_str().map_or_else(|| x.to_string(), str::to_string))
-                .collect();
-            out.push((prefix.to_string(), s.join("; ")));
-        }
-        Value::String(s) => out.push((prefix.to_string(), s.clone())),
-        other => out.push((prefix.to_string(), other.to_string())),
-    }
-}
-
 /// `--format csv`: a header line of flattened keys and one row.
 pub fn to_csv(out: &RunOutput) -> String {
-    let mut kv = Vec::new();
-    flatten("", &to_json(out), &mut kv);
+    let kv = report_cells(&ReplayReport::new(out));
     let mut c = super::csvout::CsvText::new();
     c.record(kv.iter().map(|(k, _)| k));
-    c.record(kv.iter().map(|(_, v)| v));
+    c.record(kv.iter().map(|(_, v)| flat::text(v)));
     c.finish()
 }
 

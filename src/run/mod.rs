@@ -6,6 +6,9 @@
 
 pub mod batch;
 pub mod config;
+mod effective;
+
+pub use effective::{Derived, EffectiveConfig, KnobTable};
 
 use crate::device::DeviceSpec;
 use crate::engine::Simulator;
@@ -15,10 +18,10 @@ use crate::params::{Knobs, Params};
 use crate::policies::PolicySet;
 use crate::stats::RunStats;
 use crate::trace::{Event, FileTable, TraceError, TraceSource};
-use crate::units::format_size;
 
 /// Which model replays the trace.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
 pub enum ModelKind {
     /// The DragonFly BSD VM, buffer cache and vnode pager.
     Dragonfly,
@@ -113,49 +116,6 @@ impl RunConfig {
         let mut knobs = self.knobs.clone();
         let set = PolicySet::parse(&self.readahead, &self.cluster, &self.sync, &mut knobs)?;
         Ok((set, knobs))
-    }
-
-    /// Every effective setting as JSON, defaults included.
-    pub fn to_json(&self) -> serde_json::Value {
-        let mut m = serde_json::Map::new();
-        m.insert("model".into(), self.model.name().into());
-        m.insert("mem".into(), self.mem.into());
-        m.insert("mem_h".into(), format_size(self.mem).into());
-        m.insert("unavailable".into(), self.unavailable.into());
-        m.insert("device".into(), self.device.describe().into());
-        m.insert("final_sync".into(), self.final_sync.into());
-        let mut dev = serde_json::Map::new();
-        for (k, v) in self.device.config_entries() {
-            dev.insert(k, v.into());
-        }
-        m.insert("device_params".into(), dev.into());
-        if self.model == ModelKind::Linux {
-            m.insert("profile".into(), self.linux.spec().into());
-        }
-        if self.model == ModelKind::Dragonfly {
-            if let Ok((set, _)) = self.policies() {
-                m.insert("readahead".into(), set.readahead.spec().into());
-                m.insert("cluster".into(), set.cluster.spec().into());
-                m.insert("sync".into(), set.sync.spec().into());
-            }
-            let mut k = serde_json::Map::new();
-            let knobs = self
-                .policies()
-                .map(|(_, k)| k)
-                .unwrap_or_else(|_| self.knobs.clone());
-            for (name, v) in knobs.entries() {
-                k.insert(name.into(), v.into());
-            }
-            m.insert("knobs".into(), k.into());
-            if let Ok(p) = self.params() {
-                let mut d = serde_json::Map::new();
-                for (name, v) in p.derived_entries() {
-                    d.insert(name.into(), v.into());
-                }
-                m.insert("derived".into(), d.into());
-            }
-        }
-        serde_json::Value::Object(m)
     }
 }
 
