@@ -1,21 +1,16 @@
 //! The streaming reader of the CSV trace format (trace-format.md), on the `csv` crate.
 //!
-//! Records are read by one `csv::Reader` into one reused `ByteRecord`, so reading
-//! allocates nothing per event (interning allocates once per new file name) and memory
-//! does not grow with the trace. The crate does the CSV: RFC 4180 quoting, where a
-//! quoted field may hold commas, `""` for a quote, and line breaks, so one record can
-//! span lines. This file keeps what the crate does not know about: comment and blank
-//! lines, the line a record starts on (errors name it), the bounds on a line and on a
-//! record ([`feed`]), the header, clamped times and the warnings. What a record means
-//! is [`row`]'s business.
-//!
-//! Lines end at `\n`; a `\r` before it is dropped, so CRLF traces read the same.
+//! Records come from [`Records`] (one `csv::Reader`, one reused `ByteRecord`), so
+//! reading allocates nothing per event (interning allocates once per new file name) and
+//! memory does not grow with the trace. The crate does the CSV: RFC 4180 quoting, where
+//! a quoted field may hold commas, `""` for a quote, and line breaks, so one record can
+//! span lines. This file holds what makes those records a trace: `#` comment and blank
+//! lines, the header before any row, errors with the line a record starts on, clamped
+//! times and the warnings. What a row means is [`row`]'s business.
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-
-use ::csv::{ByteRecord, ReaderBuilder, Terminator};
 
 use super::error::{TraceError, clip_bytes};
 use super::event::{Event, MAX_RW_COUNT};
@@ -23,9 +18,10 @@ use super::input::{Compression, Input, display_name};
 use super::intern::FileTable;
 
 mod feed;
+mod records;
 mod row;
 
-use feed::{Feed, Stop};
+pub(crate) use records::{RecordError, Records, record_text};
 pub use row::REQUIRED_COLUMNS;
 use row::{Columns, Ctx, parse_row};
 
@@ -34,21 +30,23 @@ use row::{Columns, Ctx, parse_row};
 /// file, or a quote left open, from being read into memory whole.
 pub const MAX_LINE: usize = 1 << 20;
 
-/// The `csv` reader's buffer: large enough that refills cost nothing per record.
-const CSV_BUFFER: usize = 64 * 1024;
+/// The decompressed text of an [`Input`], as a `BufRead` the records are read from.
+struct Text(Input);
 
-/// The dialect of trace-format.md. The header is read as a record like any other and
-/// checked by [`row`]; the field counts are checked there too, with the format's
-/// messages, hence `flexible`. `\n` alone ends a record (a `\r` before it is
-/// stripped here), so a stray `\r` inside a line stays in its field as it always has.
-fn csv_reader(feed: Feed) -> ::csv::Reader<Feed> {
-    ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .comment(Some(b'#'))
-        .terminator(Terminator::Any(b'\n'))
-        .buffer_capacity(CSV_BUFFER)
-        .from_reader(feed)
+impl Read for Text {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.reader().read(buf)
+    }
+}
+
+impl BufRead for Text {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        self.0.reader().fill_buf()
+    }
+
+    fn consume(&mut self, n: usize) {
+        self.0.reader().consume(n);
+    }
 }
 
 /// Reads a CSV trace record by record into [`Event`]s.
@@ -60,15 +58,9 @@ fn csv_reader(feed: Feed) -> ::csv::Reader<Feed> {
 pub struct TraceReader {
     path: String,
     shown: String,
-    /// `None` only while a reader is being replaced after a [`Stop`].
-    csv: Option<::csv::Reader<Feed>>,
-    record: ByteRecord,
-    /// Where a last field is rebuilt without its `\r`.
-    scratch: Vec<u8>,
-    /// Line number, in the file, of the line before the current `csv` reader's first
-    /// (each reader after a stop counts from 1 again).
-    base: u64,
-    records: u64,
+    records: Records<Text>,
+    /// Records read, for the interrupt check.
+    count: u64,
     counter: Arc<AtomicU64>,
     total: Option<u64>,
     compression: Compression,
@@ -117,11 +109,8 @@ impl TraceReader {
             counter: input.progress_counter(),
             total: input.total_bytes(),
             compression: input.compression(),
-            csv: Some(csv_reader(Feed::new(input))),
-            record: ByteRecord::with_capacity(256, 8),
-            scratch: Vec::new(),
-            base: 0,
-            records: 0,
+            records: Records::new(Text(input), Some(b'#')),
+            count: 0,
             columns: None,
             fatal: None,
             events: 0,
@@ -141,13 +130,7 @@ impl TraceReader {
     /// 1-based physical line number of the last line read (0 before any); at the end,
     /// the number of lines in the file.
     pub fn line(&self) -> u64 {
-        let Some(csv) = &self.csv else {
-            return self.base;
-        };
-        let feed = csv.get_ref();
-        // A last line without a newline is a line too.
-        let open_tail = feed.at_eof() && feed.last_byte().is_some_and(|b| b != b'\n');
-        self.base + csv.position().line().saturating_sub(1) + u64::from(open_tail)
+        self.records.line()
     }
 
     /// Number of events returned so far.
@@ -227,7 +210,7 @@ impl TraceReader {
             let Some(line) = self.next_record()? else {
                 return Ok(None);
             };
-            if is_blank(&self.record) {
+            if is_blank(self.records.record()) {
                 continue;
             }
             let Some(cols) = &self.columns else {
@@ -236,7 +219,7 @@ impl TraceReader {
                     line,
                     names: &[],
                 };
-                match Columns::parse(&self.record, &ctx) {
+                match Columns::parse(self.records.record(), &ctx) {
                     Ok(c) => {
                         self.columns = Some(c);
                         continue;
@@ -249,7 +232,7 @@ impl TraceReader {
                 line,
                 names: &cols.names,
             };
-            let mut ev = parse_row(&self.record, cols, files, &ctx)?;
+            let mut ev = parse_row(self.records.record(), cols, files, &ctx)?;
             match self.last_time {
                 Some(prev) if ev.time_ns < prev => {
                     if self.backwards == 0 {
@@ -271,77 +254,38 @@ impl TraceReader {
         }
     }
 
-    /// Read the next record into `self.record` and return the line it starts on;
-    /// `None` at the end of the input. A trailing `\r` is stripped from its last field.
+    /// Read the next record and return the line it starts on; `None` at the end of
+    /// the input.
     fn next_record(&mut self) -> Result<Option<u64>, TraceError> {
-        self.records += 1;
+        self.count += 1;
         // Ctrl-C: a long read (prescan, check, a multi-GB load) stops promptly.
-        if self.records % 8192 == 0 && crate::interrupt::requested() {
+        if self.count % 8192 == 0 && crate::interrupt::requested() {
             return Err(TraceError::io(&self.shown, "interrupted".into()));
         }
-        loop {
-            let Some(csv) = self.csv.as_mut() else {
-                return Ok(None);
-            };
-            let before = csv.position().line();
-            let byte = csv.position().byte();
-            csv.get_mut().begin(byte);
-            let got = match csv.read_byte_record(&mut self.record) {
-                Ok(got) => got,
-                Err(e) => return Err(self.read_error(e)),
-            };
-            let after = csv.position().line();
-            let feed = csv.get_ref();
-            let stop = feed.stop();
-            // Closed by the end of the input (or a stop), not by a newline of its own.
-            let unterminated = feed.at_eof() || stop.is_some();
-            let open_quote_at_eof = feed.at_eof() && feed.last_byte() == Some(b'\n');
-            if stop == Some(Stop::LongLine) {
+        match self.records.next() {
+            Ok(line) => Ok(line),
+            Err(RecordError::Io(e)) => Err(self.io_error(&e)),
+            Err(RecordError::LongLine { line, head }) => {
                 let message = format!(
                     "line longer than {MAX_LINE} bytes, starting \"{}\"",
-                    clip_bytes(feed.head())
+                    clip_bytes(&head)
                 );
-                let e = self.err(self.base + after, message);
-                self.restart(after)?;
-                return Err(self.fail_before_header(e));
+                let e = self.err(line, message);
+                Err(self.fail_before_header(e))
             }
-            if !got {
-                if stop == Some(Stop::Span) {
-                    // Only comment and blank lines so far: nothing lost, read on.
-                    self.restart(after.saturating_sub(1))?;
-                    continue;
-                }
-                return Ok(None);
+            Err(RecordError::OpenQuote { line, too_long }) => {
+                let e = self.open_quote(line, too_long);
+                Err(self.fail_before_header(e))
             }
-            let start = if !unterminated && after == before + 1 {
-                // The common case: one line, one record, nothing skipped before it.
-                before
-            } else {
-                // Newlines inside quoted fields are kept in the record; what is left
-                // of the lines consumed was skipped before the record.
-                let inside = self.record.as_slice().iter().filter(|&&b| b == b'\n').count();
-                after
-                    .saturating_sub(inside as u64)
-                    .saturating_sub(u64::from(!unterminated))
-            };
-            let line = self.base + start;
-            if stop == Some(Stop::Span) || open_quote_at_eof {
-                let e = self.open_quote(line, stop.is_some());
-                if stop.is_some() {
-                    self.restart(after.saturating_sub(1))?;
-                }
-                return Err(self.fail_before_header(e));
-            }
-            strip_cr(&mut self.record, &mut self.scratch);
-            return Ok(Some(line));
         }
     }
 
     /// The error for a quote left open until the end of the input, or for more than
     /// [`MAX_LINE`] bytes (`too_long`): the quoted field is the record's last.
     fn open_quote(&self, line: u64, too_long: bool) -> TraceError {
-        let last = self.record.len().saturating_sub(1);
-        let value = self.record.get(last).unwrap_or_default();
+        let record = self.records.record();
+        let last = record.len().saturating_sub(1);
+        let value = record.get(last).unwrap_or_default();
         let value = value.strip_suffix(b"\n").unwrap_or(value);
         let value = value.strip_suffix(b"\r").unwrap_or(value);
         let mut text = Vec::with_capacity(value.len().min(1024) + 1);
@@ -375,20 +319,6 @@ impl TraceReader {
         ctx.err(None, b"", message)
     }
 
-    /// Replace the `csv` reader after a [`Stop`], `lines` of its lines being done.
-    fn restart(&mut self, lines: u64) -> Result<(), TraceError> {
-        let Some(old) = self.csv.take() else {
-            return Ok(());
-        };
-        let mut feed = old.into_inner();
-        self.base += lines;
-        if let Err(e) = feed.resume() {
-            return Err(self.io_error(&e));
-        }
-        self.csv = Some(csv_reader(feed));
-        Ok(())
-    }
-
     /// Without a header nothing after an error can be read: it becomes fatal.
     fn fail_before_header(&mut self, e: TraceError) -> TraceError {
         if self.columns.is_none() {
@@ -401,19 +331,6 @@ impl TraceReader {
     fn fail(&mut self, e: TraceError) -> TraceError {
         self.fatal = Some(e.clone());
         e
-    }
-
-    fn read_error(&mut self, e: ::csv::Error) -> TraceError {
-        match e.into_kind() {
-            ::csv::ErrorKind::Io(e) => self.io_error(&e),
-            other => {
-                let err = TraceError::io(
-                    &self.shown,
-                    format!("read error after line {}: {other:?}", self.line()),
-                );
-                self.fail(err)
-            }
-        }
     }
 
     fn io_error(&mut self, e: &std::io::Error) -> TraceError {
@@ -429,22 +346,8 @@ impl TraceReader {
 
 /// Whether the record is a blank line: one field of spaces and tabs at most (the `csv`
 /// crate already skips empty lines).
-fn is_blank(rec: &ByteRecord) -> bool {
+fn is_blank(rec: &::csv::ByteRecord) -> bool {
     rec.len() == 1 && rec.get(0).is_some_and(|f| f.iter().all(|&b| b == b' ' || b == b'\t'))
-}
-
-/// Drop the `\r` of a CRLF line end from the last field.
-fn strip_cr(rec: &mut ByteRecord, scratch: &mut Vec<u8>) {
-    let last = rec.len().saturating_sub(1);
-    let Some(field) = rec.get(last) else {
-        return;
-    };
-    if let Some(kept) = field.strip_suffix(b"\r") {
-        scratch.clear();
-        scratch.extend_from_slice(kept);
-        rec.truncate(last);
-        rec.push_field(scratch);
-    }
 }
 
 /// The warning for `n` reads/writes cut to [`MAX_RW_COUNT`], the first at `first`

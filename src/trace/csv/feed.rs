@@ -1,4 +1,4 @@
-//! The byte source between an [`Input`] and the `csv` crate's reader.
+//! The byte source between the input text and the `csv` crate's reader.
 //!
 //! `csv::Reader` buffers its input, hides its parser state and grows a record for as
 //! long as the record goes on. Three things the trace format needs are therefore
@@ -15,10 +15,9 @@
 //!   and if the last byte was a newline, that newline was inside an open quote.
 //! * **The start of an over-long line**, for its error message.
 
-use std::io::{self, Read};
+use std::io::{self, BufRead, Read};
 
 use super::MAX_LINE;
-use crate::trace::input::Input;
 
 /// How much of the current line is kept for an over-long line's message: more than the
 /// 80 characters an error shows, even in 4-byte UTF-8.
@@ -34,8 +33,8 @@ pub(super) enum Stop {
 }
 
 /// The input as the `csv` reader sees it.
-pub(super) struct Feed {
-    input: Input,
+pub(super) struct Feed<R> {
+    input: R,
     /// Bytes handed to the parser so far.
     delivered: u64,
     /// Value of `delivered` when the current `csv` reader started (its byte 0).
@@ -53,8 +52,8 @@ pub(super) struct Feed {
     stop: Option<Stop>,
 }
 
-impl Feed {
-    pub(super) fn new(input: Input) -> Feed {
+impl<R: BufRead> Feed<R> {
+    pub(super) fn new(input: R) -> Feed<R> {
         Feed {
             input,
             delivered: 0,
@@ -111,7 +110,7 @@ impl Feed {
     /// Skip to just after the next newline, or to the end of the input.
     fn skip_line(&mut self) -> io::Result<()> {
         loop {
-            let chunk = self.input.reader().fill_buf()?;
+            let chunk = self.input.fill_buf()?;
             let Some(&end) = chunk.last() else {
                 self.at_eof = true;
                 return Ok(());
@@ -121,7 +120,7 @@ impl Feed {
                 None => (chunk.len(), false),
             };
             self.last = Some(if found { b'\n' } else { end });
-            self.input.reader().consume(n);
+            self.input.consume(n);
             self.delivered += n as u64;
             if found {
                 return Ok(());
@@ -153,7 +152,7 @@ impl Feed {
     }
 }
 
-impl Read for Feed {
+impl<R: BufRead> Read for Feed<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.stop.is_some() || buf.is_empty() {
             return Ok(0);
@@ -167,7 +166,7 @@ impl Read for Feed {
             self.stop = Some(Stop::Span);
             return Ok(0);
         }
-        let chunk = self.input.reader().fill_buf()?;
+        let chunk = self.input.fill_buf()?;
         if chunk.is_empty() {
             self.at_eof = true;
             return Ok(0);
@@ -193,7 +192,7 @@ impl Read for Feed {
             return Ok(0);
         };
         dst.copy_from_slice(src);
-        self.input.reader().consume(n);
+        self.input.consume(n);
         self.note(dst);
         Ok(n)
     }

@@ -9,6 +9,7 @@
 
 use ::csv::ByteRecord;
 
+use super::records::record_text;
 use crate::trace::error::{TraceError, clip_bytes};
 use crate::trace::event::{Event, Flags, Op};
 use crate::trace::intern::FileTable;
@@ -50,23 +51,6 @@ impl Ctx<'_> {
     }
 }
 
-/// The record as CSV text, for messages that show the whole row (fields holding a
-/// comma, a quote or a line break are quoted again, so the text reads as it was
-/// written). Only built on the error path.
-pub(super) fn record_text(rec: &ByteRecord) -> Vec<u8> {
-    let mut w = ::csv::WriterBuilder::new()
-        .terminator(::csv::Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    if w.write_byte_record(rec).is_err() {
-        return rec.as_slice().to_vec();
-    }
-    let mut text = w.into_inner().unwrap_or_default();
-    if text.last() == Some(&b'\n') {
-        text.pop();
-    }
-    text
-}
-
 /// The field at `idx` (rows were checked to have every column).
 fn field(rec: &ByteRecord, idx: usize) -> &[u8] {
     rec.get(idx).unwrap_or_default()
@@ -74,6 +58,10 @@ fn field(rec: &ByteRecord, idx: usize) -> &[u8] {
 
 /// Check the record is UTF-8; if not, name the field holding the first bad byte.
 fn check_utf8(ctx: &Ctx, rec: &ByteRecord) -> Result<(), TraceError> {
+    // Nearly every record is ASCII, which is checked a word at a time.
+    if rec.as_slice().is_ascii() {
+        return Ok(());
+    }
     let Err(e) = std::str::from_utf8(rec.as_slice()) else {
         return Ok(());
     };
@@ -178,16 +166,28 @@ fn parse_num(s: &[u8], max: u64) -> Result<u64, NumError> {
     if s.is_empty() {
         return Err(NumError::NotDigits);
     }
+    // Up to 19 digits cannot overflow a u64 (the hot path: every number of a trace);
+    // longer ones are checked digit by digit.
     let mut v: u64 = 0;
-    for &b in s {
-        let d = b.wrapping_sub(b'0');
-        if d > 9 {
-            return Err(classify(s));
+    if s.len() <= 19 {
+        for &b in s {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(classify(s));
+            }
+            v = v * 10 + u64::from(d);
         }
-        v = match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d))) {
-            Some(v) => v,
-            None => return Err(NumError::Overflow),
-        };
+    } else {
+        for &b in s {
+            let d = b.wrapping_sub(b'0');
+            if d > 9 {
+                return Err(classify(s));
+            }
+            v = match v.checked_mul(10).and_then(|v| v.checked_add(u64::from(d))) {
+                Some(v) => v,
+                None => return Err(NumError::Overflow),
+            };
+        }
     }
     if v > max {
         return Err(NumError::Overflow);
