@@ -233,10 +233,11 @@ impl Rows<'_> {
         let rec = self.records.record();
         let bytes = rec.as_slice();
         let text = match std::str::from_utf8(bytes) {
-            Ok(t) if (0..rec.len()).all(|i| {
-                rec.range(i)
-                    .is_some_and(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
-            }) =>
+            Ok(t)
+                if (0..rec.len()).all(|i| {
+                    rec.range(i)
+                        .is_some_and(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
+                }) =>
             {
                 t
             }

@@ -259,7 +259,7 @@ impl TraceReader {
     fn next_record(&mut self) -> Result<Option<u64>, TraceError> {
         self.count += 1;
         // Ctrl-C: a long read (prescan, check, a multi-GB load) stops promptly.
-        if self.count % 8192 == 0 && crate::interrupt::requested() {
+        if self.count.is_multiple_of(8192) && crate::interrupt::requested() {
             return Err(TraceError::io(&self.shown, "interrupted".into()));
         }
         match self.records.next() {
@@ -339,7 +339,10 @@ impl TraceReader {
             Compression::Gzip => "gzip decompression failed",
             Compression::Zstd => "zstd decompression failed",
         };
-        let err = TraceError::io(&self.shown, format!("{what} after line {}: {e}", self.line()));
+        let err = TraceError::io(
+            &self.shown,
+            format!("{what} after line {}: {e}", self.line()),
+        );
         self.fail(err)
     }
 }
@@ -347,7 +350,10 @@ impl TraceReader {
 /// Whether the record is a blank line: one field of spaces and tabs at most (the `csv`
 /// crate already skips empty lines).
 fn is_blank(rec: &::csv::ByteRecord) -> bool {
-    rec.len() == 1 && rec.get(0).is_some_and(|f| f.iter().all(|&b| b == b' ' || b == b'\t'))
+    rec.len() == 1
+        && rec
+            .get(0)
+            .is_some_and(|f| f.iter().all(|&b| b == b' ' || b == b'\t'))
 }
 
 /// The warning for `n` reads/writes cut to [`MAX_RW_COUNT`], the first at `first`

@@ -229,7 +229,10 @@ fn many_comment_lines_are_not_a_long_record() {
     let lines = text.matches('\n').count() as u64;
     let mut r = TraceReader::from_read("t.csv", std::io::Cursor::new(text)).expect("open");
     let mut files = FileTable::new();
-    let ev = r.next_event(&mut files).expect("no error").expect("one event");
+    let ev = r
+        .next_event(&mut files)
+        .expect("no error")
+        .expect("one event");
     assert_eq!(ev.time_ns, 1);
     assert!(r.next_event(&mut files).expect("no error").is_none());
     assert_eq!(r.line(), lines);

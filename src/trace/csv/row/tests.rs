@@ -42,7 +42,15 @@ fn a_row_in_any_column_order() {
     let cols = Columns::parse(&header, &ctx(&[])).unwrap();
     let mut files = FileTable::new();
     let ev = parse_row(
-        &record(&["random|nosync", "8192", "mmap", "a,\"b\"\nc", "3", "4096", "9"]),
+        &record(&[
+            "random|nosync",
+            "8192",
+            "mmap",
+            "a,\"b\"\nc",
+            "3",
+            "4096",
+            "9",
+        ]),
         &cols,
         &mut files,
         &ctx(&cols.names),
