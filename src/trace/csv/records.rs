@@ -166,7 +166,13 @@ fn reader<R: BufRead>(feed: Feed<R>, comment: Option<u8>) -> ::csv::Reader<Feed<
 }
 
 /// Drop the `\r` of a CRLF line end from the last field.
+#[inline]
 fn strip_cr(rec: &mut ByteRecord, scratch: &mut Vec<u8>) {
+    // The last field's bytes end the record's: without a final `\r` there is nothing
+    // to do (the path of every LF trace).
+    if rec.as_slice().last() != Some(&b'\r') {
+        return;
+    }
     let last = rec.len().saturating_sub(1);
     let Some(field) = rec.get(last) else {
         return;
@@ -179,19 +185,17 @@ fn strip_cr(rec: &mut ByteRecord, scratch: &mut Vec<u8>) {
     }
 }
 
-/// The record as CSV text, for messages that show a whole row (fields holding a comma,
-/// a quote or a line break are quoted again, so the text reads as it was written).
-/// Only built on the error path.
+/// The record's fields joined by commas, for messages that show a whole row: the line
+/// as it was written unless a field was quoted (quotes are not put back: on a line that
+/// was never CSV, such as a log given by mistake, that would only add noise). Only
+/// built on the error path.
 pub(crate) fn record_text(rec: &ByteRecord) -> Vec<u8> {
-    let mut w = ::csv::WriterBuilder::new()
-        .terminator(Terminator::Any(b'\n'))
-        .from_writer(Vec::new());
-    if w.write_byte_record(rec).is_err() {
-        return rec.as_slice().to_vec();
-    }
-    let mut text = w.into_inner().unwrap_or_default();
-    if text.last() == Some(&b'\n') {
-        text.pop();
+    let mut text = Vec::with_capacity(rec.as_slice().len() + rec.len());
+    for (i, field) in rec.iter().enumerate() {
+        if i > 0 {
+            text.push(b',');
+        }
+        text.extend_from_slice(field);
     }
     text
 }
