@@ -16,11 +16,14 @@
 
 use std::io::{BufRead, Write};
 
+use ::csv::ByteRecord;
 use rustc_hash::FxHashSet;
 
-use super::text::{LineReader, parse_decimal, parse_u64};
+use super::text::{parse_decimal, parse_u64};
 use super::{ImportReport, Record, TraceError, TraceWriter, output_error};
-use crate::trace::Op;
+use crate::trace::{MAX_LINE, Op, RecordError, Records, record_text};
+
+mod generic;
 
 /// The block trace dialects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -55,15 +58,21 @@ pub fn import<W: Write>(
     opts: &BlkOptions,
     out: &mut TraceWriter<W>,
 ) -> Result<ImportReport, TraceError> {
-    let mut lines = LineReader::new(input, path);
+    // Only the generic CSV dialect has comment lines; in the others `#` is data (and
+    // an error).
+    let comment = (opts.format == BlkFormat::Csv).then_some(b'#');
+    let mut rows = Rows {
+        records: Records::new(input, comment),
+        path,
+    };
     let mut em = Emitter::new(out);
     match opts.format {
-        BlkFormat::Msr => msr(&mut lines, &mut em)?,
-        BlkFormat::Snia => spc(&mut lines, &mut em)?,
-        BlkFormat::Csv => csv(&mut lines, &mut em, opts.columns.as_deref())?,
+        BlkFormat::Msr => msr(&mut rows, &mut em)?,
+        BlkFormat::Snia => spc(&mut rows, &mut em)?,
+        BlkFormat::Csv => generic::csv(&mut rows, &mut em, opts.columns.as_deref())?,
     }
     let mut report = em.report;
-    report.lines = lines.line();
+    report.lines = rows.records.line();
     report.events = em.events;
     Ok(report)
 }
@@ -152,16 +161,16 @@ impl Line<'_> {
         TraceError::parse(self.path, self.no, column, text, message)
     }
 
-    /// Field `col` is absent: the line has fewer than `needed` fields.
-    fn missing(&self, col: usize, needed: usize, line: &str) -> TraceError {
+    /// Field `col` is absent: `row` has fewer than `needed` fields.
+    fn missing(&self, col: usize, needed: usize, row: &Row) -> TraceError {
         let name = self.names.get(col).copied().unwrap_or("?");
         self.err(
             col,
-            line,
+            &row.text(),
             format!(
                 "missing field {name}: expected at least {needed} comma-separated fields, \
                  found {}",
-                line.split(',').count()
+                row.len()
             ),
         )
     }
@@ -189,23 +198,125 @@ impl Line<'_> {
     }
 }
 
-/// Up to `N` comma-separated fields of `line`, trimmed (SPC allows blanks after the
-/// commas) and unquoted; the count of fields present.
-fn split<const N: usize>(line: &str) -> ([&str; N], usize) {
-    let mut fields = [""; N];
-    let mut n = 0;
-    for f in line.split(',').take(N) {
-        fields[n] = unquote(f.trim());
-        n += 1;
-    }
-    (fields, n)
+/// The records of a block trace, read by the csv crate (quoted fields, CRLF), with
+/// the line each starts on and this importer's messages.
+struct Rows<'a> {
+    records: Records<&'a mut dyn BufRead>,
+    path: &'a str,
 }
 
-/// A field without one pair of surrounding double quotes.
-fn unquote(s: &str) -> &str {
-    s.strip_prefix('"')
-        .and_then(|s| s.strip_suffix('"'))
-        .unwrap_or(s)
+/// One record: its fields as UTF-8 text.
+struct Row<'r> {
+    /// The line the record starts on.
+    no: u64,
+    rec: &'r ByteRecord,
+    /// All fields, one after the other (checked UTF-8 at field boundaries).
+    text: &'r str,
+}
+
+impl Rows<'_> {
+    /// The next record that is not a blank line, `None` at the end. Over-long lines,
+    /// quotes left open, text that is not UTF-8 and read errors stop the import.
+    fn next(&mut self) -> Result<Option<Row<'_>>, TraceError> {
+        let no = loop {
+            let no = match self.records.next() {
+                Ok(Some(no)) => no,
+                Ok(None) => return Ok(None),
+                Err(e) => return Err(self.error(e)),
+            };
+            let rec = self.records.record();
+            let blank = rec.len() == 1 && rec.get(0).is_some_and(|f| f.trim_ascii().is_empty());
+            if !blank {
+                break no;
+            }
+        };
+        let rec = self.records.record();
+        let bytes = rec.as_slice();
+        let text = match std::str::from_utf8(bytes) {
+            Ok(t)
+                if (0..rec.len()).all(|i| {
+                    rec.range(i)
+                        .is_some_and(|r| t.is_char_boundary(r.start) && t.is_char_boundary(r.end))
+                }) =>
+            {
+                t
+            }
+            bad => {
+                let at = bad.err().map_or(0, |e| e.valid_up_to());
+                // The byte's column on the line, counting the commas between fields.
+                let field = (0..rec.len())
+                    .find(|&i| rec.range(i).is_some_and(|r| at < r.end))
+                    .unwrap_or(0);
+                let line = String::from_utf8_lossy(&record_text(rec)).into_owned();
+                return Err(TraceError::parse(
+                    self.path,
+                    no,
+                    None,
+                    &line,
+                    format!("not UTF-8 text (bad byte at column {})", at + field + 1),
+                ));
+            }
+        };
+        Ok(Some(Row { no, rec, text }))
+    }
+
+    fn error(&self, e: RecordError) -> TraceError {
+        match e {
+            RecordError::Io(e) => TraceError::io(
+                self.path,
+                format!("read error after line {}: {e}", self.records.line()),
+            ),
+            RecordError::LongLine { line, head } => {
+                let start = String::from_utf8_lossy(head.get(..200).unwrap_or(&head));
+                TraceError::parse(
+                    self.path,
+                    line,
+                    None,
+                    &start,
+                    format!("line longer than {MAX_LINE} bytes, starting \"{start}\""),
+                )
+            }
+            RecordError::OpenQuote { line, .. } => {
+                let rec = self.records.record();
+                let last = rec.get(rec.len().saturating_sub(1)).unwrap_or_default();
+                let text = format!("\"{}", String::from_utf8_lossy(last).trim_end());
+                TraceError::parse(
+                    self.path,
+                    line,
+                    None,
+                    &text,
+                    format!("unterminated quote in \"{text}\""),
+                )
+            }
+        }
+    }
+}
+
+impl Row<'_> {
+    /// Field `i`, trimmed (SPC allows blanks after the commas); `None` past the end.
+    fn field(&self, i: usize) -> Option<&str> {
+        let r = self.rec.range(i)?;
+        Some(self.text.get(r).unwrap_or_default().trim())
+    }
+
+    /// Up to `N` fields; the count of fields present.
+    fn fields<const N: usize>(&self) -> ([&str; N], usize) {
+        let mut fields = [""; N];
+        let n = self.len().min(N);
+        for (i, f) in fields.iter_mut().enumerate().take(n) {
+            *f = self.field(i).unwrap_or_default();
+        }
+        (fields, n)
+    }
+
+    fn len(&self) -> usize {
+        self.rec.len()
+    }
+
+    /// The record as CSV text, for messages.
+    fn text(&self) -> String {
+        String::from_utf8_lossy(&record_text(self.rec)).into_owned()
+    }
 }
 
 // ---------------------------------------------------------------------------------
@@ -224,33 +335,30 @@ const MSR_COLUMNS: [&str; 7] = [
 /// MSR Cambridge: `Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime`, the
 /// timestamp a Windows filetime (100 ns ticks), offsets and sizes in bytes. The real
 /// files have no header; one naming `Timestamp` first is skipped and counted.
-fn msr<W: Write>(lines: &mut LineReader<'_>, em: &mut Emitter<'_, W>) -> Result<(), TraceError> {
-    let path = lines.path();
+fn msr<W: Write>(rows: &mut Rows<'_>, em: &mut Emitter<'_, W>) -> Result<(), TraceError> {
+    let path = rows.path;
     let mut first = true;
-    while let Some((no, text)) = lines.next_line()? {
-        if text.trim().is_empty() {
-            continue;
-        }
+    while let Some(row) = rows.next()? {
         let line = Line {
             path,
-            no,
+            no: row.no,
             names: &MSR_COLUMNS,
         };
-        let (f, n) = split::<7>(text);
+        let (f, n) = row.fields::<7>();
         if std::mem::take(&mut first) && f[0].eq_ignore_ascii_case("timestamp") {
             em.report.note("MSR header line (skipped)");
             continue;
         }
         // ResponseTime is not needed (the replay computes its own latencies).
         if n < 6 {
-            return Err(line.missing(n, 6, text));
+            return Err(line.missing(n, 6, &row));
         }
         let ticks = line.number(0, f[0], "a Windows filetime in 100 ns ticks")?;
         let raw = ticks
             .checked_mul(100)
             .ok_or_else(|| line.err(0, f[0], format!("timestamp \"{}\" is too large", f[0])))?;
         if f[1].is_empty() {
-            return Err(line.err(1, text, "empty Hostname".into()));
+            return Err(line.err(1, &row.text(), "empty Hostname".into()));
         }
         let disk = line.number(2, f[2], "a disk number")?;
         let op = if f[3].eq_ignore_ascii_case("read") {
@@ -286,20 +394,17 @@ const SPC_COLUMNS: [&str; 5] = ["ASU", "LBA", "Size", "Opcode", "Timestamp"];
 /// SPC ASCII: `ASU,LBA,Size,Opcode,Timestamp[,optional...]`: LBA in 512-byte blocks,
 /// Size in bytes, Opcode r/R/w/W, Timestamp in seconds from the start of the trace
 /// (kept as it is; the first record need not be at 0).
-fn spc<W: Write>(lines: &mut LineReader<'_>, em: &mut Emitter<'_, W>) -> Result<(), TraceError> {
-    let path = lines.path();
-    while let Some((no, text)) = lines.next_line()? {
-        if text.trim().is_empty() {
-            continue;
-        }
+fn spc<W: Write>(rows: &mut Rows<'_>, em: &mut Emitter<'_, W>) -> Result<(), TraceError> {
+    let path = rows.path;
+    while let Some(row) = rows.next()? {
         let line = Line {
             path,
-            no,
+            no: row.no,
             names: &SPC_COLUMNS,
         };
-        let (f, n) = split::<5>(text);
+        let (f, n) = row.fields::<5>();
         if n < 5 {
-            return Err(line.missing(n, 5, text));
+            return Err(line.missing(n, 5, &row));
         }
         let asu = line.number(0, f[0], "an ASU number")?;
         let lba = line.number(1, f[1], "a block address")?;
@@ -337,335 +442,6 @@ fn spc<W: Write>(lines: &mut LineReader<'_>, em: &mut Emitter<'_, W>) -> Result<
     Ok(())
 }
 
-// ---------------------------------------------------------------------------------
-// Generic CSV
-
-/// What a CSV column holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Role {
-    /// Issue time; `None` = no unit in the name (read as nanoseconds).
-    Time(Option<u64>),
-    Op,
-    /// Start of the request in units of this many bytes (1, or 512 for sectors).
-    Offset(u64),
-    Size,
-    Device,
-}
-
-/// The role a column name gives its column, if any (names are case-insensitive).
-fn role(name: &str) -> Option<Role> {
-    let lower = name.trim().to_ascii_lowercase();
-    let n = unquote(&lower);
-    Some(match n {
-        "time" | "timestamp" | "ts" => Role::Time(None),
-        "op" | "type" | "rw" | "opcode" | "cmd" | "operation" => Role::Op,
-        "offset" | "offset_bytes" => Role::Offset(1),
-        "lba" | "lbn" | "sector" => Role::Offset(SECTOR),
-        "size" | "length" | "len" | "bytes" => Role::Size,
-        "device" | "dev" | "disk" => Role::Device,
-        _ => {
-            let (base, unit) = n.rsplit_once('_')?;
-            if !matches!(base, "time" | "timestamp" | "ts") {
-                return None;
-            }
-            Role::Time(Some(match unit {
-                "s" | "sec" => 1_000_000_000,
-                "ms" => 1_000_000,
-                "us" => 1_000,
-                "ns" => 1,
-                _ => return None,
-            }))
-        }
-    })
-}
-
-/// Where each needed value is in a CSV line.
-#[derive(Debug)]
-struct Layout {
-    /// The column names as given, for messages.
-    names: Vec<String>,
-    time: Option<(usize, Option<u64>)>,
-    op: usize,
-    offset: (usize, u64),
-    size: usize,
-    device: Option<usize>,
-    /// Fields a line must have: one past the last needed column.
-    needed: usize,
-}
-
-impl Layout {
-    /// The layout named by `header` (a header line or `--columns`), or what is wrong
-    /// with it.
-    fn new(header: &str) -> Result<Layout, String> {
-        let names: Vec<String> = header
-            .split(',')
-            .map(|s| unquote(s.trim()).to_string())
-            .collect();
-        let mut time = None;
-        let mut op = None;
-        let mut offset = None;
-        let mut size = None;
-        let mut device = None;
-        for (i, name) in names.iter().enumerate() {
-            let Some(r) = role(name) else { continue };
-            let (slot, what): (&mut Option<usize>, &str) = match r {
-                Role::Time(_) => (&mut time, "time"),
-                Role::Op => (&mut op, "op"),
-                Role::Offset(_) => (&mut offset, "offset"),
-                Role::Size => (&mut size, "size"),
-                Role::Device => (&mut device, "device"),
-            };
-            if let Some(prev) = *slot {
-                return Err(format!(
-                    "both \"{}\" and \"{name}\" give the {what}",
-                    names[prev]
-                ));
-            }
-            *slot = Some(i);
-        }
-        let need = |slot: Option<usize>, what: &str, accepted: &str| {
-            slot.ok_or_else(|| format!("no {what} column (accepted names: {accepted})"))
-        };
-        let op = need(op, "op", "op, type, rw, opcode, cmd")?;
-        let offset = need(
-            offset,
-            "offset",
-            "offset in bytes; lba, lbn, sector in 512-byte units",
-        )?;
-        let size = need(size, "size", "size, length, len, bytes")?;
-        let unit_of = |i: usize| match role(&names[i]) {
-            Some(Role::Time(u)) => u,
-            _ => None,
-        };
-        let mult = match role(&names[offset]) {
-            Some(Role::Offset(m)) => m,
-            _ => 1,
-        };
-        let time = time.map(|i| (i, unit_of(i)));
-        let needed = [
-            Some(op),
-            Some(offset),
-            Some(size),
-            time.map(|t| t.0),
-            device,
-        ]
-        .into_iter()
-        .flatten()
-        .max()
-        .unwrap_or(0)
-            + 1;
-        Ok(Layout {
-            names,
-            time,
-            op,
-            offset: (offset, mult),
-            size,
-            device,
-            needed,
-        })
-    }
-}
-
-/// How a CSV `op` field reads.
-enum CsvOp {
-    Rw(Op),
-    /// A SCSI command other than a read or a write (TEST UNIT READY, SYNCHRONIZE
-    /// CACHE, ...): not a data transfer, skipped.
-    OtherScsi,
-}
-
-/// `read`/`write`/`r`/`w` in any case, or a SCSI opcode as two hex digits with or
-/// without `0x` (08/28/a8/88 READ(6/10/12/16), 0a/2a/aa/8a WRITE(6/10/12/16)), as in
-/// VMware vscsi traces and the libCacheSim samples. One hex digit is refused: `0`/`1`
-/// read/write codes differ between tools and must be mapped by the user.
-fn csv_op(s: &str) -> Option<CsvOp> {
-    for (name, op) in [
-        ("read", Op::Read),
-        ("r", Op::Read),
-        ("write", Op::Write),
-        ("w", Op::Write),
-    ] {
-        if s.eq_ignore_ascii_case(name) {
-            return Some(CsvOp::Rw(op));
-        }
-    }
-    let hex = s
-        .strip_prefix("0x")
-        .or_else(|| s.strip_prefix("0X"))
-        .unwrap_or(s);
-    if hex.len() != 2 {
-        return None;
-    }
-    let code = u8::from_str_radix(hex, 16).ok()?;
-    Some(match code {
-        0x08 | 0x28 | 0x88 | 0xa8 => CsvOp::Rw(Op::Read),
-        0x0a | 0x2a | 0x8a | 0xaa => CsvOp::Rw(Op::Write),
-        _ => CsvOp::OtherScsi,
-    })
-}
-
-/// Generic CSV: a header (or `--columns`) names the columns; see [`role`].
-fn csv<W: Write>(
-    lines: &mut LineReader<'_>,
-    em: &mut Emitter<'_, W>,
-    columns: Option<&str>,
-) -> Result<(), TraceError> {
-    let path = lines.path();
-    let layout = match columns {
-        Some(c) => {
-            Layout::new(c).map_err(|m| TraceError::io(path, format!("bad --columns: {m}")))?
-        }
-        None => loop {
-            let Some((no, text)) = lines.next_line()? else {
-                return Err(TraceError::parse(
-                    path,
-                    lines.line().max(1),
-                    None,
-                    "",
-                    "empty input: expected a header line naming the columns".into(),
-                ));
-            };
-            if text.trim().is_empty() || text.starts_with('#') {
-                continue;
-            }
-            break Layout::new(text).map_err(|m| {
-                TraceError::parse(
-                    path,
-                    no,
-                    None,
-                    text,
-                    format!(
-                        "bad header: {m}; give --columns if the file has no header or \
-                         names its columns differently"
-                    ),
-                )
-            })?;
-        },
-    };
-    let l = &layout;
-    let names: Vec<&str> = l.names.iter().map(String::as_str).collect();
-    match l.time {
-        None => em.report.note("no time column: records placed 1 µs apart"),
-        Some((_, None)) => em.report.note(
-            "time column without a unit read as nanoseconds \
-             (name it time_s, time_ms, time_us or time_ns with --columns)",
-        ),
-        Some(_) => {}
-    }
-    // With --columns the file may still start with its own header: a first line
-    // whose offset field is not a number is taken as one.
-    let mut maybe_header = columns.is_some();
-    let mut index: u64 = 0;
-    while let Some((no, text)) = lines.next_line()? {
-        if text.trim().is_empty() || text.starts_with('#') {
-            continue;
-        }
-        let line = Line {
-            path,
-            no,
-            names: &names,
-        };
-        let mut time_f = None;
-        let mut op_f = None;
-        let mut off_f = None;
-        let mut size_f = None;
-        let mut dev_f = None;
-        let mut n = 0;
-        for (i, field) in text.split(',').take(l.needed).enumerate() {
-            let v = Some(unquote(field.trim()));
-            if l.time.is_some_and(|t| t.0 == i) {
-                time_f = v;
-            } else if i == l.op {
-                op_f = v;
-            } else if i == l.offset.0 {
-                off_f = v;
-            } else if i == l.size {
-                size_f = v;
-            } else if l.device == Some(i) {
-                dev_f = v;
-            }
-            n = i + 1;
-        }
-        if std::mem::take(&mut maybe_header) && off_f.and_then(parse_u64).is_none() {
-            em.report
-                .note("header line replaced by --columns (skipped)");
-            continue;
-        }
-        let (Some(op_t), Some(off_t), Some(size_t)) = (op_f, off_f, size_f) else {
-            let missing = [Some(l.op), Some(l.offset.0), Some(l.size)]
-                .into_iter()
-                .flatten()
-                .filter(|&i| i >= n)
-                .min()
-                .unwrap_or(n);
-            return Err(line.missing(missing, l.needed, text));
-        };
-        let raw = match (l.time, time_f) {
-            (Some((i, unit)), Some(t)) => parse_decimal(t, unit.unwrap_or(1)).ok_or_else(|| {
-                line.err(
-                    i,
-                    t,
-                    format!("bad time \"{t}\" (expected a number, decimals allowed)"),
-                )
-            })?,
-            (Some((i, _)), None) => return Err(line.missing(i, l.needed, text)),
-            (None, _) => index.saturating_mul(1000),
-        };
-        index += 1;
-        let op = match csv_op(op_t) {
-            Some(CsvOp::Rw(op)) => op,
-            Some(CsvOp::OtherScsi) => {
-                em.report
-                    .note("SCSI command other than read/write (skipped)");
-                continue;
-            }
-            None => {
-                return Err(line.err(
-                    l.op,
-                    op_t,
-                    format!(
-                        "unknown op \"{op_t}\" (expected read, write, r, w, or a SCSI \
-                         opcode such as 28 or 2a)"
-                    ),
-                ));
-            }
-        };
-        let (oi, mult) = l.offset;
-        let what = if mult == 1 {
-            "a byte offset"
-        } else {
-            "a sector number"
-        };
-        let offset = line
-            .number(oi, off_t, what)?
-            .checked_mul(mult)
-            .ok_or_else(|| {
-                line.err(
-                    oi,
-                    off_t,
-                    format!("offset \"{off_t}\" × {mult} overflows 64 bits"),
-                )
-            })?;
-        let size = line.number(l.size, size_t, "a size in bytes")?;
-        line.end(l.size, offset, size, size_t)?;
-        em.name.clear();
-        em.name.push_str("dev:");
-        match (l.device, dev_f) {
-            (Some(i), None) => return Err(line.missing(i, l.needed, text)),
-            (Some(i), Some("")) => return Err(line.err(i, text, "empty device".into())),
-            (Some(_), Some(d)) => em.name.push_str(d),
-            (None, _) => em.name.push('0'),
-        }
-        let time = if l.time.is_some() {
-            em.rebase(raw)
-        } else {
-            raw
-        };
-        em.request(time, op, offset, size)?;
-    }
-    Ok(())
-}
-
 /// Append `v` in decimal without allocating.
 fn push_u64(s: &mut String, v: u64) {
     use std::fmt::Write as _;
@@ -677,6 +453,45 @@ fn push_u64(s: &mut String, v: u64) {
 mod tests {
     use super::*;
     use crate::import::text::{parse_decimal, parse_u64};
+
+    fn run(format: BlkFormat, data: &str) -> Result<(String, ImportReport), TraceError> {
+        let opts = BlkOptions {
+            format,
+            columns: None,
+        };
+        let mut w = TraceWriter::new(Vec::new()).expect("header");
+        let mut input = data.as_bytes();
+        let r = import(&mut input, "t.csv", &opts, &mut w)?;
+        let text = String::from_utf8(w.finish().expect("finish")).expect("UTF-8");
+        Ok((text, r))
+    }
+
+    #[test]
+    fn quoted_fields_crlf_and_lines_spanned() {
+        // A quoted host name with a comma, CRLF line ends, and an ignored column holding
+        // a line break: the error after it names its physical line.
+        let (text, r) = run(
+            BlkFormat::Msr,
+            "1,\"h,1\",0,Read,0,512,1\r\n2,\"h,1\",0,Write,512,512,1\r\n",
+        )
+        .unwrap();
+        assert!(text.contains("\n0,1,read,\"dev:h,1.0\",0,512,\n"), "{text}");
+        assert_eq!((r.lines, r.events), (2, 3));
+        let e = run(
+            BlkFormat::Csv,
+            "time_ns,op,offset,size,note\n1,r,0,1,\"a\nb\"\n2,r,x,1,c\n",
+        )
+        .unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv: line 4, column offset: bad number \"x\" (expected a byte offset)"
+        );
+        let e = run(BlkFormat::Snia, "0,1,512,r,0.1\n0,\"2,512,r,0.2\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "t.csv: line 2: unterminated quote in \"\"2,512,r,0.2\""
+        );
+    }
 
     #[test]
     fn numbers() {
@@ -699,50 +514,5 @@ mod tests {
             assert_eq!(parse_decimal(bad, 1), None, "{bad:?}");
         }
         assert_eq!(parse_decimal("99999999999", 1_000_000_000), None);
-    }
-
-    #[test]
-    fn column_roles() {
-        assert_eq!(role("Time"), Some(Role::Time(None)));
-        assert_eq!(role("time_ms"), Some(Role::Time(Some(1_000_000))));
-        assert_eq!(role(" timestamp_s "), Some(Role::Time(Some(1_000_000_000))));
-        assert_eq!(role("lbn"), Some(Role::Offset(512)));
-        assert_eq!(role("\"size\""), Some(Role::Size));
-        assert_eq!(role("version"), None);
-        assert_eq!(role("time_h"), None);
-        assert_eq!(role("latency_ns"), None);
-    }
-
-    #[test]
-    fn layouts() {
-        let l = Layout::new("version,time_s,op,size,lbn").unwrap();
-        assert_eq!(l.time, Some((1, Some(1_000_000_000))));
-        assert_eq!((l.op, l.offset, l.size, l.device), (2, (4, 512), 3, None));
-        assert_eq!(l.needed, 5);
-        assert!(
-            Layout::new("time,op,size")
-                .unwrap_err()
-                .contains("no offset column")
-        );
-        assert!(
-            Layout::new("time,op,offset,lba,size")
-                .unwrap_err()
-                .contains("both \"offset\" and \"lba\"")
-        );
-    }
-
-    #[test]
-    fn scsi_opcodes() {
-        let rw = |s| match csv_op(s) {
-            Some(CsvOp::Rw(op)) => Some(op),
-            _ => None,
-        };
-        assert_eq!(rw("28"), Some(Op::Read));
-        assert_eq!(rw("0x2A"), Some(Op::Write));
-        assert_eq!(rw("W"), Some(Op::Write));
-        assert_eq!(rw("Read"), Some(Op::Read));
-        assert!(matches!(csv_op("35"), Some(CsvOp::OtherScsi)));
-        assert!(csv_op("0").is_none());
-        assert!(csv_op("wirte").is_none());
     }
 }

@@ -23,11 +23,6 @@ impl<'a> LineReader<'a> {
         }
     }
 
-    /// The input's name for messages.
-    pub(in crate::import) fn path(&self) -> &'a str {
-        self.path
-    }
-
     /// Lines read so far (the number of the last line returned).
     pub(in crate::import) fn line(&self) -> u64 {
         self.line

@@ -21,6 +21,7 @@ pub use binary::{BinaryTrace, BinaryWriter, convert_csv_to_binary};
 pub use check::{CheckReport, check};
 pub use convert::convert;
 pub use csv::{MAX_LINE, REQUIRED_COLUMNS, TraceReader};
+pub(crate) use csv::{RecordError, Records, record_text};
 pub use error::TraceError;
 pub use event::{Advice, Event, FileId, Flags, MAX_RW_COUNT, Op};
 pub use input::{Compression, Input};

@@ -1,6 +1,7 @@
 //! Unit tests of the parent module.
 
 use super::*;
+use crate::trace::event::{Flags, Op};
 
 fn read_all(text: &str) -> (Vec<Event>, FileTable, Vec<TraceError>) {
     let mut r = TraceReader::from_read("t.csv", std::io::Cursor::new(text.to_string()))
@@ -21,52 +22,6 @@ fn read_all(text: &str) -> (Vec<Event>, FileTable, Vec<TraceError>) {
         }
     }
     (evs, files, errs)
-}
-
-#[test]
-fn splitting() {
-    let mut f = Vec::new();
-    split(b"a,b,,c", &mut f).unwrap();
-    assert_eq!(f.len(), 4);
-    split(b"", &mut f).unwrap();
-    assert_eq!(f.len(), 1);
-    split(b"a,", &mut f).unwrap();
-    assert_eq!(f.len(), 2);
-    split(b"\"x,y\",\"a\"\"b\",\"\"", &mut f).unwrap();
-    assert_eq!(f.len(), 3);
-    let line = b"\"x,y\",\"a\"\"b\",\"\"";
-    let mut s = Vec::new();
-    assert_eq!(value(line, f[0], &mut s), b"x,y");
-    assert_eq!(value(line, f[1], &mut s), b"a\"b");
-    assert_eq!(value(line, f[2], &mut s), b"");
-    assert_eq!(
-        split(b"a,\"bc", &mut f),
-        Err(SplitError::Unterminated { field: 1, start: 2 })
-    );
-    assert_eq!(
-        split(b"\"a\"b,c", &mut f),
-        Err(SplitError::AfterQuote { field: 0, start: 0 })
-    );
-}
-
-#[test]
-fn numbers() {
-    assert_eq!(parse_num(b"0", u64::MAX), Ok(0));
-    assert_eq!(parse_num(b"007", u64::MAX), Ok(7));
-    assert_eq!(parse_num(b"18446744073709551615", u64::MAX), Ok(u64::MAX));
-    assert_eq!(
-        parse_num(b"18446744073709551616", u64::MAX),
-        Err(NumError::Overflow)
-    );
-    assert_eq!(
-        parse_num(b"4294967296", u32::MAX as u64),
-        Err(NumError::Overflow)
-    );
-    assert_eq!(parse_num(b"-1", u64::MAX), Err(NumError::Negative));
-    assert_eq!(parse_num(b" 1", u64::MAX), Err(NumError::Space));
-    assert_eq!(parse_num(b"+1", u64::MAX), Err(NumError::NotDigits));
-    assert_eq!(parse_num(b"1e3", u64::MAX), Err(NumError::NotDigits));
-    assert_eq!(parse_num(b"-", u64::MAX), Err(NumError::NotDigits));
 }
 
 #[test]
@@ -168,4 +123,117 @@ fn no_allocation_growth_for_known_names() {
     assert!(errs.is_empty());
     assert_eq!(evs.len(), 1000);
     assert_eq!(files.len(), 3);
+}
+
+#[test]
+fn quoted_fields_span_lines_and_errors_name_the_first_line() {
+    // RFC 4180: a quoted field holds commas, `""` and line breaks; the record is one
+    // event, and the lines after it keep their physical numbers.
+    let text = "time_ns,pid,op,file,offset,length\n\
+        1,1,open,\"two\nlines, \"\"quoted\"\"\",,10\n\
+        # a comment\n\
+        2,1,close,\"a\r\nb\",,\n\
+        \n\
+        3,1,bogus,x,,\n\
+        4,1,close,\"c\nd\",1,\n\
+        5,1,read,x,0,x\n";
+    let (evs, files, errs) = read_all(text);
+    assert_eq!(evs.len(), 3, "{errs:?}");
+    assert_eq!(files.name(evs[0].file), "two\nlines, \"quoted\"");
+    assert_eq!(files.initial_size(evs[0].file), Some(10));
+    assert_eq!(files.name(evs[1].file), "a\r\nb");
+    assert_eq!(files.name(evs[2].file), "c\nd");
+    let msgs: Vec<String> = errs.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        msgs,
+        [
+            "t.csv: line 8, column op: unknown op \"bogus\"",
+            "t.csv: line 11, column length: bad number \"x\": expected a plain decimal number",
+        ]
+    );
+}
+
+#[test]
+fn line_count_at_the_end() {
+    let count = |text: &str| {
+        let mut r = TraceReader::from_read("t.csv", std::io::Cursor::new(text.to_string()))
+            .expect("in-memory open");
+        let mut files = FileTable::new();
+        while r.next_event(&mut files).expect("a good trace").is_some() {}
+        r.line()
+    };
+    assert_eq!(count(""), 0);
+    assert_eq!(count("time_ns,pid,op,file,offset,length\n"), 1);
+    assert_eq!(count("time_ns,pid,op,file,offset,length\n\n# c\n"), 3);
+    assert_eq!(count("time_ns,pid,op,file,offset,length\n1,1,close,a,,"), 2);
+    assert_eq!(
+        count("time_ns,pid,op,file,offset,length\n1,1,close,\"a\nb\",,\n"),
+        3
+    );
+}
+
+#[test]
+fn crlf_lines_and_a_last_line_without_newline() {
+    let text = "time_ns,pid,op,file,offset,length,flags\r\n\
+        1,1,open,a,,5,sync\r\n\
+        2,1,close,\"b\",,,\r\n\
+        3,1,read,a,0,7,";
+    let (evs, files, errs) = read_all(text);
+    assert!(errs.is_empty(), "{errs:?}");
+    assert_eq!(evs.len(), 3);
+    assert_eq!(evs[0].flags, Flags::SYNC);
+    assert_eq!(files.name(evs[1].file), "b");
+    assert_eq!(evs[2].length(), Some(7));
+}
+
+#[test]
+fn a_quote_left_open() {
+    // At the end of the input: the record starting on line 3 is reported there.
+    let text = "time_ns,pid,op,file,offset,length\n1,1,close,a,,\n2,1,close,\"b,,\n3,1,close,c,,\n";
+    let (evs, _, errs) = read_all(text);
+    assert_eq!(evs.len(), 1);
+    assert_eq!(errs.len(), 1);
+    assert_eq!(
+        errs[0].to_string(),
+        "t.csv: line 3, column file: unterminated quote in \"\"b,,\\n3,1,close,c,,\""
+    );
+    // Running on for more than MAX_LINE bytes: reported, and reading goes on after it
+    // (the lines after the stop are read as rows again, and are bad rows here).
+    let mut text = String::from("time_ns,pid,op,file,offset,length\n1,1,close,\"a,,\n");
+    for i in 0..(MAX_LINE / 5) {
+        text.push_str(&format!("{i},1,x\n"));
+    }
+    text.push_str("9,1,close,z,,\n");
+    let (evs, _, errs) = read_all(&text);
+    assert!(!errs.is_empty());
+    let first = errs[0].to_string();
+    assert!(
+        first.starts_with("t.csv: line 2, column file: unterminated quote in \"\"a,,\\n0,1,x"),
+        "{first}"
+    );
+    assert!(
+        first.ends_with("(still open after 1048576 bytes)"),
+        "{first}"
+    );
+    assert_eq!(evs.len(), 1, "the good line after the garbage is read");
+    assert_eq!(evs[0].time_ns, 9);
+}
+
+#[test]
+fn many_comment_lines_are_not_a_long_record() {
+    let mut text = String::from("time_ns,pid,op,file,offset,length\n");
+    for _ in 0..(MAX_LINE / 20 + 10) {
+        text.push_str("# nineteen bytes...\n");
+    }
+    text.push_str("1,1,close,a,,\n");
+    let lines = text.matches('\n').count() as u64;
+    let mut r = TraceReader::from_read("t.csv", std::io::Cursor::new(text)).expect("open");
+    let mut files = FileTable::new();
+    let ev = r
+        .next_event(&mut files)
+        .expect("no error")
+        .expect("one event");
+    assert_eq!(ev.time_ns, 1);
+    assert!(r.next_event(&mut files).expect("no error").is_none());
+    assert_eq!(r.line(), lines);
 }
