@@ -78,3 +78,30 @@ impl ReplayWarnings {
             .collect()
     }
 }
+
+/// The one table from a trace op to a kernel model's handler: `self.op_open(ev)` for
+/// `open`, ..., `self.op_fault(ev, store)` for both fault ops. The DragonFly model and
+/// the Linux personality each implement the `op_*` methods their way.
+macro_rules! dispatch_op {
+    ($m:expr, $ev:expr) => {{
+        use $crate::trace::Op;
+        let ev = $ev;
+        match ev.op {
+            Op::Open => $m.op_open(ev),
+            Op::Close => $m.op_close(ev),
+            Op::Read => $m.op_read(ev),
+            Op::Write => $m.op_write(ev),
+            Op::Mmap => $m.op_mmap(ev),
+            Op::Munmap => $m.op_munmap(ev),
+            Op::FaultRead => $m.op_fault(ev, false),
+            Op::FaultWrite => $m.op_fault(ev, true),
+            Op::Truncate => $m.op_truncate(ev),
+            Op::Fsync => $m.op_fsync(ev),
+            Op::Msync => $m.op_msync(ev),
+            Op::Unlink => $m.op_unlink(ev),
+            Op::Fadvise => $m.op_fadvise(ev),
+            Op::Madvise => $m.op_madvise(ev),
+        }
+    }};
+}
+pub(crate) use dispatch_op;

@@ -305,22 +305,7 @@ impl Simulator {
         } else {
             ev
         };
-        match ev.op {
-            Op::Open => self.op_open(ev),
-            Op::Close => self.op_close(ev),
-            Op::Read => self.op_read(ev),
-            Op::Write => self.op_write(ev),
-            Op::Mmap => self.op_mmap(ev),
-            Op::Munmap => self.op_munmap(ev),
-            Op::FaultRead => self.op_fault(ev, false),
-            Op::FaultWrite => self.op_fault(ev, true),
-            Op::Truncate => self.op_truncate(ev),
-            Op::Fsync => self.op_fsync(ev),
-            Op::Msync => self.op_msync(ev),
-            Op::Unlink => self.op_unlink(ev),
-            Op::Fadvise => self.op_fadvise(ev),
-            Op::Madvise => self.op_madvise(ev),
-        }
+        crate::model::dispatch_op!(self, ev);
         self.op_vnode = NIL;
         if let Some(reason) = self.no_progress.take() {
             self.stuck = Some(crate::stats::Stuck {

@@ -22,7 +22,7 @@ pub use params::LinuxParams;
 
 use crate::device::{Completion, Device, DeviceSpec, ReqId};
 use crate::stats::{Counters, Dir, Latencies, Origin, RunStats};
-use crate::trace::{Event, FileTable, Op};
+use crate::trace::{Event, FileTable};
 use pagecache::{NIL, PageCache, pf};
 use readahead::FileRaState;
 use rustc_hash::FxHashMap;
@@ -396,22 +396,7 @@ impl Linux {
         self.c.events += 1;
         self.device.advance(t, &mut self.done);
         self.process_completions();
-        match ev.op {
-            Op::Open => self.op_open(ev),
-            Op::Close => self.op_close(ev),
-            Op::Read => self.op_read(ev),
-            Op::Write => self.op_write(ev),
-            Op::Mmap => self.op_mmap(ev),
-            Op::Munmap => self.op_munmap(ev),
-            Op::FaultRead => self.op_fault(ev, false),
-            Op::FaultWrite => self.op_fault(ev, true),
-            Op::Truncate => self.op_truncate(ev),
-            Op::Fsync => self.op_fsync(ev),
-            Op::Msync => self.op_msync(ev),
-            Op::Unlink => self.op_unlink(ev),
-            Op::Fadvise => self.op_fadvise(ev),
-            Op::Madvise => self.op_madvise(ev),
-        }
+        crate::model::dispatch_op!(self, ev);
         self.lat.record(ev.op, self.now - t);
     }
 
