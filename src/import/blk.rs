@@ -25,14 +25,14 @@ use crate::trace::{MAX_LINE, Op, RecordError, Records, record_text};
 
 mod generic;
 
-/// The block trace dialects.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+/// The block trace dialects (the docs are `--format`'s help).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum BlkFormat {
-    /// MSR Cambridge CSV: `Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime`.
+    /// MSR Cambridge CSV (Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime).
     Msr,
-    /// SPC-style ASCII (SNIA): `ASU,LBA,Size,Opcode,Timestamp`.
+    /// SPC-style ASCII as published by SNIA (ASU,LBA,Size,Opcode,Timestamp).
     Snia,
-    /// Generic `time,op,offset,size[,device]` CSV; `columns` renames/reorders.
+    /// Generic CSV time,op,offset,size[,device]; see --columns.
     Csv,
 }
 

@@ -290,23 +290,13 @@ pub struct FioArgs {
     pub out: OutArgs,
 }
 
-#[derive(Clone, Copy, Debug, ValueEnum)]
-pub enum BlkFormatArg {
-    /// MSR Cambridge CSV (Timestamp,Hostname,DiskNumber,Type,Offset,Size,ResponseTime).
-    Msr,
-    /// SPC-style ASCII as published by SNIA (ASU,LBA,Size,Opcode,Timestamp).
-    Snia,
-    /// Generic CSV time,op,offset,size[,device]; see --columns.
-    Csv,
-}
-
 #[derive(Args, Debug)]
 pub struct BlkArgs {
     /// The block trace (plain, .gz or .zst), or - for standard input.
     pub file: String,
     /// The dialect of the block trace.
     #[arg(long, value_enum)]
-    pub format: BlkFormatArg,
+    pub format: vpsim::import::blk::BlkFormat,
     /// For --format csv: the column names in file order, comma separated (time, op,
     /// offset, size, device; anything else is ignored), when the file has no header or
     /// names them differently. Example: --columns time,device,op,offset,size

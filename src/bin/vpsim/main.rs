@@ -167,11 +167,7 @@ fn cmd_import(cmd: &ImportCmd) -> CmdResult {
         }
         ImportCmd::Blk(a) => {
             let opts = blk::BlkOptions {
-                format: match a.format {
-                    BlkFormatArg::Msr => blk::BlkFormat::Msr,
-                    BlkFormatArg::Snia => blk::BlkFormat::Snia,
-                    BlkFormatArg::Csv => blk::BlkFormat::Csv,
-                },
+                format: a.format,
                 columns: a.columns.clone(),
             };
             app::import::import("blk", &a.file, a.out.output.as_deref(), |i, p, w| {
