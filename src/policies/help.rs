@@ -44,13 +44,20 @@ impl Family {
             self.example
         );
         if many {
+            // Two other policies around the example spec, e.g. `dragonfly,fixed:pages=16,none`.
+            let own = self.example.split(':').next().unwrap_or(self.example);
+            let others: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| *n != own)
+                .take(2)
+                .collect();
             s.push_str(&format!(
-                ". Repeatable, and a comma list gives several: a spec starts at each policy name and key=value elements belong to the spec before them (--{} {},{}:{}=1,{})",
+                ". Repeatable, and a comma list gives several: a spec starts at each policy name and key=value elements belong to the spec before them (--{} {},{},{})",
                 self.flag,
-                names[0],
-                names[1 % names.len()],
-                (self.all)()[1 % names.len()].keys.first().map_or("x", |k| k.0),
-                names[2 % names.len()],
+                others.first().copied().unwrap_or(own),
+                self.example,
+                others.get(1).copied().unwrap_or(own),
             ));
         }
         s
@@ -68,5 +75,38 @@ impl Family {
             }
         }
         s
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::params::Knobs;
+    use crate::policies::PolicySet;
+    use crate::spec::split_specs;
+
+    /// Each family's `--help` example list splits into three specs that all build.
+    #[test]
+    fn help_examples_are_valid_lists() {
+        for f in [READAHEAD, CLUSTER, SYNC] {
+            let h = f.help(true);
+            let (_, tail) = h
+                .rsplit_once(&format!("(--{} ", f.flag))
+                .expect("an example");
+            let example = tail.trim_end_matches(')');
+            let names: Vec<&str> = (f.all)().iter().map(|p| p.name).collect();
+            let specs = split_specs(example, &names).expect("the example splits");
+            assert_eq!(specs.len(), 3, "{example}");
+            for s in &specs {
+                let d = "dragonfly";
+                let (ra, cl, sy) = match f.flag {
+                    "readahead" => (s.as_str(), d, d),
+                    "cluster" => (d, s.as_str(), d),
+                    _ => (d, d, s.as_str()),
+                };
+                let built = PolicySet::parse(ra, cl, sy, &mut Knobs::default());
+                assert!(built.is_ok(), "--{} {s}: {:?}", f.flag, built.err());
+            }
+        }
     }
 }
