@@ -638,6 +638,43 @@ fn faults_from_csv_on_the_log_clock_or_in_trace_ns() {
     }
 }
 
+/// Issue 17: a fault list on another clock (CLOCK_MONOTONIC, 8,185 s after boot) as
+/// `time_ns` fell entirely after the log's last line and was dropped with exit 0.
+/// Now the import is refused with the numbers, and `--perf-offset-ns` (for every
+/// form) puts the same list back on the trace's clock.
+#[test]
+fn fault_list_on_another_clock_is_refused_unless_shifted() {
+    const MONO: u64 = 8_185_000_000_000;
+    let mut text = String::from("time_ns,pid,tid,address,error_code\n");
+    for (t, pid, addr, code) in FAULTS {
+        text.push_str(&format!("{},{pid},{pid},{addr:#x},{code:#x}\n", t + MONO));
+    }
+    let path = std::env::temp_dir().join(format!("vpsim-strace-{}-mono.csv", std::process::id()));
+    std::fs::write(&path, &text).unwrap();
+    let opts = StraceOptions {
+        faults: Some(path.to_string_lossy().into_owned()),
+    };
+    let e = convert_with(&log(FAULT_LOG), &opts, &StraceTuning::default())
+        .expect_err("a fault list on another clock is refused")
+        .to_string();
+    assert!(
+        e.contains("6 of 6 faults fall outside the log's time span"),
+        "{e}"
+    );
+    assert!(
+        e.contains("the fault at 8185.0 s is after the log's last line at 0.0 s"),
+        "{e}"
+    );
+    assert!(
+        e.contains("line 2, column time"),
+        "names the first such line: {e}"
+    );
+    let _ = std::fs::remove_file(&path);
+    let (rows, r) = with_faults("mono.csv", &text, Some(-(MONO as i64)));
+    assert_eq!(rows, fault_rows(0));
+    check_fault_notes(&r);
+}
+
 #[test]
 fn faults_from_perf_script_aligned_automatically_or_by_offset() {
     // perf's clock: seconds since boot, 5000 s at the log's first line.

@@ -273,9 +273,10 @@ pub struct StraceArgs {
     /// its path at the time, as strace shows it (a rename then starts a new name).
     #[arg(long, value_enum, default_value_t = NameRule::Stable)]
     pub names: NameRule,
-    /// perf faults only: the shift in nanoseconds from perf's clock to the trace's
-    /// (trace time = perf time + this). Without it the shift is found from the log:
-    /// exact with `perf record -k CLOCK_REALTIME` and `strace -ttt`. Example: --perf-offset-ns -1234567
+    /// The shift in nanoseconds from the fault list's clock to the trace's (trace time =
+    /// fault time + this), for perf output and CSV alike. Without it perf times are
+    /// aligned from the log (exact with `perf record -k CLOCK_REALTIME` and `strace
+    /// -ttt`) and CSV times are taken as they are. Example: --perf-offset-ns -1234567
     #[arg(long, value_name = "NS", allow_negative_numbers = true)]
     pub perf_offset_ns: Option<i64>,
     #[command(flatten)]

@@ -38,6 +38,8 @@ pub struct Fault {
     pub pid: u32,
     pub addr: u64,
     pub write: bool,
+    /// Line of the fault list it came from.
+    pub line: u64,
 }
 
 #[derive(Clone, Debug)]
@@ -77,6 +79,9 @@ pub struct FaultSource {
     eof: bool,
     /// trace ns = perf ns + shift (set by [`FaultSource::align`]).
     shift: Option<i128>,
+    /// `--perf-offset-ns` when given: added to times of every form, so a CSV on
+    /// another clock can be shifted too.
+    offset: i128,
     buf: Vec<u8>,
 }
 
@@ -85,6 +90,11 @@ fn err(path: &str, line: u64, column: &str, text: &str, msg: String) -> TraceErr
 }
 
 impl FaultSource {
+    /// The fault list's path, as messages name it.
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
     pub fn open(path: &str) -> Result<FaultSource, TraceError> {
         Ok(FaultSource {
             input: Input::open(path)?,
@@ -94,6 +104,7 @@ impl FaultSource {
             ahead: VecDeque::new(),
             eof: false,
             shift: None,
+            offset: 0,
             buf: Vec::new(),
         })
     }
@@ -254,6 +265,7 @@ impl FaultSource {
     ) -> Result<(), TraceError> {
         if let Some(o) = offset {
             self.shift = Some(i128::from(o));
+            self.offset = i128::from(o);
             return Ok(());
         }
         // Find the first fault of `pid` (else the first of all).
@@ -305,16 +317,19 @@ impl FaultSource {
         };
         let time = match &raw.time {
             RawTime::Perf(t) => i128::from(*t) + self.shift.unwrap_or(0),
-            RawTime::Trace(t) => *t,
-            RawTime::Log(s) => clock.parse_log_time(s).ok_or_else(|| {
-                err(
-                    &self.path,
-                    raw.line,
-                    "time",
-                    s,
-                    format!("time \"{s}\" is not written like the log's timestamps"),
-                )
-            })?,
+            RawTime::Trace(t) => *t + self.offset,
+            RawTime::Log(s) => {
+                self.offset
+                    + clock.parse_log_time(s).ok_or_else(|| {
+                        err(
+                            &self.path,
+                            raw.line,
+                            "time",
+                            s,
+                            format!("time \"{s}\" is not written like the log's timestamps"),
+                        )
+                    })?
+            }
         };
         if time >= before {
             return Ok(None);
@@ -324,6 +339,7 @@ impl FaultSource {
             pid: raw.pid,
             addr: raw.addr,
             write: raw.write,
+            line: raw.line,
         };
         self.ahead.pop_front();
         Ok(Some(f))
@@ -376,6 +392,7 @@ mod tests {
             ahead: VecDeque::new(),
             eof: false,
             shift: None,
+            offset: 0,
             buf: Vec::new(),
         }
     }

@@ -134,6 +134,15 @@ struct Importer {
     /// Rows before (this time, any seq) may already be written.
     floor: u64,
     last_fault: u64,
+    /// Trace time of the latest log line, and whether the log has ended (faults
+    /// merged after that are past its last line).
+    log_last: u64,
+    log_ended: bool,
+    /// Faults read, and those outside the log's time span with the first of them
+    /// (time, line): a fault list on another clock falls outside almost entirely.
+    faults_seen: u64,
+    faults_outside: u64,
+    first_outside: Option<(i128, u64)>,
     /// Whether the log's first process (the one not created by a logged fork) exists.
     first_pid_seen: bool,
     untimed_noted: bool,
@@ -176,6 +185,11 @@ pub fn import_tuned<W: Write>(
         lineno: 0,
         floor: 0,
         last_fault: 0,
+        log_last: 0,
+        log_ended: false,
+        faults_seen: 0,
+        faults_outside: 0,
+        first_outside: None,
         first_pid_seen: false,
         untimed_noted: false,
     };
@@ -268,6 +282,7 @@ impl Importer {
                 f.align(pid, ret, &self.clock, offset)?;
             }
         }
+        self.log_last = self.log_last.max(t);
         self.merge_faults(t)?;
         self.ensure_process(pid, line.pid.is_some());
         match line.body {
@@ -396,6 +411,11 @@ impl Importer {
     }
 
     fn fault(&mut self, f: Fault) {
+        self.faults_seen += 1;
+        if f.time < 0 || (self.log_ended && f.time > i128::from(self.log_last)) {
+            self.faults_outside += 1;
+            self.first_outside.get_or_insert((f.time, f.line));
+        }
         let Ok(mut t) = u64::try_from(f.time) else {
             self.report
                 .note("fault before the first strace line (dropped)");
@@ -453,7 +473,9 @@ impl Importer {
     }
 
     fn finish<W: Write>(&mut self, out: &mut TraceWriter<W>) -> Result<(), TraceError> {
+        self.log_ended = true;
         self.merge_faults_before(i128::MAX)?;
+        self.check_fault_clock()?;
         for _ in self.pending.drain() {
             self.report
                 .note("unfinished call never resumed (log ends first)");
@@ -464,6 +486,44 @@ impl Importer {
         self.emit.finish(out, &mut self.report)
     }
 }
+
+impl Importer {
+    /// Refuse a fault list most of whose faults fall outside the log's time span
+    /// (before its first line or after its last): its clock is not the log's, and
+    /// replaying what is left would silently drop nearly every fault.
+    fn check_fault_clock(&self) -> Result<(), TraceError> {
+        let (Some(src), Some((time, line))) = (self.faults.as_ref(), self.first_outside) else {
+            return Ok(());
+        };
+        if self.faults_outside * MAX_OUTSIDE.1 <= self.faults_seen * MAX_OUTSIDE.0 {
+            return Ok(());
+        }
+        let s = |ns: i128| ns as f64 / 1e9;
+        let at = s(time);
+        let last = s(i128::from(self.log_last));
+        let side = if time < 0 {
+            "before the log's first line (0 s)".to_string()
+        } else {
+            format!("after the log's last line at {last:.1} s")
+        };
+        Err(TraceError::parse(
+            src.path(),
+            line,
+            Some("time"),
+            &format!("{at:.1}"),
+            format!(
+                "{} of {} faults fall outside the log's time span (0 to {last:.1} s of trace time); the fault at {at:.1} s is {side}: is the clock right? \
+                 A CSV's time_ns must already be trace time (ns since the first strace line) and its time column on the log's clock; \
+                 --perf-offset-ns shifts any form (trace ns = fault ns + offset)",
+                self.faults_outside, self.faults_seen
+            ),
+        ))
+    }
+}
+
+/// At most this fraction (numerator, denominator) of a fault list may fall outside
+/// the log's time span before the import is refused.
+const MAX_OUTSIDE: (u64, u64) = (1, 2);
 
 /// Calls that create a process or thread.
 fn is_fork(name: &str) -> bool {
