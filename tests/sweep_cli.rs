@@ -224,6 +224,33 @@ fn grid_file_and_usage_errors() {
     ]));
     let text = std::fs::read_to_string(&out).expect("csv");
     assert_eq!(text.lines().count(), 5, "header + 4 configurations");
+    // A list element may be a comma list, split as the flags split it: same grid.
+    std::fs::write(
+        &g,
+        "mem = [\"64M\", \"128M\"]\nreadahead = [\"none,fixed:pages=4\"]\nfinal_sync = true\n",
+    )
+    .expect("write grid");
+    let out2 = d.join("r2.csv");
+    ok(&vpsim(&[
+        "sweep",
+        "traces/small-random.csv",
+        "--grid",
+        s(&g),
+        "--output",
+        s(&out2),
+    ]));
+    assert_eq!(std::fs::read_to_string(&out2).expect("csv"), text);
+    // A key before any spec: the error names the file's line, not a flag.
+    std::fs::write(&g, "readahead = [\"pages=3\"]\n").expect("write grid");
+    let o = vpsim(&["sweep", "traces/small-random.csv", "--grid", s(&g)]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = String::from_utf8_lossy(&o.stderr);
+    assert!(e.contains("readahead (line 1, column 13)"), "{e}");
+    assert!(
+        e.contains("\"pages=3\" in \"pages=3\" belongs to no spec"),
+        "{e}"
+    );
+    assert!(!e.contains("--readahead"), "{e}");
     let o = vpsim(&["sweep", "traces/small-random.csv", "--readahead", "linnux"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("linux"));

@@ -140,15 +140,20 @@ pub fn family_names(family: &str) -> Vec<&'static str> {
     infos.iter().map(|p| p.name).collect()
 }
 
-/// Every value of a repeatable spec flag split into specs ([`split_specs`]); errors
-/// name the flag.
+/// Every value of a repeatable spec flag (or grid-file list) split into specs
+/// ([`split_specs`]); the caller says where the values came from in an error.
 pub fn split_family(family: &str, values: &[String]) -> Result<Vec<String>, String> {
     let names = family_names(family);
     let mut specs = Vec::new();
     for v in values {
-        specs.extend(split_specs(v, &names).map_err(|e| format!("--{family}: {e}"))?);
+        specs.extend(split_specs(v, &names)?);
     }
     Ok(specs)
+}
+
+/// [`split_family`] of a command-line flag: errors name the flag.
+pub fn split_flag(family: &str, values: &[String]) -> Result<Vec<String>, String> {
+    split_family(family, values).map_err(|e| format!("--{family}: {e}"))
 }
 
 /// The specs of one family for `compare`: every value split into specs, each
@@ -163,7 +168,7 @@ pub fn family_specs(
     }
     let mut specs = Vec::new();
     for v in values {
-        let list = split_family(family, std::slice::from_ref(v))?;
+        let list = split_flag(family, std::slice::from_ref(v))?;
         if list.is_empty() {
             return Err(format!("--{family} \"{v}\": empty spec"));
         }
@@ -256,7 +261,7 @@ impl RunConfig {
         if model == ModelKind::Dragonfly {
             for (family, v) in FAMILIES.into_iter().zip([a.readahead, a.cluster, a.sync]) {
                 if let Some(v) = v {
-                    if split_family(family, &[v.to_string()])?.len() > 1 {
+                    if split_flag(family, &[v.to_string()])?.len() > 1 {
                         return Err(format!(
                             "--{family} \"{v}\": replay takes one spec per family; `vpsim compare` compares several"
                         ));

@@ -2,7 +2,7 @@
 
 use super::Grid;
 use crate::run::ModelKind;
-use crate::run::config::split_family;
+use crate::run::config::split_flag;
 use crate::units::parse_size;
 
 /// `vpsim sweep`'s grid flags, parsed by clap (the binary flattens them into its
@@ -89,7 +89,7 @@ impl Grid {
             ("sync", &a.sync, &mut g.sync),
         ] {
             if !vals.is_empty() {
-                let l = split_family(flag, vals)?;
+                let l = split_flag(flag, vals)?;
                 if l.is_empty() {
                     return Err(format!("--{flag}: empty"));
                 }
