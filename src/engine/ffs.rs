@@ -41,7 +41,9 @@ impl Simulator {
         let filesize = self.vnodes[vn as usize].v_filesize;
         let size = self.vnodes[vn as usize].blksize(lblk, bsize);
         self.fire_marker(vn, lblk);
-        let cached = self.block_cached(vn, lblk);
+        // Only for policies that look (`ReadAhead::uses_cached`); `false` otherwise
+        // keeps `ra_ctx` from counting a history nobody reads.
+        let cached = self.ra_cached && self.block_cached(vn, lblk);
         let ctx = self.ra_ctx(vn, lblk, seqcount, cached);
         match self.pol.readahead.on_access(&ctx) {
             RaPlan::Cluster { maxreq } => {

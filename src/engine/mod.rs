@@ -139,6 +139,9 @@ pub struct Simulator {
     pub(crate) markers_live: u64,
     /// The read-ahead policy reads `RaCtx::history_blocks` (see `uses_history`).
     pub(crate) ra_history: bool,
+    /// The read-ahead policy reads [`RaCtx::cached`](crate::policies::readahead::RaCtx)
+    /// (or its history, which starts from it): else the engine does not look it up.
+    pub(crate) ra_cached: bool,
     /// The sync policy keeps the kernel's own mechanisms (syncer, buf_daemon,
     /// thresholds); cached because every event asks.
     pub(crate) sync_kernel: bool,
@@ -234,6 +237,7 @@ impl Simulator {
             ra_req: RaReq::default(),
             markers_live: 0,
             ra_history: false,
+            ra_cached: true,
             sync_kernel: true,
             flushing: false,
             check_invariants: cfg!(debug_assertions),
@@ -255,6 +259,7 @@ impl Simulator {
     pub fn set_policies(&mut self, set: crate::policies::PolicySet) {
         self.pol = set;
         self.ra_history = self.pol.readahead.uses_history();
+        self.ra_cached = self.ra_history || self.pol.readahead.uses_cached();
         self.sync_kernel = self.pol.sync.kernel_mechanisms();
         self.daemons.policy_next = self.pol.sync.next_wakeup(0).unwrap_or(u64::MAX);
     }

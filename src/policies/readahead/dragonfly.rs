@@ -78,6 +78,10 @@ impl ReadAhead for Dragonfly {
         "dragonfly"
     }
 
+    fn uses_cached(&self) -> bool {
+        false
+    }
+
     fn params(&self) -> Vec<(&'static str, String)> {
         let k = &self.knobs;
         let seqaccess = if self.detect {

@@ -97,6 +97,13 @@ pub trait ReadAhead: Send {
     fn uses_history(&self) -> bool {
         false
     }
+    /// Whether `on_access` reads [`RaCtx::cached`]. Finding out costs a buffer lookup
+    /// and, without a buffer, one page lookup per page of the block — on every read —
+    /// so the engine asks only for policies that look at it (DragonFly's own does not:
+    /// `cluster_readx` finds out for itself through `getblk`).
+    fn uses_cached(&self) -> bool {
+        true
+    }
     /// The spec string of this policy with every key.
     fn spec(&self) -> String {
         Spec::render(self.name(), &self.params())
