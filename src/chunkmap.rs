@@ -6,27 +6,44 @@
 //! and an occasional range walk, and it does one lookup or more for every simulated
 //! page touch, so the index is what the replay's speed rests on. A hash map keyed by
 //! page index misses cache on almost every lookup once the cache holds more pages
-//! than the CPU's cache holds entries. Here keys are grouped in chunks of 64
-//! consecutive indices: a chunk is 64 slots (256 bytes), found through a dense
-//! directory for the first [`DENSE_CHUNKS`] chunks (files up to 16 GiB of 4 KiB
+//! than the CPU's cache holds entries. Here keys are grouped in chunks of 16
+//! consecutive indices: a chunk is 16 slots, one 64-byte cache line, found through a
+//! dense directory for the first [`DENSE_CHUNKS`] chunks (files up to 16 GiB of 4 KiB
 //! pages) — one array load, no hashing — and through a hash map beyond, so a 2^62-byte
 //! file still costs only the chunks it touches. Neighbouring pages (read-ahead,
-//! clusters, sequential scans) then share a cache line or two.
+//! clusters, sequential scans) then share a cache line. Chunks are small (one line)
+//! because many traces touch thousands of files a few pages each: a map costs one
+//! chunk per 16 keys in use, and its vectors grow from one element, not four.
 
 use rustc_hash::FxHashMap;
 
 /// Keys per chunk.
-const CHUNK: usize = 64;
+const CHUNK: usize = 16;
 const SHIFT: u32 = CHUNK.trailing_zeros();
-/// Chunks reachable through the dense directory (2^16 chunks of 64 keys = 2^22 keys).
-pub const DENSE_CHUNKS: u64 = 1 << 16;
+/// Chunks reachable through the dense directory (2^18 chunks of 16 keys = 2^22 keys).
+pub const DENSE_CHUNKS: u64 = 1 << 18;
 /// An empty slot (no key stores this value: slot indices stay below it).
 const EMPTY: u32 = u32::MAX;
 
+/// One cache line of slots; a chunk's fill is counted when a removal may empty it.
 #[derive(Clone, Debug)]
+#[repr(align(64))]
 struct Chunk {
     slots: [u32; CHUNK],
-    used: u32,
+}
+
+impl Chunk {
+    fn is_empty(&self) -> bool {
+        self.slots.iter().all(|&v| v == EMPTY)
+    }
+}
+
+/// Grow `v` to hold one more element: doubling, but from a capacity of one (a `Vec`
+/// starts at four elements, which for chunks is 256 bytes per map of one page).
+fn reserve_one<T>(v: &mut Vec<T>) {
+    if v.len() == v.capacity() {
+        v.reserve_exact(v.len().max(1));
+    }
 }
 
 /// A map from u64 keys to u32 values (never `u32::MAX`).
@@ -71,11 +88,9 @@ impl ChunkMap {
             Some(i) => i,
             None => self.new_chunk(c),
         };
-        let ch = &mut self.chunks[i as usize];
-        let slot = &mut ch.slots[key as usize & (CHUNK - 1)];
+        let slot = &mut self.chunks[i as usize].slots[key as usize & (CHUNK - 1)];
         let old = std::mem::replace(slot, value);
         if old == EMPTY {
-            ch.used += 1;
             self.len += 1;
             None
         } else {
@@ -86,7 +101,6 @@ impl ChunkMap {
     fn new_chunk(&mut self, c: u64) -> u32 {
         let fresh = Chunk {
             slots: [EMPTY; CHUNK],
-            used: 0,
         };
         let i = match self.free.pop() {
             Some(i) => {
@@ -94,13 +108,20 @@ impl ChunkMap {
                 i
             }
             None => {
+                reserve_one(&mut self.chunks);
                 self.chunks.push(fresh);
                 (self.chunks.len() - 1) as u32
             }
         };
         if c < DENSE_CHUNKS {
             if self.dense.len() <= c as usize {
-                self.dense.resize(c as usize + 1, EMPTY);
+                let want = c as usize + 1;
+                if want > self.dense.capacity() {
+                    // Doubling, from exactly what the first chunk needs.
+                    self.dense
+                        .reserve_exact(want.max(2 * self.dense.len()) - self.dense.len());
+                }
+                self.dense.resize(want, EMPTY);
             }
             self.dense[c as usize] = i;
         } else {
@@ -118,9 +139,8 @@ impl ChunkMap {
         if old == EMPTY {
             return None;
         }
-        ch.used -= 1;
         self.len -= 1;
-        if ch.used == 0 {
+        if ch.is_empty() {
             if c < DENSE_CHUNKS {
                 self.dense[c as usize] = EMPTY;
             } else {
@@ -199,6 +219,21 @@ mod tests {
         assert_eq!(a, b);
         // Emptied chunks are reused rather than grown.
         assert!(m.chunks.len() <= 2 * bases.len() * 150 / CHUNK + bases.len() * 2);
+    }
+
+    /// A map of a file touched in one place costs one cache line of slots and one
+    /// directory entry (many-file traces have 10^5–10^7 such maps); growth doubles.
+    #[test]
+    fn small_maps_stay_small() {
+        assert_eq!(std::mem::size_of::<Chunk>(), 64);
+        let mut m = ChunkMap::default();
+        m.insert(5, 1);
+        m.insert(9, 2);
+        assert_eq!((m.chunks.capacity(), m.dense.capacity()), (1, 1));
+        m.insert(16 * 3 + 1, 3); // chunk 3
+        assert_eq!((m.chunks.capacity(), m.dense.capacity()), (2, 4));
+        m.insert(16 * 4, 4); // chunk 4: directory 5 of 8
+        assert_eq!((m.chunks.capacity(), m.dense.capacity()), (4, 8));
     }
 
     #[test]
