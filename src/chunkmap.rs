@@ -47,17 +47,31 @@ fn reserve_one<T>(v: &mut Vec<T>) {
 }
 
 /// A map from u64 keys to u32 values (never `u32::MAX`).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct ChunkMap {
     /// Chunk number → index in `chunks` (EMPTY: none), for chunk numbers below
     /// [`DENSE_CHUNKS`]; grown as far as the highest chunk used.
     dense: Vec<u32>,
-    /// The same for chunk numbers from [`DENSE_CHUNKS`] on.
-    sparse: FxHashMap<u64, u32>,
+    /// The same for chunk numbers from [`DENSE_CHUNKS`] on (boxed: most maps never
+    /// need it, and the map's own size is paid per file).
+    sparse: Option<Box<FxHashMap<u64, u32>>>,
     chunks: Vec<Chunk>,
-    /// Indices of emptied chunks in `chunks`, reused first.
-    free: Vec<u32>,
-    len: usize,
+    /// First emptied chunk in `chunks` (EMPTY: none), reused first; an emptied
+    /// chunk's slot 0 links to the next.
+    free: u32,
+    len: u32,
+}
+
+impl Default for ChunkMap {
+    fn default() -> Self {
+        ChunkMap {
+            dense: Vec::new(),
+            sparse: None,
+            chunks: Vec::new(),
+            free: EMPTY,
+            len: 0,
+        }
+    }
 }
 
 impl ChunkMap {
@@ -69,7 +83,7 @@ impl ChunkMap {
                 _ => None,
             }
         } else {
-            self.sparse.get(&c).copied()
+            self.sparse.as_ref()?.get(&c).copied()
         }
     }
 
@@ -102,16 +116,15 @@ impl ChunkMap {
         let fresh = Chunk {
             slots: [EMPTY; CHUNK],
         };
-        let i = match self.free.pop() {
-            Some(i) => {
-                self.chunks[i as usize] = fresh;
-                i
-            }
-            None => {
-                reserve_one(&mut self.chunks);
-                self.chunks.push(fresh);
-                (self.chunks.len() - 1) as u32
-            }
+        let i = if self.free != EMPTY {
+            let i = self.free;
+            self.free = self.chunks[i as usize].slots[0];
+            self.chunks[i as usize] = fresh;
+            i
+        } else {
+            reserve_one(&mut self.chunks);
+            self.chunks.push(fresh);
+            (self.chunks.len() - 1) as u32
         };
         if c < DENSE_CHUNKS {
             if self.dense.len() <= c as usize {
@@ -125,7 +138,7 @@ impl ChunkMap {
             }
             self.dense[c as usize] = i;
         } else {
-            self.sparse.insert(c, i);
+            self.sparse.get_or_insert_default().insert(c, i);
         }
         i
     }
@@ -143,16 +156,17 @@ impl ChunkMap {
         if ch.is_empty() {
             if c < DENSE_CHUNKS {
                 self.dense[c as usize] = EMPTY;
-            } else {
-                self.sparse.remove(&c);
+            } else if let Some(sp) = self.sparse.as_mut() {
+                sp.remove(&c);
             }
-            self.free.push(i);
+            ch.slots[0] = self.free;
+            self.free = i;
         }
         Some(old)
     }
 
     pub fn len(&self) -> usize {
-        self.len
+        self.len as usize
     }
 
     pub fn is_empty(&self) -> bool {
@@ -168,7 +182,11 @@ impl ChunkMap {
             .enumerate()
             .filter(|(_, i)| **i != EMPTY)
             .map(|(c, i)| (c as u64, *i));
-        let sparse = self.sparse.iter().map(|(c, i)| (*c, *i));
+        let sparse = self
+            .sparse
+            .iter()
+            .flat_map(|m| m.iter())
+            .map(|(c, i)| (*c, *i));
         dense.chain(sparse).flat_map(move |(c, i)| {
             let ch = &self.chunks[i as usize];
             (0..CHUNK).filter_map(move |s| {
@@ -226,6 +244,7 @@ mod tests {
     #[test]
     fn small_maps_stay_small() {
         assert_eq!(std::mem::size_of::<Chunk>(), 64);
+        assert_eq!(std::mem::size_of::<ChunkMap>(), 64);
         let mut m = ChunkMap::default();
         m.insert(5, 1);
         m.insert(9, 2);

@@ -12,6 +12,7 @@ pub mod bwrite;
 pub mod cluster;
 pub mod cluster_write;
 pub mod dirtylist;
+pub mod extents;
 pub mod fault;
 pub mod ffs;
 pub mod file;

@@ -7,7 +7,7 @@
 //! they land right after it. Blocks inside the file size but never allocated are holes
 //! (a truncate that grows a file makes them): reading them costs no device I/O.
 
-use std::collections::BTreeMap;
+pub use super::extents::{Extent, ExtentMap};
 
 /// `v_filesize` once the pager is deallocated.
 pub const NOOFFSET: u64 = u64::MAX;
@@ -28,12 +28,6 @@ pub const DISK_SPAN: u64 = 1 << 63;
 
 /// UFS direct blocks: only a file whose last block is one of these can end in a fragment.
 pub const NDADDR: u64 = 12;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Extent {
-    pub blocks: u64,
-    pub disk: u64,
-}
 
 /// The next free disk byte: files and later growth are laid down in allocation order.
 #[derive(Clone, Debug, Default)]
@@ -66,7 +60,7 @@ pub struct Vnode {
     /// The size is unknown (pipe input): blocks exist wherever they are read.
     pub unbounded: bool,
     /// Logical block → extent of physically contiguous blocks.
-    pub extents: BTreeMap<u64, Extent>,
+    pub extents: ExtentMap,
     /// Open files and mappings referring to this vnode (for unlink).
     pub refs: u32,
     pub unlinked: bool,
@@ -100,7 +94,7 @@ impl Vnode {
             object: u32::MAX,
             v_filesize: size.unwrap_or(UNBOUNDED_SIZE),
             unbounded: size.is_none(),
-            extents: BTreeMap::new(),
+            extents: ExtentMap::Empty,
             refs: 0,
             unlinked: false,
             obj_dirty: false,
@@ -119,7 +113,7 @@ impl Vnode {
 
     /// The extent holding `lblk`, if allocated.
     pub fn extent_of(&self, lblk: u64) -> Option<(u64, Extent)> {
-        let (&start, &ext) = self.extents.range(..=lblk).next_back()?;
+        let (start, ext) = self.extents.floor(lblk)?;
         (lblk < start + ext.blocks).then_some((start, ext))
     }
 
@@ -144,7 +138,7 @@ impl Vnode {
             && start + ext.blocks == lblk
             && ext.disk + ext.blocks * bsize == at
         {
-            if let Some(e) = self.extents.get_mut(&start) {
+            if let Some(e) = self.extents.get_mut(start) {
                 e.blocks += n;
             }
             return;
@@ -166,14 +160,8 @@ impl Vnode {
     /// Forget blocks `[lblk, lblk+n)`, splitting extents as needed.
     pub fn free_from_range(&mut self, lblk: u64, n: u64) {
         let end = lblk.saturating_add(n);
-        let keys: Vec<u64> = self
-            .extents
-            .range(..end)
-            .filter(|(k, e)| **k + e.blocks > lblk)
-            .map(|(k, _)| *k)
-            .collect();
-        for k in keys {
-            let Some(e) = self.extents.remove(&k) else {
+        for k in self.extents.overlapping(lblk, end) {
+            let Some(e) = self.extents.remove(k) else {
                 continue;
             };
             if k < lblk {
