@@ -422,3 +422,82 @@ fn check_report_display() {
     assert!(s.contains("    read                    256"), "{s}");
     assert!(Path::new(&shipped("README.md")).exists());
 }
+
+/// The counters and device totals of a replay of `path` under `model`, and its warnings.
+fn replay_numbers(path: &str, model: vpsim::run::ModelKind) -> (String, Vec<String>) {
+    let cfg = vpsim::run::RunConfig {
+        model,
+        mem: 64 << 20,
+        ..vpsim::run::RunConfig::default()
+    };
+    let out = vpsim::run::run_trace(path, &cfg, &mut |_| {}).unwrap();
+    (
+        format!("{:?} {:?}", out.stats.counters, out.stats.device),
+        out.warnings,
+    )
+}
+
+/// A CSV whose every file declares its size at its first event replays in one pass; one
+/// whose file `b` first appears in a read (no size declared) is replayed again after a
+/// prescan. Either way the numbers equal the binary form's, whose header holds the
+/// prescan's sizes. Through a named pipe, which cannot be read twice, `b` is unbounded
+/// and a warning says so — and that changes the numbers (sequential reads of `b` read
+/// ahead past its 20 KiB), so the comparison above can see a wrong size.
+#[test]
+fn one_pass_or_two_the_numbers_are_the_same() {
+    use vpsim::run::ModelKind;
+    let dir = scratch_dir("one-pass");
+    let reads_of_b: String = (0..5)
+        .map(|i| format!("{},1,read,b,{},4096\n", 100 + i * 10, i * 4096))
+        .collect();
+    let declared = format!(
+        "time_ns,pid,op,file,offset,length\n0,1,open,a,,1048576\n5,1,open,b,,20480\n{reads_of_b}200,1,read,a,0,65536\n"
+    );
+    let undeclared = format!(
+        "time_ns,pid,op,file,offset,length\n0,1,open,a,,1048576\n{reads_of_b}200,1,read,a,0,65536\n"
+    );
+    for (name, text) in [("declared", &declared), ("undeclared", &undeclared)] {
+        let csv = dir.join(format!("{name}.csv"));
+        let vpt = dir.join(format!("{name}.vpt"));
+        std::fs::write(&csv, text).unwrap();
+        let (csv, vpt) = (csv.to_str().unwrap(), vpt.to_str().unwrap());
+        let conv = common::vpsim(&["convert", csv, vpt]);
+        assert!(conv.status.success(), "{conv:?}");
+        for model in [ModelKind::Dragonfly, ModelKind::Lru, ModelKind::Linux] {
+            let (a, wa) = replay_numbers(csv, model);
+            let (b, wb) = replay_numbers(vpt, model);
+            assert_eq!(a, b, "{name} {model:?}");
+            assert_eq!(wa, wb, "{name} {model:?}");
+        }
+    }
+    // The same two traces through a named pipe.
+    if std::process::Command::new("mkfifo")
+        .arg(dir.join("pipe"))
+        .status()
+        .is_ok_and(|s| s.success())
+    {
+        let pipe = dir.join("pipe");
+        for (name, text) in [("declared", &declared), ("undeclared", &undeclared)] {
+            let writer = {
+                let (pipe, text) = (pipe.clone(), text.clone());
+                std::thread::spawn(move || std::fs::write(pipe, text).unwrap())
+            };
+            let (piped, warnings) = replay_numbers(pipe.to_str().unwrap(), ModelKind::Dragonfly);
+            writer.join().unwrap();
+            let file = dir.join(format!("{name}.csv"));
+            let (from_file, _) = replay_numbers(file.to_str().unwrap(), ModelKind::Dragonfly);
+            if name == "declared" {
+                assert_eq!(piped, from_file);
+                assert!(!warnings.iter().any(|w| w.contains("pipe")), "{warnings:?}");
+            } else {
+                assert_ne!(piped, from_file, "an unbounded b reads ahead further");
+                assert!(
+                    warnings
+                        .iter()
+                        .any(|w| w.contains("trace read from a pipe")),
+                    "{warnings:?}"
+                );
+            }
+        }
+    }
+}

@@ -17,7 +17,7 @@ use crate::models::{Lru, Opt};
 use crate::params::{Knobs, Params};
 use crate::policies::PolicySet;
 use crate::stats::RunStats;
-use crate::trace::{Event, FileTable, TraceError, TraceSource};
+use crate::trace::{Event, FileTable, Prescan, TraceError, TraceSource, complete_sizes};
 
 /// Which model replays the trace.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize)]
@@ -255,21 +255,43 @@ fn no_events_warning(path: &str) -> String {
     format!("{shown}: the trace has no events: nothing was replayed")
 }
 
-/// Parse the whole trace at `path` into memory.
-pub fn load_trace(path: &str) -> Result<LoadedTrace, RunError> {
-    let mut reader = TraceSource::open(path)?;
-    let pre = reader.prescan(path)?;
-    let mut files = pre.files.clone();
+/// Read every event of `reader` into memory. A CSV trace read from a file gets its
+/// sizes from the events themselves ([`complete_sizes`]: what a prescan would find,
+/// without reading the file twice); the binary form's come from its header, and a
+/// pipe's files stay unbounded as the format says.
+fn read_all(
+    reader: &mut TraceSource,
+    path: &str,
+) -> Result<(FileTable, Vec<Event>, Vec<String>), RunError> {
+    let pre = match reader.known_prescan() {
+        Some(p) => p,
+        None if path == "-" => Prescan::unbounded_for_stdin(),
+        None => Prescan {
+            bounded: true,
+            ..Prescan::default()
+        },
+    };
+    let mut files = pre.files;
     let mut events = Vec::with_capacity(pre.events as usize);
     while let Some(ev) = reader.next_event(&mut files)? {
         events.push(ev);
     }
-    let mut warnings = pre.warnings.clone();
+    if reader.known_prescan().is_none() && path != "-" {
+        complete_sizes(&mut files, &events);
+    }
+    let mut warnings = pre.warnings;
     for w in reader.warnings() {
         if !warnings.contains(&w) {
             warnings.push(w);
         }
     }
+    Ok((files, events, warnings))
+}
+
+/// Parse the whole trace at `path` into memory.
+pub fn load_trace(path: &str) -> Result<LoadedTrace, RunError> {
+    let mut reader = TraceSource::open(path)?;
+    let (files, events, mut warnings) = read_all(&mut reader, path)?;
     if events.is_empty() {
         warnings.push(no_events_warning(path));
     }
@@ -340,6 +362,12 @@ fn step_counted(
 
 /// Replay the trace at `path` (`-` = stdin) under `cfg`. `progress` is called every
 /// few tens of thousands of events.
+///
+/// A CSV trace is read once when every file's first event is an `open` that declares
+/// its size — what importers and `vpsim gen` write: the sizes a prescan would find are
+/// then known as each file appears (trace-format.md "File sizes"). At the first file
+/// that appears without a declared size, the partial replay is dropped and the trace
+/// is replayed again after a prescan, so results never depend on which way was taken.
 pub fn run_trace(
     path: &str,
     cfg: &RunConfig,
@@ -349,37 +377,86 @@ pub fn run_trace(
         cfg.params().map_err(RunError::Config)?;
     }
     let mut reader = TraceSource::open(path)?;
+    if cfg.model == ModelKind::Opt {
+        // MIN needs the future: the whole trace is read first.
+        let (files, events, warnings) = read_all(&mut reader, path)?;
+        let total = Some(events.len() as u64);
+        let mut model = make_model(cfg, &files, Some(&events))?;
+        let mut n: u64 = 0;
+        for ev in &events {
+            step_counted(model.as_mut(), ev, &mut n, total, &files, progress)?;
+        }
+        return finish_run(path, cfg, model, &files, n, warnings);
+    }
+    if reader.known_prescan().is_none() && path != "-" {
+        let mut files = FileTable::new();
+        let mut model = make_model(cfg, &files, None)?;
+        let mut n: u64 = 0;
+        // A named pipe (`<(zstdcat t.csv.zst)`) cannot be read twice: its undeclared
+        // files are unbounded, as for stdin.
+        let rereadable = std::fs::metadata(path).is_ok_and(|m| m.is_file());
+        let mut declared = true;
+        let mut unbounded = false;
+        loop {
+            let known = files.len();
+            let Some(ev) = reader.next_event(&mut files)? else {
+                break;
+            };
+            if !unbounded && files.len() > known && !files.declared(ev.file) {
+                // The file's first event does not declare its size.
+                if rereadable {
+                    declared = false;
+                    break;
+                }
+                unbounded = true;
+            }
+            step_counted(model.as_mut(), &ev, &mut n, None, &files, progress)?;
+        }
+        if declared {
+            let mut warnings = Vec::new();
+            if unbounded {
+                warnings.push(format!(
+                    "{path}: trace read from a pipe, no first pass: files whose size no `open` declares are treated as unbounded"
+                ));
+            }
+            for w in reader.warnings() {
+                if !warnings.contains(&w) {
+                    warnings.push(w);
+                }
+            }
+            return finish_run(path, cfg, model, &files, n, warnings);
+        }
+        reader = TraceSource::open(path)?;
+    }
     let pre = reader.prescan(path)?;
     let total = pre.bounded.then_some(pre.events);
     let mut files = pre.files.clone();
     let mut n: u64 = 0;
-    let mut model = if cfg.model == ModelKind::Opt {
-        // MIN needs the future: the whole trace is read first.
-        let mut events = Vec::with_capacity(pre.events as usize);
-        while let Some(ev) = reader.next_event(&mut files)? {
-            events.push(ev);
-        }
-        let mut model = make_model(cfg, &files, Some(&events))?;
-        for ev in &events {
-            step_counted(model.as_mut(), ev, &mut n, total, &files, progress)?;
-        }
-        model
-    } else {
-        let mut model = make_model(cfg, &files, None)?;
-        while let Some(ev) = reader.next_event(&mut files)? {
-            step_counted(model.as_mut(), &ev, &mut n, total, &files, progress)?;
-        }
-        model
-    };
-    stuck_error(model.as_ref(), &files)?;
-    let stats = model.finish();
-    let timeline = model.take_timeline();
+    let mut model = make_model(cfg, &files, None)?;
+    while let Some(ev) = reader.next_event(&mut files)? {
+        step_counted(model.as_mut(), &ev, &mut n, total, &files, progress)?;
+    }
     let mut warnings = pre.warnings.clone();
     for w in reader.warnings() {
         if !warnings.contains(&w) {
             warnings.push(w);
         }
     }
+    finish_run(path, cfg, model, &files, n, warnings)
+}
+
+/// The output of a replay of `n` events whose reader warned `warnings`.
+fn finish_run(
+    path: &str,
+    cfg: &RunConfig,
+    mut model: Box<dyn Model>,
+    files: &FileTable,
+    n: u64,
+    mut warnings: Vec<String>,
+) -> Result<RunOutput, RunError> {
+    stuck_error(model.as_ref(), files)?;
+    let stats = model.finish();
+    let timeline = model.take_timeline();
     if n == 0 {
         warnings.push(no_events_warning(path));
     }

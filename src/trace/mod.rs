@@ -27,6 +27,7 @@ pub use event::{Advice, Event, FileId, Flags, MAX_RW_COUNT, Op};
 pub use input::{Compression, Input};
 pub use intern::FileTable;
 pub use output::{Sink, TraceOutput};
+pub(crate) use prescan::complete_sizes;
 pub use prescan::{Prescan, prescan};
 pub use source::TraceSource;
 pub use writer::{HEADER, Record, TraceWriter};

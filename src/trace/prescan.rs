@@ -91,6 +91,17 @@ pub fn prescan(path: &str) -> Result<Prescan, TraceError> {
     })
 }
 
+/// Give the undeclared files of `files` the sizes [`prescan`] would, from events
+/// already in memory (interned into `files`, read in order): a loaded trace needs no
+/// second pass.
+pub(crate) fn complete_sizes(files: &mut FileTable, events: &[Event]) {
+    let mut sizes = SizeTracker::default();
+    for ev in events {
+        sizes.note(ev);
+    }
+    sizes.complete(files);
+}
+
 /// The furthest byte each file's reads and faults touch, for the initial sizes of files
 /// no `open` declares (shared by the prescan and the binary writer, which must agree).
 #[derive(Clone, Debug, Default)]

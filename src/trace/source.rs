@@ -115,6 +115,12 @@ impl TraceSource {
 /// Whether the plain file at `path` starts with the binary magic (false on any error:
 /// the CSV path then reports it).
 fn plain_file_is_binary(path: &str) -> bool {
+    // Only a regular file may be opened twice: a named pipe (`<(zstdcat t.csv.zst)`)
+    // would lose the bytes read here, and the second open would wait for a writer
+    // that has gone.
+    if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) {
+        return false;
+    }
     let mut head = [0u8; 8];
     File::open(path)
         .and_then(|mut f| f.read_exact(&mut head))
