@@ -123,22 +123,39 @@ fn change_formatting() {
 
 #[test]
 fn table_shows_changes_failures_and_shared_specs_once() {
-    let t = to_table(&comparison());
+    let t = to_table(&comparison(), Some(100));
     assert!(t.contains("(-50.0%)"), "{t}");
     assert!(t.contains("#3: bad sync"), "{t}");
     assert!(t.contains("(failed, see below)"), "{t}");
-    // cluster is the same everywhere: listed once under "all".
-    assert!(
-        t.lines()
-            .any(|l| l.trim_start().starts_with("all  cluster")),
-        "{t}"
-    );
+    // cluster is the same everywhere: one entry, its effective spec every key.
+    let cluster: Vec<&str> = t.lines().filter(|l| l.starts_with("  cluster ")).collect();
+    assert_eq!(cluster.len(), 1, "{t}");
+    assert!(cluster[0].starts_with("  cluster    dragonfly "), "{t}");
+    assert!(cluster[0].contains(" dragonfly:max=128K,"), "{t}");
+    // Rows are labelled with the varying families as given, not their effective specs.
+    assert!(t.contains("\nrows: #N readahead / sync, as given\n"), "{t}");
+    assert!(t.contains("\n#2 fixed:pages=8 / dragonfly "), "{t}");
     // read-ahead accuracy: no read-ahead in #0, 0.5 elsewhere.
     assert!(t.contains("0.500 (n/a)"), "{t}");
     // the shared warning is printed once, without row tags.
     assert_eq!(t.lines().filter(|l| l.trim() == "w").count(), 1, "{t}");
-    for l in t.lines().filter(|l| !l.starts_with("  ")) {
-        assert!(l.chars().count() <= 160, "line too wide: {l}");
+    for l in t.lines() {
+        assert!(l.chars().count() <= 100, "line too wide: {l}");
+    }
+    // --wide: every table in one part, one line per configuration in each.
+    let wide = to_table(&comparison(), None);
+    assert!(!wide.contains("(cont.)"), "{wide}");
+    assert_eq!(
+        wide.lines().filter(|l| l.starts_with("#1 ")).count(),
+        4,
+        "{wide}"
+    );
+    let io = wide
+        .lines()
+        .find(|l| l.starts_with("device I/O"))
+        .unwrap_or("");
+    for h in ["reads", "read bytes", "writes", "write bytes"] {
+        assert!(io.contains(h), "{io}");
     }
 }
 
