@@ -64,7 +64,10 @@ fn fits(cmd: &str, t: &str) {
 
 /// The four compare tables' headings, each on one line in --wide.
 const COMPARE_HEADS: [(&str, &[&str]); 4] = [
-    ("device I/O", &["reads", "read bytes", "writes", "write bytes"]),
+    (
+        "device I/O",
+        &["reads", "read bytes", "writes", "write bytes"],
+    ),
     (
         "pager",
         &["v_vnodein", "v_vnodepgsin", "v_vnodeout", "v_vnodepgsout"],
@@ -82,12 +85,21 @@ fn compare_wide_is_whole(cmd: &str, t: &str, configs: usize) {
         let heads: Vec<&str> = t.lines().filter(|l| l.starts_with(title)).collect();
         assert_eq!(heads.len(), 1, "{cmd} --wide: table {title}:\n{t}");
         for c in cols {
-            assert!(heads[0].contains(c), "{cmd} --wide: {title} lacks {c}:\n{t}");
+            assert!(
+                heads[0].contains(c),
+                "{cmd} --wide: {title} lacks {c}:\n{t}"
+            );
         }
     }
     for i in 0..configs {
-        let n = t.lines().filter(|l| l.starts_with(&format!("#{i} "))).count();
-        assert_eq!(n, 4, "{cmd} --wide: #{i} should have one line per table:\n{t}");
+        let n = t
+            .lines()
+            .filter(|l| l.starts_with(&format!("#{i} ")))
+            .count();
+        assert_eq!(
+            n, 4,
+            "{cmd} --wide: #{i} should have one line per table:\n{t}"
+        );
     }
 }
 
@@ -134,7 +146,10 @@ fn readme_compare_and_sweep_examples_fit_100_columns_and_wide_keeps_all() {
             let n = configs_of(&t);
             assert!(n >= 3, "{cmd}: {n} configurations?\n{t}");
             // Every row labelled with its given specs: #N and something after it.
-            assert!(t.lines().any(|l| l.starts_with(&format!("#{} ", n - 1))), "{t}");
+            assert!(
+                t.lines().any(|l| l.starts_with(&format!("#{} ", n - 1))),
+                "{t}"
+            );
             args.push("--wide".into());
             compare_wide_is_whole(&cmd, &run(&args, &sub), n);
         } else {

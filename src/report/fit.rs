@@ -300,8 +300,8 @@ impl Table {
         }
         for r in 0..self.rows() {
             let mut line = String::new();
-            for i in 0..nl {
-                cell(&mut line, i, &cols[i].cells[r]);
+            for (i, c) in cols.iter().enumerate().take(nl) {
+                cell(&mut line, i, c.cells.get(r).map_or("", String::as_str));
             }
             match self.notes.get(r).and_then(Option::as_ref) {
                 Some(note) => {
@@ -313,9 +313,8 @@ impl Table {
                     continue;
                 }
                 None => {
-                    for i in nl..cols.len() {
-                        let text = cols[i].cells.get(r).map_or("", String::as_str);
-                        cell(&mut line, i, text);
+                    for (i, c) in cols.iter().enumerate().skip(nl) {
+                        cell(&mut line, i, c.cells.get(r).map_or("", String::as_str));
                     }
                 }
             }
