@@ -44,7 +44,8 @@ fn given_profile(cfg: &RunConfig) -> String {
     if cfg.model != ModelKind::Linux {
         return "dragonfly".into();
     }
-    let defaults = crate::models::linux::LinuxParams::default().entries();
+    // The defaults through `RunConfig` (report does not use models directly).
+    let defaults = RunConfig::default().linux.entries();
     let set: Vec<String> = cfg
         .linux
         .entries()
