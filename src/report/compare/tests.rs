@@ -197,3 +197,42 @@ fn json_has_baseline_and_error_rows() {
     assert_eq!(v["configs"][2]["config"]["readahead"], "fixed:pages=8");
     assert_eq!(v["configs"][0]["device"]["reads"], 64);
 }
+
+/// Linux rows are labelled by the profile keys set apart from the defaults, and their
+/// DragonFly families (`-`) make no family look varied: only `profile` labels rows.
+#[test]
+fn linux_profiles_label_rows_by_the_keys_given() {
+    let base = RunConfig::default();
+    let profiles = ["dragonfly", "linux", "linux:read_ahead_kb=8192"].map(String::from);
+    let lists = [
+        vec!["dragonfly".into()],
+        vec!["dragonfly".into()],
+        vec!["dragonfly".into()],
+    ];
+    let cfgs = crate::run::config::compare_configs(&base, &lists, &profiles, false).unwrap();
+    let rows = cfgs
+        .into_iter()
+        .map(|cfg| Row {
+            result: Ok(out(&cfg, 8, 0, 0)),
+            config: cfg,
+        })
+        .collect();
+    let c = Comparison {
+        trace_path: "t.csv".into(),
+        events: 3,
+        files: 1,
+        rows,
+    };
+    let t = to_table(&c, Some(100));
+    assert!(t.contains("\nrows: #N profile, as given\n"), "{t}");
+    for label in ["#0 dragonfly ", "#1 linux ", "#2 linux:read_ahead_kb=8192 "] {
+        assert!(t.contains(&format!("\n{label}")), "{label}:\n{t}");
+    }
+    // The effective profile, every key, is in the specs block (wrapped at commas).
+    assert!(t.contains("  profile    dragonfly "), "{t}");
+    assert!(
+        t.contains("linux:read_ahead_kb=8192,max_sectors_kb=1280,"),
+        "{t}"
+    );
+    assert!(t.lines().all(|l| l.chars().count() <= 100), "{t}");
+}
