@@ -112,6 +112,37 @@ const CASES: &[Case] = &[
         ],
         files: &[],
     },
+    // Labels long enough that the default table splits into stacked parts to fit
+    // 100 columns; --wide keeps each table in one part.
+    Case {
+        name: "compare-split",
+        args: &[
+            "compare",
+            "traces/mixed.csv",
+            "--readahead",
+            "none,linux,dragonfly",
+            "--sync",
+            "dragonfly",
+            "--sync",
+            "periodic:interval=1s",
+        ],
+        files: &[],
+    },
+    Case {
+        name: "compare-split-wide",
+        args: &[
+            "compare",
+            "traces/mixed.csv",
+            "--readahead",
+            "none,linux,dragonfly",
+            "--sync",
+            "dragonfly",
+            "--sync",
+            "periodic:interval=1s",
+            "--wide",
+        ],
+        files: &[],
+    },
     Case {
         name: "compare-csv",
         args: &[
@@ -155,6 +186,19 @@ const CASES: &[Case] = &[
             "{dir}/results.csv",
         ],
         files: &["results.csv"],
+    },
+    Case {
+        name: "sweep-wide",
+        args: &[
+            "sweep",
+            "traces/mixed.csv",
+            "--mem",
+            "16M,64M",
+            "--sync",
+            "dragonfly,linux",
+            "--wide",
+        ],
+        files: &[],
     },
     Case {
         name: "info-mixed",

@@ -367,8 +367,9 @@ fn compare_puts_personalities_side_by_side() {
     assert!(p.starts_with("linux:read_ahead_kb=512,"), "{p}");
     let o = vpsim(&["compare", "traces/seqread.csv", "--profile", "linux"]);
     assert_code(&o, 0);
+    // The specs block: the profile as given, then in effect with every key.
     assert!(
-        stdout(&o).contains("profile    linux:read_ahead_kb=128"),
+        stdout(&o).contains("  profile  linux  linux:read_ahead_kb=128,"),
         "{}",
         stdout(&o)
     );

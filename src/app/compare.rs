@@ -5,6 +5,7 @@ use super::{emit, is_results_file, write_rows};
 use crate::error::{CmdError, CmdResult};
 use crate::progress::with_count_bar;
 use crate::report::compare::{self, Comparison, Row};
+use crate::report::fit::DEFAULT_WIDTH;
 use crate::run::batch::run_batch;
 use crate::run::config::{FAMILIES, MachineRequest, compare_configs, family_specs, parse_machine};
 use crate::run::{ModelKind, RunConfig, load_trace};
@@ -34,6 +35,9 @@ pub struct CompareJob<'a> {
     pub format: CompareFormat,
     /// Write here instead of standard output (`.parquet`: a results file).
     pub output: Option<&'a str>,
+    /// `--wide`: the table as wide as it needs, one line per configuration, instead
+    /// of fitting [`DEFAULT_WIDTH`] columns.
+    pub wide: bool,
 }
 
 /// The configurations of a job: the dragonfly rows (every combination of the
@@ -90,7 +94,7 @@ pub fn compare(job: &CompareJob) -> Result<(Vec<String>, u8), CmdError> {
         return Ok((Vec::new(), 0));
     }
     let text = match job.format {
-        CompareFormat::Table => compare::to_table(&cmp),
+        CompareFormat::Table => compare::to_table(&cmp, (!job.wide).then_some(DEFAULT_WIDTH)),
         CompareFormat::Json => compare::to_json_text(&cmp),
         CompareFormat::Csv => compare::to_csv(&cmp),
     };

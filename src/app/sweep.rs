@@ -4,9 +4,10 @@
 
 use crate::error::CmdError;
 use crate::progress::with_count_bar;
+use crate::report::fit::DEFAULT_WIDTH;
 use crate::report::results::{Cell, Row, read_results, rows_table, sort_rows, write_results};
 use crate::run::LoadedTrace;
-use crate::sweep::{Grid, SweepOptions, run_points, todo};
+use crate::sweep::{Grid, Point, SweepOptions, run_points, todo};
 use std::path::{Path, PathBuf};
 
 /// What one `vpsim sweep` was asked to do, flags already parsed.
@@ -25,6 +26,9 @@ pub struct SweepJob<'a> {
     pub limit: Option<usize>,
     /// Write the plots into this directory as well.
     pub plots: Option<PathBuf>,
+    /// `--wide`: the table as wide as it needs instead of fitting [`DEFAULT_WIDTH`]
+    /// columns.
+    pub wide: bool,
 }
 
 /// What a sweep that ran to its end (or to Ctrl-C) has to say.
@@ -58,6 +62,24 @@ pub(crate) fn config_id(r: &Row) -> i64 {
         Some(Cell::Int(i)) => *i,
         _ => i64::MAX,
     }
+}
+
+/// The printed table of `rows` (sorted already): each row labelled with its grid
+/// point's dimensions as given.
+fn table(job: &SweepJob, points: &[Point], rows: &[Row]) -> String {
+    let by_id: std::collections::HashMap<i64, &Point> =
+        points.iter().map(|p| (p.id as i64, p)).collect();
+    let given: Vec<Vec<(String, String)>> = rows
+        .iter()
+        .map(|r| {
+            by_id
+                .get(&config_id(r))
+                .map(|p| p.given.clone())
+                .unwrap_or_default()
+        })
+        .collect();
+    let width = (!job.wide).then_some(DEFAULT_WIDTH);
+    rows_table(rows, &job.grid.dims(), &given, width)
 }
 
 /// Run the sweep; the caller prints the report.
@@ -110,7 +132,6 @@ pub fn sweep(job: &SweepJob) -> Result<SweepReport, CmdError> {
     if let Some(e) = write_err.or_else(|| write(&mut rows)) {
         return Err(CmdError::Output(format!("cannot write results: {e}")));
     }
-    let dims = job.grid.dims();
     if crate::interrupt::requested() {
         let kept = match &job.output {
             Some(p) => format!(
@@ -122,7 +143,7 @@ pub fn sweep(job: &SweepJob) -> Result<SweepReport, CmdError> {
         };
         let mut shown = rows.clone();
         let table = match sort_rows(&mut shown, job.sort) {
-            Ok(_) => rows_table(&shown, &dims),
+            Ok(_) => table(job, &points, &shown),
             Err(_) => String::new(),
         };
         return Ok(SweepReport {
@@ -146,7 +167,7 @@ pub fn sweep(job: &SweepJob) -> Result<SweepReport, CmdError> {
     let failed = rows.iter().filter(|r| r.get("error").is_some()).count();
     let mut shown = rows.clone();
     sort_rows(&mut shown, job.sort).map_err(|e| usage(format!("--sort: {e}")))?;
-    let table = rows_table(&shown, &dims);
+    let table = table(job, &points, &shown);
     if let Some(dir) = &job.plots {
         plots(dir, job.output.as_deref(), &rows)?;
     }

@@ -2,6 +2,7 @@
 
 pub mod compare;
 pub(crate) mod csvout;
+pub mod fit;
 pub mod flat;
 pub mod html;
 pub mod info;

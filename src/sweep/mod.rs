@@ -89,6 +89,12 @@ pub struct Point {
     pub id: usize,
     pub key: String,
     pub config: Result<RunConfig, String>,
+    /// Every dimension's value as the user gave it (`readahead` = `linux`, not the
+    /// effective `linux:max=32`), by results column (`config.readahead`,
+    /// `config.knobs.vfs.write_behind`); `-` where the dimension does not apply (a
+    /// reference model's policies, a Linux row's knobs). What the printed table's rows
+    /// are labelled with.
+    pub given: Vec<(String, String)>,
 }
 
 impl Grid {
@@ -206,10 +212,35 @@ impl Grid {
                                             Some(spec) => self.linux_config(spec, mem, dev),
                                             None => self.config(model, mem, dev, ra, cl, sy, knobs),
                                         };
+                                        let dragonfly = kernel && linux.is_none();
+                                        let or_dash = |v: &str| {
+                                            if dragonfly { v.to_string() } else { "-".into() }
+                                        };
+                                        let mut given = vec![
+                                            ("config.model".to_string(), model.name().to_string()),
+                                            (
+                                                "config.profile".into(),
+                                                if kernel {
+                                                    linux.unwrap_or("dragonfly")
+                                                } else {
+                                                    "-"
+                                                }
+                                                .into(),
+                                            ),
+                                            ("config.mem".into(), format_size(mem)),
+                                            ("config.device".into(), dev.clone()),
+                                            ("config.readahead".into(), or_dash(ra)),
+                                            ("config.cluster".into(), or_dash(cl)),
+                                            ("config.sync".into(), or_dash(sy)),
+                                        ];
+                                        given.extend(knobs.iter().map(|(k, v)| {
+                                            (format!("config.knobs.{k}"), or_dash(v))
+                                        }));
                                         out.push(Point {
                                             id: this,
                                             key,
                                             config,
+                                            given,
                                         });
                                     }
                                 }

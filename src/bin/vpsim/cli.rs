@@ -162,6 +162,9 @@ pub struct CompareArgs {
     /// Write the output to FILE instead of standard output (written atomically).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,
+    /// The table as wide as it needs: every table on one line per configuration and specs unwrapped, instead of fitting 100 columns (tables then split into stacked parts), e.g. vpsim compare t.csv --readahead none,dragonfly --wide | grep '^#1'.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Args, Debug)]
@@ -192,6 +195,9 @@ pub struct SweepArgs {
     /// Stop after this many configurations (as if interrupted; for testing --resume).
     #[arg(long, hide = true)]
     pub limit: Option<usize>,
+    /// The printed table as wide as it needs: one line per configuration and specs unwrapped, instead of fitting 100 columns (the table then split into stacked parts), e.g. vpsim sweep t.csv --mem 64M,1G --readahead none,linux,dragonfly --wide > table.txt.
+    #[arg(long)]
+    pub wide: bool,
 }
 
 #[derive(Args, Debug)]

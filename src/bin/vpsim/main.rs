@@ -51,6 +51,7 @@ fn cmd_compare(a: &CompareArgs) -> CmdResult {
         jobs: a.jobs,
         format: a.format,
         output: a.output.as_deref(),
+        wide: a.wide,
     };
     let (lines, code) = app::compare::compare(&job)?;
     for line in lines {
@@ -105,6 +106,7 @@ fn cmd_sweep(a: &SweepArgs) -> CmdResult {
         sort: &a.sort,
         limit: a.limit,
         plots: a.plots.as_ref().map(PathBuf::from),
+        wide: a.wide,
     })?;
     if let Some(msg) = report.interrupted {
         print!("{}", report.table);

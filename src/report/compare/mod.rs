@@ -8,6 +8,7 @@
 //! comparison unchanged; only the table is specific to comparisons.
 
 mod output;
+mod specs;
 mod table;
 #[cfg(test)]
 mod tests;

@@ -3,65 +3,15 @@
 //! The numbers and their changes come from one polars query over the comparison's
 //! results frame ([`summary::changes`]); this file lays them out.
 
+use super::specs::{given_spec, spec_block, varying};
 use super::{Comparison, RowError, results_rows, warnings};
+use crate::report::fit::{Column, Table, Width, wrap};
 use crate::report::replay::us;
 use crate::report::results::{Cell, to_dataframe_of};
 use crate::report::summary::{self, Change, Source, SummaryError};
-use crate::run::{ModelKind, RunConfig};
+use crate::run::RunConfig;
 use crate::units::format_size;
 use std::fmt::Write as _;
-
-/// The three families, in configuration order, by their `config` JSON key (also the
-/// name the table shows).
-const FAMILIES: [&str; 3] = ["readahead", "cluster", "sync"];
-
-/// The families a comparison's rows differ in: the personality too when any row runs
-/// `--profile linux` (whose rows have no DragonFly policies).
-fn families(c: &Comparison) -> Vec<&'static str> {
-    let linux = c.rows.iter().any(|r| r.config.model == ModelKind::Linux);
-    let mut v = Vec::with_capacity(4);
-    if linux {
-        v.push("profile");
-    }
-    v.extend(FAMILIES);
-    v
-}
-
-/// The spec the user gave for one family of `cfg` (short, for row labels).
-fn given_spec(cfg: &RunConfig, family: &str) -> String {
-    if family == "profile" {
-        return profile_spec(cfg);
-    }
-    if cfg.model == ModelKind::Linux {
-        return "-".into();
-    }
-    match family {
-        "readahead" => cfg.readahead.clone(),
-        "cluster" => cfg.cluster.clone(),
-        _ => cfg.sync.clone(),
-    }
-}
-
-/// The personality of `cfg`: `dragonfly`, or the Linux profile with every key.
-fn profile_spec(cfg: &RunConfig) -> String {
-    if cfg.model == ModelKind::Linux {
-        cfg.linux.spec()
-    } else {
-        "dragonfly".into()
-    }
-}
-
-/// The effective spec of one family, every key included, as the replay JSON's `config`
-/// shows it. When the three specs do not parse together (the row then carries the
-/// error) the family's spec is parsed alone, so that one bad family does not make the
-/// others look different from the other rows; the given spec if even that fails.
-fn effective_spec(cfg: &RunConfig, family: &str) -> String {
-    if family == "profile" || cfg.model == ModelKind::Linux {
-        return given_spec(cfg, family);
-    }
-    cfg.family_spec(family)
-        .unwrap_or_else(|| given_spec(cfg, family))
-}
 
 /// How a table shows a number.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -110,10 +60,10 @@ pub(super) fn change(i: usize, ch: &Change) -> Option<String> {
 }
 
 /// A table column: its heading, how it shows, and what it is in the results.
-type Column = (&'static str, Kind, Source);
+type Metric = (&'static str, Kind, Source);
 
 /// Device I/O (table 1): what the policies cost the disk.
-const IO_COLUMNS: &[Column] = &[
+const IO_COLUMNS: &[Metric] = &[
     ("reads", Kind::Count, Source::Column("device.reads")),
     (
         "read bytes",
@@ -129,7 +79,7 @@ const IO_COLUMNS: &[Column] = &[
 ];
 
 /// Pager calls (table 2): how the kernel got there.
-const PAGER_COLUMNS: &[Column] = &[
+const PAGER_COLUMNS: &[Metric] = &[
     (
         "v_vnodein",
         Kind::Count,
@@ -154,7 +104,7 @@ const PAGER_COLUMNS: &[Column] = &[
 
 /// Page cache (table 3): page touches that hit, missed, and the fraction of read-ahead
 /// pages that were used before being evicted (`-` when nothing was read ahead).
-const CACHE_COLUMNS: &[Column] = &[
+const CACHE_COLUMNS: &[Metric] = &[
     (
         "page hits",
         Kind::Count,
@@ -176,7 +126,7 @@ const CACHE_COLUMNS: &[Column] = &[
 ];
 
 /// 99th-percentile latency per op kind (table 4): what the application felt.
-const LATENCY_COLUMNS: &[Column] = &[
+const LATENCY_COLUMNS: &[Metric] = &[
     ("read", Kind::Latency, Source::P99("read")),
     (
         "fault",
@@ -188,7 +138,7 @@ const LATENCY_COLUMNS: &[Column] = &[
 ];
 
 /// The four tables, in print order.
-const TABLES: [(&str, &[Column]); 4] = [
+const TABLES: [(&str, &[Metric]); 4] = [
     ("device I/O", IO_COLUMNS),
     ("pager", PAGER_COLUMNS),
     ("page cache", CACHE_COLUMNS),
@@ -208,99 +158,112 @@ fn all_changes(c: &Comparison) -> Result<Vec<Vec<Change>>, SummaryError> {
     summary::changes(&df, &sources)
 }
 
-/// Labels of the rows: `#N` and the given specs of the families that differ between
-/// configurations (the ones every row shares are printed once above the tables).
-fn row_labels(c: &Comparison, varying: &[&str]) -> Vec<String> {
-    const MAX: usize = 32;
+/// Labels of the rows: `#N` and, unless `short`, the given specs of the families
+/// that differ between configurations (`#2 dragonfly / periodic:interval=1s`).
+fn row_labels(c: &Comparison, varying: &[&str], short: bool) -> Vec<String> {
     c.rows
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            let specs: Vec<String> = varying.iter().map(|f| given_spec(&r.config, f)).collect();
-            let mut l = format!("#{i} {}", specs.join(" / "));
-            if l.chars().count() > MAX {
-                l = l.chars().take(MAX - 1).collect::<String>() + "…";
+            if short || varying.is_empty() {
+                return format!("#{i}");
             }
-            l.trim_end().to_string()
+            let specs: Vec<String> = varying.iter().map(|f| given_spec(&r.config, f)).collect();
+            format!("#{i} {}", specs.join(" / "))
         })
         .collect()
 }
 
-/// One table: a heading line, then per row the label and for each column the value
-/// right-aligned under its heading and the change against row 0 in parentheses.
-/// `first` is the table's first column in `changes`.
-fn write_table(
-    s: &mut String,
-    (title, cols): (&str, &[Column]),
+/// One of the four tables: the title over the labels, then per column the value
+/// right-aligned under its heading and, joined to it, the change against row 0 in
+/// parentheses. `first` is the table's first column in `changes`.
+fn table(
+    (title, cols): (&str, &[Metric]),
     first: usize,
     c: &Comparison,
     changes: &[Vec<Change>],
     labels: &[String],
-) {
-    // cells[row][col] = (value text, change text); None for a failed run.
-    let cells: Vec<Option<Vec<(String, String)>>> = c
-        .rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let row = changes.get(i).filter(|_| r.result.is_ok())?;
-            let row = row.get(first..first + cols.len())?;
-            Some(
-                cols.iter()
-                    .zip(row)
-                    .map(|((_, kind, _), ch)| {
-                        let text = change(i, ch).map_or_else(String::new, |c| format!("({c})"));
-                        (shown(*kind, &ch.value), text)
-                    })
-                    .collect(),
-            )
-        })
-        .collect();
-    let lw = labels
-        .iter()
-        .map(|l| l.chars().count())
-        .chain([title.chars().count()])
-        .max()
-        .unwrap_or(0);
-    let mut vw: Vec<usize> = cols.iter().map(|(h, _, _)| h.len()).collect();
-    let mut cw = vec![0usize; cols.len()];
-    for row in cells.iter().flatten() {
-        for (j, (v, ch)) in row.iter().enumerate() {
-            vw[j] = vw[j].max(v.chars().count());
-            cw[j] = cw[j].max(ch.chars().count());
+) -> Table {
+    let n = c.rows.len();
+    let mut values: Vec<Column> = Vec::with_capacity(2 * cols.len());
+    for (j, (head, kind, _)) in cols.iter().enumerate() {
+        let mut value = Column::new(&[head], Vec::with_capacity(n), true);
+        let mut delta = Column::new(&[], Vec::with_capacity(n), false);
+        delta.gap = 1;
+        delta.joined = true;
+        for (i, r) in c.rows.iter().enumerate() {
+            let ch = changes
+                .get(i)
+                .filter(|_| r.result.is_ok())
+                .and_then(|row| row.get(first + j));
+            let (v, d) = match ch {
+                Some(ch) => (
+                    shown(*kind, &ch.value),
+                    change(i, ch).map_or_else(String::new, |c| format!("({c})")),
+                ),
+                None => (String::new(), String::new()),
+            };
+            value.cells.push(v);
+            delta.cells.push(d);
         }
+        values.push(value);
+        values.push(delta);
     }
-    let mut line = format!("{title:<lw$}");
-    for (j, (h, _, _)) in cols.iter().enumerate() {
-        let _ = write!(line, "  {h:>w$}", w = vw[j]);
-        if cw[j] > 0 {
-            let _ = write!(line, " {:cw$}", "", cw = cw[j]);
-        }
-    }
-    let _ = writeln!(s, "{}", line.trim_end());
-    for (i, row) in cells.iter().enumerate() {
-        let mut line = format!("{:<lw$}", labels[i]);
-        match row {
-            Some(row) => {
-                for (j, (v, ch)) in row.iter().enumerate() {
-                    let _ = write!(line, "  {v:>w$}", w = vw[j]);
-                    if cw[j] > 0 {
-                        let _ = write!(line, " {ch:<cw$}", cw = cw[j]);
-                    }
-                }
-            }
-            None => line.push_str("  (failed, see below)"),
-        }
-        let _ = writeln!(s, "{}", line.trim_end());
+    Table {
+        title: title.to_string(),
+        labels: vec![Column::new(&[], labels.to_vec(), false)],
+        values,
+        notes: c
+            .rows
+            .iter()
+            .map(|r| r.result.is_err().then(|| "(failed, see below)".to_string()))
+            .collect(),
     }
 }
 
-/// `--format table`: a summary of the trace and the configurations (the effective
-/// specs, every key, printed once for the families all rows share and per row for the
-/// others), then four tables — device I/O, pager calls, page cache, p99 latency — with
-/// one row per configuration and each number's change against row 0, then the
-/// failures and the warnings.
-pub fn to_table(c: &Comparison) -> String {
+/// The shared settings line: model, memory, device, knobs changed, final sync.
+fn machine_line(cfg: &RunConfig) -> String {
+    let mut parts = vec![
+        format!("model {}", cfg.model.name()),
+        format!(
+            "mem {}{}",
+            format_size(cfg.mem),
+            if cfg.unavailable > 0 {
+                format!(" ({} unavailable)", format_size(cfg.unavailable))
+            } else {
+                String::new()
+            }
+        ),
+        format!("device {}", cfg.device.describe()),
+    ];
+    let default_knobs = crate::params::Knobs::default().entries();
+    let set: Vec<String> = cfg
+        .knobs
+        .entries()
+        .into_iter()
+        .zip(default_knobs)
+        .filter(|((_, v), (_, d))| v != d)
+        .map(|((k, v), _)| format!("{k}={v}"))
+        .collect();
+    if !set.is_empty() {
+        parts.push(format!("knobs {}", set.join(" ")));
+    }
+    if cfg.final_sync {
+        parts.push("final sync".into());
+    }
+    parts.join(", ")
+}
+
+/// `--format table`: a summary of the trace, the shared settings and the specs (as
+/// given and in effect, every key; see [`spec_block`]), then four tables — device
+/// I/O, pager calls, page cache, p99 latency — with one row per configuration,
+/// labelled `#N` and the given specs of the families that differ, and each number's
+/// change against row 0; then the failures and the warnings.
+///
+/// Every line fits `width` (`None`: `--wide`, no limit): long specs wrap at commas, a
+/// table too wide is split into stacked parts, and row labels too long for even one
+/// column beside them shrink to `#N`, the specs listed above the tables.
+pub fn to_table(c: &Comparison, width: Width) -> String {
     let mut s = String::new();
     let first_ok = c.rows.iter().find_map(|r| r.result.as_ref().ok());
     let _ = write!(
@@ -320,80 +283,54 @@ pub fn to_table(c: &Comparison) -> String {
         s.push_str("no configurations\n");
         return s;
     };
-    let _ = write!(
-        s,
-        "model {}, mem {}{}, device {}",
-        base_cfg.model.name(),
-        format_size(base_cfg.mem),
-        if base_cfg.unavailable > 0 {
-            format!(" ({} unavailable)", format_size(base_cfg.unavailable))
-        } else {
-            String::new()
-        },
-        base_cfg.device.describe()
-    );
-    let default_knobs = crate::params::Knobs::default().entries();
-    let set: Vec<String> = base_cfg
-        .knobs
-        .entries()
-        .into_iter()
-        .zip(default_knobs)
-        .filter(|((_, v), (_, d))| v != d)
-        .map(|((k, v), _)| format!("{k}={v}"))
-        .collect();
-    if !set.is_empty() {
-        let _ = write!(s, ", knobs {}", set.join(" "));
-    }
-    if base_cfg.final_sync {
-        s.push_str(", final sync");
+    for l in wrap("", 2, &machine_line(base_cfg), width, &[' ']) {
+        let _ = writeln!(s, "{l}");
     }
     let _ = writeln!(
         s,
-        "\n{} configurations; changes in % are against #0",
+        "{} configurations; changes in % are against #0",
         c.rows.len()
     );
 
-    // Configurations: effective specs, shared families once.
-    let fams = families(c);
-    let eff: Vec<Vec<String>> = c
-        .rows
-        .iter()
-        .map(|r| fams.iter().map(|f| effective_spec(&r.config, f)).collect())
-        .collect();
-    let varying: Vec<usize> = (0..fams.len())
-        .filter(|&k| eff.iter().any(|e| e[k] != eff[0][k]))
-        .collect();
-    let _ = writeln!(s, "\nconfigurations");
-    for k in (0..fams.len()).filter(|k| !varying.contains(k)) {
-        let _ = writeln!(s, "  {:<4} {:<10} {}", "all", fams[k], eff[0][k]);
-    }
-    for (i, e) in eff.iter().enumerate() {
-        for (n, &k) in varying.iter().enumerate() {
-            let tag = if n == 0 {
-                format!("#{i}")
-            } else {
-                String::new()
-            };
-            let _ = writeln!(s, "  {tag:<4} {:<10} {}", fams[k], e[k]);
-        }
+    let _ = writeln!(s, "\nspecs as given, and in effect (every key)");
+    for l in spec_block(c, width) {
+        let _ = writeln!(s, "{l}");
     }
 
-    let varying_names: Vec<&str> = varying.iter().map(|&k| fams[k]).collect();
-    let labels = row_labels(c, &varying_names);
-    if !varying_names.is_empty() {
-        let _ = writeln!(
-            s,
-            "\nrows: #N {} (as given; the effective settings are above)",
-            varying_names.join(" / ")
-        );
-    }
-    match all_changes(c) {
-        Ok(changes) => {
-            let mut first = 0;
-            for t in TABLES {
-                s.push('\n');
-                write_table(&mut s, t, first, c, &changes, &labels);
+    let varying = varying(c);
+    let changes = all_changes(c);
+    let build = |labels: &[String], changes: &[Vec<Change>]| -> Vec<Table> {
+        let mut first = 0;
+        TABLES
+            .iter()
+            .map(|t| {
+                let tb = table(*t, first, c, changes, labels);
                 first += t.1.len();
+                tb
+            })
+            .collect()
+    };
+    if !varying.is_empty() {
+        let _ = writeln!(s, "\nrows: #N {}, as given", varying.join(" / "));
+    }
+    match changes {
+        Ok(changes) => {
+            let mut tables = build(&row_labels(c, &varying, false), &changes);
+            if !tables.iter().all(|t| t.fits(width)) {
+                // Labels too long for the width: `#N` in the tables, the specs here.
+                for (i, l) in row_labels(c, &varying, false).iter().enumerate() {
+                    let tag = format!("#{i}");
+                    let text = l.strip_prefix(&tag).unwrap_or(l).trim_start();
+                    let first = format!("  {tag:<4} ");
+                    for line in wrap(&first, 7, text, width, &[' ', ',']) {
+                        let _ = writeln!(s, "{line}");
+                    }
+                }
+                tables = build(&row_labels(c, &varying, true), &changes);
+            }
+            for t in tables {
+                s.push('\n');
+                s.push_str(&t.render(width));
             }
         }
         Err(e) => {
@@ -410,14 +347,19 @@ pub fn to_table(c: &Comparison) -> String {
     if !failed.is_empty() {
         let _ = writeln!(s, "\nfailed");
         for (i, e) in failed {
-            let _ = writeln!(s, "  #{i}: {e}");
+            let first = format!("  #{i}: ");
+            for l in wrap(&first, 4, &e.to_string(), width, &[' ']) {
+                let _ = writeln!(s, "{l}");
+            }
         }
     }
     let warnings = warnings(c);
     if !warnings.is_empty() {
         let _ = writeln!(s, "\nwarnings");
         for w in warnings {
-            let _ = writeln!(s, "  {w}");
+            for l in wrap("  ", 4, &w, width, &[' ']) {
+                let _ = writeln!(s, "{l}");
+            }
         }
     }
     s

@@ -123,22 +123,39 @@ fn change_formatting() {
 
 #[test]
 fn table_shows_changes_failures_and_shared_specs_once() {
-    let t = to_table(&comparison());
+    let t = to_table(&comparison(), Some(100));
     assert!(t.contains("(-50.0%)"), "{t}");
     assert!(t.contains("#3: bad sync"), "{t}");
     assert!(t.contains("(failed, see below)"), "{t}");
-    // cluster is the same everywhere: listed once under "all".
-    assert!(
-        t.lines()
-            .any(|l| l.trim_start().starts_with("all  cluster")),
-        "{t}"
-    );
+    // cluster is the same everywhere: one entry, its effective spec every key.
+    let cluster: Vec<&str> = t.lines().filter(|l| l.starts_with("  cluster ")).collect();
+    assert_eq!(cluster.len(), 1, "{t}");
+    assert!(cluster[0].starts_with("  cluster    dragonfly "), "{t}");
+    assert!(cluster[0].contains(" dragonfly:max=128K,"), "{t}");
+    // Rows are labelled with the varying families as given, not their effective specs.
+    assert!(t.contains("\nrows: #N readahead / sync, as given\n"), "{t}");
+    assert!(t.contains("\n#2 fixed:pages=8 / dragonfly "), "{t}");
     // read-ahead accuracy: no read-ahead in #0, 0.5 elsewhere.
     assert!(t.contains("0.500 (n/a)"), "{t}");
     // the shared warning is printed once, without row tags.
     assert_eq!(t.lines().filter(|l| l.trim() == "w").count(), 1, "{t}");
-    for l in t.lines().filter(|l| !l.starts_with("  ")) {
-        assert!(l.chars().count() <= 160, "line too wide: {l}");
+    for l in t.lines() {
+        assert!(l.chars().count() <= 100, "line too wide: {l}");
+    }
+    // --wide: every table in one part, one line per configuration in each.
+    let wide = to_table(&comparison(), None);
+    assert!(!wide.contains("(cont.)"), "{wide}");
+    assert_eq!(
+        wide.lines().filter(|l| l.starts_with("#1 ")).count(),
+        4,
+        "{wide}"
+    );
+    let io = wide
+        .lines()
+        .find(|l| l.starts_with("device I/O"))
+        .unwrap_or("");
+    for h in ["reads", "read bytes", "writes", "write bytes"] {
+        assert!(io.contains(h), "{io}");
     }
 }
 
@@ -179,4 +196,43 @@ fn json_has_baseline_and_error_rows() {
     assert_eq!(v["configs"][3]["error"], "bad sync");
     assert_eq!(v["configs"][2]["config"]["readahead"], "fixed:pages=8");
     assert_eq!(v["configs"][0]["device"]["reads"], 64);
+}
+
+/// Linux rows are labelled by the profile keys set apart from the defaults, and their
+/// DragonFly families (`-`) make no family look varied: only `profile` labels rows.
+#[test]
+fn linux_profiles_label_rows_by_the_keys_given() {
+    let base = RunConfig::default();
+    let profiles = ["dragonfly", "linux", "linux:read_ahead_kb=8192"].map(String::from);
+    let lists = [
+        vec!["dragonfly".into()],
+        vec!["dragonfly".into()],
+        vec!["dragonfly".into()],
+    ];
+    let cfgs = crate::run::config::compare_configs(&base, &lists, &profiles, false).unwrap();
+    let rows = cfgs
+        .into_iter()
+        .map(|cfg| Row {
+            result: Ok(out(&cfg, 8, 0, 0)),
+            config: cfg,
+        })
+        .collect();
+    let c = Comparison {
+        trace_path: "t.csv".into(),
+        events: 3,
+        files: 1,
+        rows,
+    };
+    let t = to_table(&c, Some(100));
+    assert!(t.contains("\nrows: #N profile, as given\n"), "{t}");
+    for label in ["#0 dragonfly ", "#1 linux ", "#2 linux:read_ahead_kb=8192 "] {
+        assert!(t.contains(&format!("\n{label}")), "{label}:\n{t}");
+    }
+    // The effective profile, every key, is in the specs block (wrapped at commas).
+    assert!(t.contains("  profile    dragonfly "), "{t}");
+    assert!(
+        t.contains("linux:read_ahead_kb=8192,max_sectors_kb=1280,"),
+        "{t}"
+    );
+    assert!(t.lines().all(|l| l.chars().count() <= 100), "{t}");
 }

@@ -189,3 +189,79 @@ fn sorting_by_metric_aliases() {
     assert_eq!(rows[0].get("config_id"), Some(&Cell::Int(1)));
     assert!(sort_rows(&mut rows, "bogus").is_err());
 }
+
+/// The sweep table labels rows with the dimensions as given (`linux`, not the
+/// effective `linux:max=32` of the row), lists the effective spec once above the
+/// table, tags a spec given once but in effect twice with the dimensions its rows
+/// share (here one row each: all of them), and marks the fewest reads `*`. Hand-made rows: #1 reads 5, #0 reads 10.
+#[test]
+fn sweep_table_labels_rows_as_given_and_lists_effective_specs() {
+    let mut rows = vec![row(0, 10, "none"), row(1, 5, "linux:max=32")];
+    for (r, wb) in rows.iter_mut().zip(["0", "1"]) {
+        r.push(
+            "config.cluster",
+            Cell::Str(format!("dragonfly:write_behind={wb}")),
+        );
+    }
+    let given: Vec<Vec<(String, String)>> = [("none", "0"), ("linux", "1")]
+        .iter()
+        .map(|(ra, wb)| {
+            vec![
+                ("config.readahead".to_string(), ra.to_string()),
+                ("config.cluster".to_string(), "dragonfly".to_string()),
+                ("config.knobs.vfs.write_behind".to_string(), wb.to_string()),
+            ]
+        })
+        .collect();
+    let dims = [
+        "config.readahead".to_string(),
+        "config.knobs.vfs.write_behind".to_string(),
+    ];
+    let t = rows_table(&rows, &dims, &given, Some(100));
+    let lines: Vec<&str> = t.lines().collect();
+    assert_eq!(
+        lines[0],
+        "2 configurations; * marks the best (lowest) value of each column"
+    );
+    assert_eq!(
+        lines[1..6],
+        [
+            "specs as given, and in effect (every key)",
+            "  readahead  none   none",
+            "             linux  linux:max=32",
+            "  cluster    dragonfly (readahead=none write_behind=0)",
+            "                    dragonfly:write_behind=0",
+        ]
+    );
+    // Table rows: id, readahead as given, write_behind, then reads with the best marked.
+    let row1 = lines.iter().find(|l| l.starts_with(" 1  ")).unwrap();
+    assert!(
+        row1.starts_with(" 1  linux      1                5*"),
+        "{t}"
+    );
+    let row0 = lines.iter().find(|l| l.starts_with(" 0  ")).unwrap();
+    assert!(
+        row0.starts_with(" 0  none       0               10 "),
+        "{t}"
+    );
+    assert!(
+        !t.contains("linux:max=32 "),
+        "an effective spec labels a row:\n{t}"
+    );
+    assert!(t.lines().all(|l| l.chars().count() <= 100), "{t}");
+    // Too narrow for the labels beside even one metric: ids only in the table, the
+    // dimensions listed above it.
+    let narrow = rows_table(&rows, &dims, &given, Some(30));
+    assert!(
+        narrow.contains("\n  1  readahead=linux\n       write_behind=1\n"),
+        "{narrow}"
+    );
+    assert!(narrow.contains("\nid  reads  bytes  writes\n"), "{narrow}");
+    // (The specs above cannot all fit 30 columns: `dragonfly:write_behind=0` has no
+    // comma to break at.)
+    let from = narrow.find("dimensions as given").unwrap_or(0);
+    assert!(
+        narrow[from..].lines().all(|l| l.chars().count() <= 30),
+        "{narrow}"
+    );
+}
