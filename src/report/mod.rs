@@ -5,6 +5,7 @@ pub(crate) mod csvout;
 pub mod flat;
 pub mod html;
 pub mod info;
+pub mod iolog;
 pub mod plot;
 pub mod query;
 pub mod replay;

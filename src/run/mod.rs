@@ -7,8 +7,11 @@
 pub mod batch;
 pub mod config;
 mod effective;
+pub mod iolog;
 
 pub use effective::{Derived, EffectiveConfig, KnobTable};
+use iolog::Logger;
+pub use iolog::{IoSink, SinkFactory};
 
 use crate::device::DeviceSpec;
 use crate::engine::Simulator;
@@ -135,6 +138,9 @@ pub enum RunError {
     /// would have dropped that event's data without a word.
     #[error("{0}")]
     Stuck(String),
+    /// A side output (`--io-log`) could not be written (exit code 3).
+    #[error("{0}")]
+    Output(String),
 }
 
 impl RunError {
@@ -143,6 +149,7 @@ impl RunError {
         match self {
             RunError::Trace(_) => 1,
             RunError::Config(_) | RunError::Stuck(_) => 2,
+            RunError::Output(_) => 3,
             RunError::Interrupted => crate::interrupt::EXIT_CODE,
         }
     }
@@ -284,12 +291,31 @@ pub fn load_trace(path: &str) -> Result<LoadedTrace, RunError> {
 /// Replay an in-memory trace under `cfg` (no I/O, no parsing: safe to run many of
 /// these in parallel over one shared `LoadedTrace`).
 pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, RunError> {
+    run_loaded_logged(trace, cfg, None)
+}
+
+/// [`run_loaded`], writing every device request to `io_log` (`--io-log`).
+pub fn run_loaded_logged(
+    trace: &LoadedTrace,
+    cfg: &RunConfig,
+    io_log: Option<&mut dyn IoSink>,
+) -> Result<RunOutput, RunError> {
     if cfg.model == ModelKind::Dragonfly {
         cfg.params().map_err(RunError::Config)?;
     }
     let mut model = make_model(cfg, &trace.files, Some(&trace.events))?;
+    let mut log = match io_log {
+        Some(sink) => Some(Logger::start(model.as_mut(), sink)?),
+        None => None,
+    };
     for (i, ev) in trace.events.iter().enumerate() {
+        if let Some(l) = log.as_mut() {
+            l.before(model.as_mut(), i as u64 + 1);
+        }
         model.step(ev);
+        if let Some(l) = log.as_mut() {
+            l.after(model.as_mut(), &trace.files)?;
+        }
         if i % 4096 == 4095 {
             if crate::interrupt::requested() {
                 return Err(RunError::Interrupted);
@@ -298,7 +324,13 @@ pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, Run
         }
     }
     stuck_error(model.as_ref(), &trace.files)?;
+    if let Some(l) = log.as_mut() {
+        l.before(model.as_mut(), 0);
+    }
     let stats = model.finish();
+    if let Some(l) = log {
+        l.end(model.as_mut(), &trace.files)?;
+    }
     let timeline = model.take_timeline();
     let mut warnings = trace.warnings.clone();
     warnings.extend(stats.warnings.iter().cloned());
@@ -313,6 +345,14 @@ pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, Run
     })
 }
 
+/// The io-log of a run that has a sink.
+fn start_log<'s>(
+    model: &mut dyn Model,
+    sink: Option<&'s mut dyn IoSink>,
+) -> Result<Option<Logger<'s>>, RunError> {
+    sink.map(|s| Logger::start(model, s)).transpose()
+}
+
 /// Step one event, counting it; every [`PROGRESS_EVERY`] events check for Ctrl-C and
 /// a stuck model, and report progress.
 fn step_counted(
@@ -321,9 +361,16 @@ fn step_counted(
     n: &mut u64,
     total: Option<u64>,
     files: &FileTable,
+    log: &mut Option<Logger<'_>>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), RunError> {
+    if let Some(l) = log.as_mut() {
+        l.before(model, *n + 1);
+    }
     model.step(ev);
+    if let Some(l) = log.as_mut() {
+        l.after(model, files)?;
+    }
     *n += 1;
     if n.is_multiple_of(PROGRESS_EVERY) {
         if crate::interrupt::requested() {
@@ -345,6 +392,17 @@ pub fn run_trace(
     cfg: &RunConfig,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RunOutput, RunError> {
+    run_trace_logged(path, cfg, None, progress)
+}
+
+/// [`run_trace`], writing every device request to `io_log` (`--io-log`) as it
+/// completes.
+pub fn run_trace_logged(
+    path: &str,
+    cfg: &RunConfig,
+    mut io_log: Option<&mut dyn IoSink>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunOutput, RunError> {
     if cfg.model == ModelKind::Dragonfly {
         cfg.params().map_err(RunError::Config)?;
     }
@@ -353,6 +411,7 @@ pub fn run_trace(
     let total = pre.bounded.then_some(pre.events);
     let mut files = pre.files.clone();
     let mut n: u64 = 0;
+    let mut log;
     let mut model = if cfg.model == ModelKind::Opt {
         // MIN needs the future: the whole trace is read first.
         let mut events = Vec::with_capacity(pre.events as usize);
@@ -360,19 +419,43 @@ pub fn run_trace(
             events.push(ev);
         }
         let mut model = make_model(cfg, &files, Some(&events))?;
+        log = start_log(model.as_mut(), io_log.take())?;
         for ev in &events {
-            step_counted(model.as_mut(), ev, &mut n, total, &files, progress)?;
+            step_counted(
+                model.as_mut(),
+                ev,
+                &mut n,
+                total,
+                &files,
+                &mut log,
+                progress,
+            )?;
         }
         model
     } else {
         let mut model = make_model(cfg, &files, None)?;
+        log = start_log(model.as_mut(), io_log.take())?;
         while let Some(ev) = reader.next_event(&mut files)? {
-            step_counted(model.as_mut(), &ev, &mut n, total, &files, progress)?;
+            step_counted(
+                model.as_mut(),
+                &ev,
+                &mut n,
+                total,
+                &files,
+                &mut log,
+                progress,
+            )?;
         }
         model
     };
     stuck_error(model.as_ref(), &files)?;
+    if let Some(l) = log.as_mut() {
+        l.before(model.as_mut(), 0);
+    }
     let stats = model.finish();
+    if let Some(l) = log {
+        l.end(model.as_mut(), &files)?;
+    }
     let timeline = model.take_timeline();
     let mut warnings = pre.warnings.clone();
     for w in reader.warnings() {

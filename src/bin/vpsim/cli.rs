@@ -58,9 +58,13 @@ pub enum Cmd {
     ///
     /// Example: vpsim merge all.parquet part1.parquet part2.parquet
     Merge(MergeArgs),
-    /// Plot a results file (sweep/compare/replay output) or a --timeline CSV as PNG and SVG.
+    /// Plot a results file (sweep/compare/replay output), a --timeline CSV or an --io-log as PNG and SVG.
     ///
     /// Example: vpsim plot results.parquet --out plots/
+    ///
+    /// Example: vpsim replay traces/git.events.csv.zst --io-log io.csv && vpsim plot io.csv --out io-plots/
+    ///
+    /// Example: vpsim plot --compare sda.blkparse io.csv --out vs/
     Plot(PlotArgs),
     /// Write a self-contained HTML report (tables and inline SVG plots) of a results file.
     ///
@@ -133,6 +137,9 @@ pub struct ReplayArgs {
     /// Interval of --timeline rows (e.g. 100ms, 1s, 10s).
     #[arg(long, default_value = "1s", value_name = "DURATION")]
     pub timeline_step: String,
+    /// Write one row per simulated device request (issue and completion time, queue wait, service time, read/write, sync/async, origin, file and offsets, bytes, queue depth, trace event) to FILE, CSV or Parquet by extension, e.g. --io-log io.csv; `vpsim plot io.csv` draws it.
+    #[arg(long, value_name = "FILE")]
+    pub io_log: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -162,6 +169,9 @@ pub struct CompareArgs {
     /// Write the output to FILE instead of standard output (written atomically).
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<String>,
+    /// One --io-log per configuration: {config} in the name becomes its config_index (0 = the baseline), e.g. --io-log io-{config}.csv (or .parquet).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub io_log: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -192,6 +202,9 @@ pub struct SweepArgs {
     /// Stop after this many configurations (as if interrupted; for testing --resume).
     #[arg(long, hide = true)]
     pub limit: Option<usize>,
+    /// One --io-log per configuration: {config} in the name becomes its config_id in the results, e.g. --io-log logs/io-{config}.parquet (or .csv).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub io_log: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -205,8 +218,12 @@ pub struct MergeArgs {
 
 #[derive(Args, Debug)]
 pub struct PlotArgs {
-    /// A results file (.parquet, .csv, .json from sweep/replay/compare) or a --timeline CSV.
-    pub results: String,
+    /// A results file (.parquet, .csv, .json from sweep/replay/compare), a --timeline CSV or an --io-log (.csv, .parquet).
+    #[arg(required_unless_present = "compare")]
+    pub results: Option<String>,
+    /// Draw a real block log (blkparse text, perf script of block:block_rq_issue/complete, or an io-log) beside a simulated --io-log on the same axes, with their request sizes, e.g. --compare real.blkparse io.csv
+    #[arg(long, num_args = 2, value_names = ["REAL", "SIMULATED"], conflicts_with = "results")]
+    pub compare: Option<Vec<String>>,
     /// Directory for the PNG and SVG files.
     #[arg(long, default_value = "plots")]
     pub out: String,

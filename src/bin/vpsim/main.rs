@@ -34,6 +34,7 @@ fn cmd_replay(a: &ReplayArgs) -> CmdResult {
         format: a.format,
         output: a.output.as_deref(),
         timeline: a.timeline.as_deref(),
+        io_log: a.io_log.as_deref(),
     };
     for w in app::replay::replay(&job)? {
         eprintln!("vpsim replay: warning: {w}");
@@ -51,6 +52,7 @@ fn cmd_compare(a: &CompareArgs) -> CmdResult {
         jobs: a.jobs,
         format: a.format,
         output: a.output.as_deref(),
+        io_log: a.io_log.as_deref(),
     };
     let (lines, code) = app::compare::compare(&job)?;
     for line in lines {
@@ -105,6 +107,7 @@ fn cmd_sweep(a: &SweepArgs) -> CmdResult {
         sort: &a.sort,
         limit: a.limit,
         plots: a.plots.as_ref().map(PathBuf::from),
+        io_log: a.io_log.as_deref(),
     })?;
     if let Some(msg) = report.interrupted {
         print!("{}", report.table);
@@ -128,7 +131,18 @@ fn cmd_merge(a: &MergeArgs) -> CmdResult {
 }
 
 fn cmd_plot(a: &PlotArgs) -> CmdResult {
-    for f in app::plot(Path::new(&a.results), Path::new(&a.out))? {
+    let files = match (&a.compare, &a.results) {
+        (Some(pair), _) if pair.len() == 2 => {
+            app::plot_compare(Path::new(&pair[0]), Path::new(&pair[1]), Path::new(&a.out))?
+        }
+        (_, Some(results)) => app::plot(Path::new(results), Path::new(&a.out))?,
+        _ => {
+            return Err(CmdError::Usage(
+                "give a file to plot, or --compare REAL SIMULATED".into(),
+            ));
+        }
+    };
+    for f in files {
         println!("{}", f.display());
     }
     Ok(())
