@@ -69,6 +69,8 @@ pub enum Cmd {
     /// Write a self-contained HTML report (tables and inline SVG plots) of a results file.
     ///
     /// Example: vpsim report results.parquet --out reports/pyio.html
+    ///
+    /// Example: vpsim replay T -o run.parquet --io-log io.csv && vpsim report run.parquet --io-log io.csv --out device.html
     Report(ReportArgs),
     /// Run SQL over a results file (the table is `results`; quote dotted columns).
     ///
@@ -239,6 +241,9 @@ pub struct ReportArgs {
     /// A --timeline CSV to include.
     #[arg(long)]
     pub timeline: Option<String>,
+    /// An --io-log (.csv or .parquet) whose device charts to include, e.g. --io-log io.csv
+    #[arg(long, value_name = "FILE")]
+    pub io_log: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

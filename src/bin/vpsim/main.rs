@@ -150,8 +150,14 @@ fn cmd_plot(a: &PlotArgs) -> CmdResult {
 
 fn cmd_report(a: &ReportArgs) -> CmdResult {
     let timeline = a.timeline.as_deref().map(Path::new);
-    vpsim::report::html::write_report(Path::new(&a.results), Path::new(&a.out), timeline)
-        .map_err(CmdError::Input)?;
+    let io_log = a.io_log.as_deref().map(Path::new);
+    vpsim::report::html::write_report_with(
+        Path::new(&a.results),
+        Path::new(&a.out),
+        timeline,
+        io_log,
+    )
+    .map_err(CmdError::Input)?;
     println!("{}", a.out);
     Ok(())
 }

@@ -47,7 +47,7 @@ impl At<'_> {
 
     /// Seconds with up to nine decimals (`12.000345678`) as nanoseconds.
     pub fn seconds(&self, column: &str, text: &str) -> Result<u64, TraceError> {
-        super::super::text::parse_decimal(text, 9)
+        super::super::text::parse_decimal(text, 1_000_000_000)
             .ok_or_else(|| self.err(column, format!("bad time \"{text}\" (expected seconds)")))
     }
 }

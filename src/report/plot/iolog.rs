@@ -79,16 +79,29 @@ fn time_axis(max_s: f64) -> Axis {
 /// A linear byte axis over `[lo, hi]` with ticks at round binary sizes.
 fn offset_axis(lo: u64, hi: u64) -> Axis {
     let (lo, hi) = (lo as f64, (hi as f64).max(lo as f64 + 4096.0));
-    let step = nice_step(hi - lo, 6.0);
+    // Round steps in the binary unit of the span (2 MiB, not 1.9 MiB).
+    let unit = [1u64 << 40, 1 << 30, 1 << 20, 1 << 10, 1]
+        .into_iter()
+        .map(|u| u as f64)
+        .find(|u| hi - lo >= 2.0 * u)
+        .unwrap_or(1.0);
+    let step = nice_step((hi - lo) / unit, 6.0) * unit;
     let min = (lo / step).floor() * step;
     let max = (hi / step).ceil() * step;
+    let n = ((max - min) / step).round() as usize;
+    let ticks = (0..=n)
+        .map(|i| {
+            let v = min + step * i as f64;
+            (v, fmt_bytes(v))
+        })
+        .collect();
     Axis {
         desc: "disk offset".into(),
         min,
         max,
         scale: Scale::Linear,
         fmt: Fmt::Bytes,
-        ticks: None,
+        ticks: Some(ticks),
         zero_floor: false,
     }
 }
