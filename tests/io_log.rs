@@ -257,6 +257,25 @@ fn cli_csv_and_parquet_logs_and_plots() {
         dir.join("io.txt").to_str().unwrap(),
     ]);
     assert_code(&o, 2);
+    // sweep: {config} is the config_id of the results.
+    let tpl = dir.join("sw-{config}.parquet");
+    let o = vpsim(&[
+        "sweep",
+        trace,
+        "--mem",
+        "16M,64M",
+        "--io-log",
+        tpl.to_str().unwrap(),
+    ]);
+    assert_code(&o, 0);
+    for id in 0..2 {
+        let p = dir.join(format!("sw-{id}.parquet"));
+        assert!(
+            !vpsim::report::iolog::read_io_log(&p).unwrap().is_empty(),
+            "{}",
+            p.display()
+        );
+    }
 }
 
 /// blkparse text (a fixture written from blkparse(1)'s "Default output") and perf

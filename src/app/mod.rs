@@ -112,19 +112,8 @@ fn real_requests(path: &Path) -> Result<Vec<crate::report::iolog::IoRow>, CmdErr
     }
     Ok(reqs
         .into_iter()
-        .map(|r| crate::report::iolog::IoRow {
-            issue_ns: r.issue_ns,
-            complete_ns: r.complete_ns,
-            dir: if r.write {
-                crate::stats::Dir::Write
-            } else {
-                crate::stats::Dir::Read
-            },
-            sync: false,
-            origin: String::new(),
-            disk_offset: r.offset,
-            bytes: r.bytes,
-            queue_depth: None,
+        .map(|r| {
+            crate::report::iolog::IoRow::real(r.issue_ns, r.complete_ns, r.write, r.offset, r.bytes)
         })
         .collect())
 }

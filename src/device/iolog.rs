@@ -181,3 +181,99 @@ impl IoLog {
         out.append(&mut self.done);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Device, DeviceSpec};
+    use super::*;
+
+    /// Two requests on an ssd, the second queued behind the first and then grown by a
+    /// front merge: times, queue depth, file position and bios as worked out by hand.
+    #[test]
+    fn records_follow_the_queue_and_a_front_merge() {
+        let mut d = Device::new(DeviceSpec::ssd(), 16 << 20);
+        d.enable_io_log();
+        d.note_event(3);
+        d.note_file(7, Some(8192));
+        d.submit(0, Dir::Read, 1 << 20, 4096, Origin::Demand, true, 0);
+        d.note_file(7, Some(16384));
+        d.submit(
+            0,
+            Dir::Read,
+            (1 << 20) + 8192,
+            4096,
+            Origin::Readahead,
+            false,
+            1,
+        );
+        d.note_event(4);
+        d.note_file(7, Some(12288));
+        let merged = d.try_merge(
+            0,
+            Dir::Read,
+            (1 << 20) + 4096,
+            4096,
+            Origin::Readahead,
+            1 << 20,
+        );
+        assert!(merged.is_some());
+        let mut done = Vec::new();
+        d.advance(u64::MAX, &mut done);
+        let mut rows = Vec::new();
+        d.drain_io_log(&mut rows);
+        // ssd: 80 us + bytes / 500 MiB/s; 4 KiB: 80000 + ⌈7812.5⌉ = 87813;
+        // 8 KiB: 80000 + 15625 = 95625, started when the first ends.
+        assert_eq!(
+            rows,
+            vec![
+                IoRecord {
+                    id: 0,
+                    issue_ns: 0,
+                    start_ns: 0,
+                    complete_ns: 87_813,
+                    dir: Dir::Read,
+                    sync: true,
+                    origin: Origin::Demand,
+                    file: Some(7),
+                    file_offset: Some(8192),
+                    disk_offset: 1 << 20,
+                    bytes: 4096,
+                    bios: 1,
+                    queue_depth: 1,
+                    event: Some(3),
+                },
+                IoRecord {
+                    id: 1,
+                    issue_ns: 0,
+                    start_ns: 87_813,
+                    complete_ns: 87_813 + 95_625,
+                    dir: Dir::Read,
+                    sync: false,
+                    origin: Origin::Readahead,
+                    file: Some(7),
+                    file_offset: Some(12288),
+                    disk_offset: (1 << 20) + 4096,
+                    bytes: 8192,
+                    bios: 2,
+                    queue_depth: 2,
+                    event: Some(3),
+                },
+            ]
+        );
+        assert_eq!((rows[1].wait_ns(), rows[1].service_ns()), (87_813, 95_625));
+        // Nothing left in flight: the side table is empty again.
+        assert!(d.log.as_ref().is_some_and(|l| l.in_flight.is_empty()));
+    }
+
+    #[test]
+    fn off_by_default() {
+        let mut d = Device::new(DeviceSpec::ssd(), 16 << 20);
+        d.note_file(1, Some(0));
+        d.submit(0, Dir::Write, 0, 4096, Origin::Fsync, true, 0);
+        let mut done = Vec::new();
+        d.advance(u64::MAX, &mut done);
+        let mut rows = Vec::new();
+        d.drain_io_log(&mut rows);
+        assert!(rows.is_empty() && !d.logging());
+    }
+}

@@ -22,6 +22,26 @@ pub struct IoRow {
 }
 
 impl IoRow {
+    /// A request of a real block log: no origin, not known to be sync, no queue depth.
+    pub fn real(
+        issue_ns: u64,
+        complete_ns: Option<u64>,
+        write: bool,
+        disk_offset: u64,
+        bytes: u64,
+    ) -> IoRow {
+        IoRow {
+            issue_ns,
+            complete_ns,
+            dir: if write { Dir::Write } else { Dir::Read },
+            sync: false,
+            origin: String::new(),
+            disk_offset,
+            bytes,
+            queue_depth: None,
+        }
+    }
+
     /// Completion minus issue (queue wait plus service).
     pub fn latency_ns(&self) -> Option<u64> {
         self.complete_ns.map(|c| c.saturating_sub(self.issue_ns))
