@@ -20,6 +20,10 @@ pub trait Model: Send {
     fn stuck(&self) -> Option<&Stuck> {
         None
     }
+    /// The simulated disk, for `--io-log` (enable, note the event, drain the records).
+    fn device_mut(&mut self) -> Option<&mut crate::device::Device> {
+        None
+    }
 }
 
 /// Trace rows a model could not take as written and replayed some other way (or

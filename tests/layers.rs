@@ -22,7 +22,8 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("params", &["units"]),
     ("stats", &["trace", "units"]),
     ("device", &["stats", "units"]),
-    ("model", &["stats", "trace"]),
+    // The Model trait hands out its simulated disk for --io-log (device is below it).
+    ("model", &["device", "stats", "trace"]),
     // Plug-ins: only the shared types below them, never the engine or each other.
     ("policies", &["params", "spec", "units"]),
     (

@@ -6,8 +6,10 @@ use crate::error::{CmdError, CmdResult};
 use crate::progress::with_count_bar;
 use crate::report::compare::{self, Comparison, Row};
 use crate::report::fit::DEFAULT_WIDTH;
-use crate::run::batch::run_batch;
+use crate::run::IoSink;
+use crate::run::batch::run_batch_logged;
 use crate::run::config::{FAMILIES, MachineRequest, compare_configs, family_specs, parse_machine};
+use crate::run::iolog::template_path;
 use crate::run::{ModelKind, RunConfig, load_trace};
 
 /// How `vpsim compare` prints its result.
@@ -38,6 +40,8 @@ pub struct CompareJob<'a> {
     /// `--wide`: the table as wide as it needs, one line per configuration, instead
     /// of fitting [`DEFAULT_WIDTH`] columns.
     pub wide: bool,
+    /// `--io-log` name template (`{config}` = config_index).
+    pub io_log: Option<&'a str>,
 }
 
 /// The configurations of a job: the dragonfly rows (every combination of the
@@ -70,9 +74,22 @@ pub fn compare(job: &CompareJob) -> Result<(Vec<String>, u8), CmdError> {
         Some(n) => n,
         None => 0,
     };
+    let many = configs.len() > 1;
+    if let Some(t) = job.io_log {
+        template_path(t, 0, many).map_err(CmdError::Usage)?;
+        crate::report::iolog::check_path(std::path::Path::new(t))
+            .map_err(|e| CmdError::Usage(format!("--io-log {e}")))?;
+    }
     let trace = load_trace(job.trace)?;
+    let make = |i: usize, _: &RunConfig| -> Result<Box<dyn IoSink>, String> {
+        let t = job.io_log.unwrap_or_default();
+        let path = template_path(t, i, many)?;
+        crate::report::iolog::open_sink(std::path::Path::new(&path))
+            .map_err(|e| format!("--io-log {e}"))
+    };
+    let factory: Option<crate::run::SinkFactory> = job.io_log.map(|_| &make as _);
     let results = with_count_bar(configs.len() as u64, "comparing", |bar| {
-        run_batch(&trace, &configs, jobs, |_, _| bar.inc(1))
+        run_batch_logged(&trace, &configs, jobs, factory, |_, _| bar.inc(1))
     })
     .map_err(CmdError::Usage)?;
     if crate::interrupt::requested() {

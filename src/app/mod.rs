@@ -51,6 +51,9 @@ fn write_rows(rows: &[crate::report::results::Row], path: &Path) -> CmdResult {
 /// `vpsim plot FILE`: a `--timeline` CSV (recognised by its first column) gets the
 /// timeline charts, anything else is read as a results file.
 pub fn plot(path: &Path, out_dir: &Path) -> Result<Vec<std::path::PathBuf>, CmdError> {
+    if crate::report::iolog::is_io_log(path) {
+        return crate::report::plot::plot_io_log(path, out_dir).map_err(CmdError::Input);
+    }
     let is_timeline = std::fs::read_to_string(path)
         .ok()
         .and_then(|t| t.lines().next().map(|l| l.starts_with("time_s,")))
@@ -61,6 +64,58 @@ pub fn plot(path: &Path, out_dir: &Path) -> Result<Vec<std::path::PathBuf>, CmdE
         crate::report::plot::plot_results(path, out_dir)
     };
     res.map_err(CmdError::Input)
+}
+
+/// `vpsim plot --compare REAL SIMULATED`: a real block log (blkparse text, `perf
+/// script` of the block tracepoints, or another io-log) beside a simulated io-log.
+pub fn plot_compare(
+    real: &Path,
+    sim: &Path,
+    out_dir: &Path,
+) -> Result<Vec<std::path::PathBuf>, CmdError> {
+    let real_rows = real_requests(real)?;
+    let sim_rows = crate::report::iolog::read_io_log(sim).map_err(CmdError::Input)?;
+    let name = |p: &Path| {
+        p.file_name()
+            .map(|f| f.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    };
+    let charts =
+        crate::report::plot::io_compare_charts(&real_rows, &sim_rows, &name(real), &name(sim))
+            .map_err(CmdError::Input)?;
+    crate::report::plot::write_charts(&charts, out_dir).map_err(CmdError::Output)
+}
+
+/// The requests of a real block log, format told by its content: an io-log, `perf
+/// script` output (a `block:block_rq_` event in its first lines) or blkparse text.
+fn real_requests(path: &Path) -> Result<Vec<crate::report::iolog::IoRow>, CmdError> {
+    use crate::import::blk::{BlkFormat, read_requests};
+    if crate::report::iolog::is_io_log(path) {
+        return crate::report::iolog::read_io_log(path).map_err(CmdError::Input);
+    }
+    let shown = path.display().to_string();
+    let mut opened = crate::trace::Input::open(&shown)?;
+    let input = opened.reader();
+    let head = input
+        .fill_buf()
+        .map_err(|e| CmdError::Input(format!("{shown}: {e}")))?;
+    let format = if String::from_utf8_lossy(head).contains("block:block_rq_") {
+        BlkFormat::Perf
+    } else {
+        BlkFormat::Blkparse
+    };
+    let reqs = read_requests(input, &shown, format)?;
+    if reqs.is_empty() {
+        return Err(CmdError::Input(format!(
+            "{shown}: no block requests found (expected blkparse text with D events, perf script output of block:block_rq_issue, or a vpsim --io-log)"
+        )));
+    }
+    Ok(reqs
+        .into_iter()
+        .map(|r| {
+            crate::report::iolog::IoRow::real(r.issue_ns, r.complete_ns, r.write, r.offset, r.bytes)
+        })
+        .collect())
 }
 
 /// `--mem 1M,16M,...` of `vpsim info`: memory sizes, each above 0.

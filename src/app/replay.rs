@@ -7,7 +7,7 @@ use crate::progress::EventBar;
 use crate::report::replay as out;
 use crate::report::results::Row;
 use crate::run::config::ReplayRequest;
-use crate::run::{RunConfig, run_trace};
+use crate::run::{RunConfig, run_trace_logged};
 
 /// How `vpsim replay` prints its result.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -29,16 +29,28 @@ pub struct ReplayJob<'a> {
     pub output: Option<&'a str>,
     /// The `--timeline` CSV.
     pub timeline: Option<&'a str>,
+    /// The `--io-log` file (.csv or .parquet).
+    pub io_log: Option<&'a str>,
 }
 
 /// Replay, then print or write the result; returns the warnings the caller should
 /// show on stderr (the table form already holds them).
 pub fn replay(job: &ReplayJob) -> Result<Vec<String>, CmdError> {
     let cfg = RunConfig::from_request(&job.request).map_err(CmdError::Usage)?;
+    let mut sink = match job.io_log {
+        Some(p) => Some(
+            crate::report::iolog::open_sink(std::path::Path::new(p))
+                .map_err(|e| CmdError::Usage(format!("--io-log {e}")))?,
+        ),
+        None => None,
+    };
     let mut bar = EventBar::new("replaying");
-    let res = run_trace(job.trace, &cfg, &mut |p| {
-        bar.update(p.events, p.total_events)
-    });
+    let res = run_trace_logged(
+        job.trace,
+        &cfg,
+        sink.as_mut().map(|s| s.as_mut() as _),
+        &mut |p| bar.update(p.events, p.total_events),
+    );
     bar.finish();
     let run = res?;
     let text = match job.format {

@@ -6,8 +6,10 @@ use crate::error::CmdError;
 use crate::progress::with_count_bar;
 use crate::report::fit::DEFAULT_WIDTH;
 use crate::report::results::{Cell, Row, read_results, rows_table, sort_rows, write_results};
+use crate::run::IoSink;
 use crate::run::LoadedTrace;
-use crate::sweep::{Grid, Point, SweepOptions, run_points, todo};
+use crate::run::iolog::template_path;
+use crate::sweep::{Grid, Point, SweepOptions, run_points_logged, todo};
 use std::path::{Path, PathBuf};
 
 /// What one `vpsim sweep` was asked to do, flags already parsed.
@@ -29,6 +31,8 @@ pub struct SweepJob<'a> {
     /// `--wide`: the table as wide as it needs instead of fitting [`DEFAULT_WIDTH`]
     /// columns.
     pub wide: bool,
+    /// `--io-log` name template (`{config}` = config_id).
+    pub io_log: Option<&'a str>,
 }
 
 /// What a sweep that ran to its end (or to Ctrl-C) has to say.
@@ -115,8 +119,19 @@ pub fn sweep(job: &SweepJob) -> Result<SweepReport, CmdError> {
     let start = std::time::Instant::now();
     let mut replayed: u64 = 0;
     let events = job.trace.events.len() as u64;
+    let many = points.len() > 1;
+    if let Some(t) = job.io_log {
+        template_path(t, 0, many).map_err(usage)?;
+        crate::report::iolog::check_path(Path::new(t))
+            .map_err(|e| usage(format!("--io-log {e}")))?;
+    }
+    let make = |id: usize| -> Result<Box<dyn IoSink>, String> {
+        let path = template_path(job.io_log.unwrap_or_default(), id, many)?;
+        crate::report::iolog::open_sink(Path::new(&path)).map_err(|e| format!("--io-log {e}"))
+    };
+    let factory: Option<crate::sweep::PointSinkFactory> = job.io_log.map(|_| &make as _);
     let res = with_count_bar(work.len() as u64, "sweeping", |bar| {
-        run_points(&work, job.grid, job.trace, job.jobs, |row| {
+        run_points_logged(&work, job.grid, job.trace, job.jobs, factory, |row| {
             rows.push(row);
             // Events replayed per second, across all workers.
             replayed += events;

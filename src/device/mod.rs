@@ -11,8 +11,10 @@
 //! on one request ([`Device::wait_for`]). Everything is integer nanoseconds and
 //! deterministic (no randomness, no wall clock), so a replay is reproducible bit for bit.
 
+mod iolog;
 mod spec;
 
+pub use iolog::{IoLog, IoRecord};
 pub use spec::*;
 
 use std::collections::VecDeque;
@@ -133,6 +135,8 @@ pub struct Device {
     evicted_max: u64,
     stats: DeviceStats,
     busy_time: u64,
+    /// `--io-log`: per-request records, when asked for.
+    log: Option<Box<IoLog>>,
 }
 
 impl Device {
@@ -155,6 +159,43 @@ impl Device {
             evicted_max: 0,
             stats: DeviceStats::default(),
             busy_time: 0,
+            log: None,
+        }
+    }
+
+    /// Keep an [`IoRecord`] of every request from now on (`--io-log`).
+    pub fn enable_io_log(&mut self) {
+        self.log.get_or_insert_with(Box::default);
+    }
+
+    /// True when requests are being logged: callers compute what they pass to
+    /// [`Device::note_file`] only then.
+    #[inline]
+    pub fn logging(&self) -> bool {
+        self.log.is_some()
+    }
+
+    /// The trace event (1-based) being replayed, for the records of the requests it
+    /// causes; 0 after the last event.
+    pub fn note_event(&mut self, event: u64) {
+        if let Some(l) = self.log.as_deref_mut() {
+            l.set_event(event);
+        }
+    }
+
+    /// The file and byte offset (None: not file data) of the bio about to be
+    /// submitted or merged.
+    #[inline]
+    pub fn note_file(&mut self, file: u32, offset: Option<u64>) {
+        if let Some(l) = self.log.as_deref_mut() {
+            l.note_file(file, offset);
+        }
+    }
+
+    /// Move the records of requests completed so far to `out`.
+    pub fn drain_io_log(&mut self, out: &mut Vec<IoRecord>) {
+        if let Some(l) = self.log.as_deref_mut() {
+            l.drain(out);
         }
     }
 
@@ -237,6 +278,14 @@ impl Device {
             bytes,
             submitted: arrival,
         };
+        if let Some(l) = self.log.as_deref_mut() {
+            l.submitted(
+                id,
+                arrival,
+                sync,
+                self.queue.len() + usize::from(self.active.is_some()) + 1,
+            );
+        }
         if self.active.is_none() {
             debug_assert!(self.queue.is_empty());
             self.start(req, arrival);
@@ -274,11 +323,15 @@ impl Device {
                 && (r.offset.checked_add(r.bytes) == Some(disk_offset)
                     || disk_offset.checked_add(bytes) == Some(r.offset))
         })?;
-        if disk_offset < r.offset {
+        let front = disk_offset < r.offset;
+        if front {
             r.offset = disk_offset;
         }
         r.bytes += bytes;
         let (id, tag) = (r.id, r.tag);
+        if let Some(l) = self.log.as_deref_mut() {
+            l.merged(id, front);
+        }
         self.stats.record_merge(dir, bytes, origin);
         if dir == Dir::Write {
             self.running_write_bytes += bytes;
@@ -373,6 +426,9 @@ impl Device {
             self.evicted_max = self.evicted_max.max(slot.1);
         }
         *slot = (r.id, a.end);
+        if let Some(l) = self.log.as_deref_mut() {
+            l.finished(r.id, r.dir, r.origin, r.offset, r.bytes, a.end);
+        }
         out.push(Completion {
             id: ReqId(r.id),
             tag: r.tag,
@@ -400,6 +456,9 @@ impl Device {
             .spec
             .service_ns(req.dir, req.offset, req.bytes, self.head);
         self.head = req.offset.saturating_add(req.bytes);
+        if let Some(l) = self.log.as_deref_mut() {
+            l.started(req.id, at);
+        }
         self.busy_time = self.busy_time.saturating_add(svc);
         self.active = Some(Active {
             req,

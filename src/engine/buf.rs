@@ -665,6 +665,14 @@ impl Simulator {
                 self.c.runningbufspace_peak.max(self.bufs.runningbufspace);
         }
         let io = self.bufs.new_io(dir, bufs, bytes);
+        if self.device.logging()
+            && let Some(&b0) = bufs.first()
+        {
+            let bp = &self.bufs.bufs[b0 as usize];
+            let file = self.vnodes[bp.vnode as usize].file;
+            let offset = bp.lblkno * self.p.knobs.f_iosize;
+            self.device.note_file(file, Some(offset));
+        }
         let req = self
             .device
             .submit(self.now, dir, disk, bytes, origin, sync, io);

@@ -712,6 +712,10 @@ fn clamp_past_max_file_size(ev: &Event) -> Event {
 }
 
 impl Model for Simulator {
+    fn device_mut(&mut self) -> Option<&mut Device> {
+        Some(&mut self.device)
+    }
+
     fn step(&mut self, ev: &Event) {
         self.step_event(ev);
     }

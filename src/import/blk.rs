@@ -23,7 +23,12 @@ use super::text::{parse_decimal, parse_u64};
 use super::{ImportReport, Record, TraceError, TraceWriter, output_error};
 use crate::trace::{MAX_LINE, Op, RecordError, Records, record_text};
 
+mod actions;
+mod blkparse;
 mod generic;
+mod perf;
+
+pub use actions::{BlkRequest, read_requests};
 
 /// The block trace dialects (the docs are `--format`'s help).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -34,6 +39,10 @@ pub enum BlkFormat {
     Snia,
     /// Generic CSV time,op,offset,size[,device]; see --columns.
     Csv,
+    /// blkparse's default text output (`blkparse -i sda`): D (issue) events become rows.
+    Blkparse,
+    /// `perf script` of block:block_rq_issue/block_rq_complete: issues become rows.
+    Perf,
 }
 
 /// Options of the block importer.
@@ -58,6 +67,9 @@ pub fn import<W: Write>(
     opts: &BlkOptions,
     out: &mut TraceWriter<W>,
 ) -> Result<ImportReport, TraceError> {
+    if let Some(parse) = actions::parser(opts.format) {
+        return event_log(input, path, parse, out);
+    }
     // Only the generic CSV dialect has comment lines; in the others `#` is data (and
     // an error).
     let comment = (opts.format == BlkFormat::Csv).then_some(b'#');
@@ -70,9 +82,45 @@ pub fn import<W: Write>(
         BlkFormat::Msr => msr(&mut rows, &mut em)?,
         BlkFormat::Snia => spc(&mut rows, &mut em)?,
         BlkFormat::Csv => generic::csv(&mut rows, &mut em, opts.columns.as_deref())?,
+        BlkFormat::Blkparse | BlkFormat::Perf => unreachable!("handled above"),
     }
     let mut report = em.report;
     report.lines = rows.records.line();
+    report.events = em.events;
+    Ok(report)
+}
+
+/// A block event log (blkparse, perf): every issue becomes a row of device
+/// `dev:MAJOR,MINOR`, times relative to the first issue; completions and other
+/// events are counted.
+fn event_log<W: Write>(
+    input: &mut dyn BufRead,
+    path: &str,
+    parse: actions::ParseLine,
+    out: &mut TraceWriter<W>,
+) -> Result<ImportReport, TraceError> {
+    let mut em = Emitter::new(out);
+    let lines = actions::each_action(input, path, parse, |a| {
+        let Some(a) = a else {
+            em.report
+                .note("line that is not a request issue or completion (skipped)");
+            return Ok(());
+        };
+        if a.kind == actions::ActionKind::Complete {
+            em.report
+                .note("completion (skipped: the replay computes its own)");
+            return Ok(());
+        }
+        let time = em.rebase(a.time_ns);
+        em.name.clear();
+        em.name.push_str("dev:");
+        em.name.push_str(&a.device);
+        let op = if a.write { Op::Write } else { Op::Read };
+        let offset = a.sector.saturating_mul(512);
+        em.request(time, op, offset, a.sectors.saturating_mul(512))
+    })?;
+    let mut report = em.report;
+    report.lines = lines;
     report.events = em.events;
     Ok(report)
 }

@@ -141,6 +141,10 @@ impl Lru {
 }
 
 impl Model for Lru {
+    fn device_mut(&mut self) -> Option<&mut crate::device::Device> {
+        Some(&mut self.cache.device)
+    }
+
     fn step(&mut self, ev: &Event) {
         self.cache.step(ev);
     }

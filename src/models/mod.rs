@@ -89,7 +89,7 @@ pub(crate) struct Cache<R: Replacement> {
     map: Vec<ChunkMap>,
     /// Per file: heads of the resident and dirty lists.
     heads: Vec<[u32; 2]>,
-    device: Device,
+    pub(crate) device: Device,
     done: Vec<Completion>,
     /// Reused scratch for write-back and drop batches (no per-event allocation).
     batch: Vec<(u64, u32)>,
@@ -272,6 +272,8 @@ impl<R: Replacement> Cache<R> {
 
     /// Submit one page write and return its request.
     fn write_page(&mut self, t: u64, key: PageKey, origin: Origin, sync: bool) -> ReqId {
+        self.device
+            .note_file(key.file, Some(key.pindex.wrapping_mul(PAGE_SIZE)));
         self.device.submit(
             t,
             Dir::Write,
@@ -314,6 +316,8 @@ impl<R: Replacement> Cache<R> {
                 t
             }
             RefKind::Read => {
+                self.device
+                    .note_file(r.key.file, Some(r.key.pindex.wrapping_mul(PAGE_SIZE)));
                 let id = self.device.submit(
                     t,
                     Dir::Read,

@@ -142,6 +142,10 @@ impl Opt {
 }
 
 impl Model for Opt {
+    fn device_mut(&mut self) -> Option<&mut crate::device::Device> {
+        Some(&mut self.cache.device)
+    }
+
     fn step(&mut self, ev: &Event) {
         self.cache.step(ev);
     }

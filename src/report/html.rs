@@ -4,7 +4,7 @@
 //! later, so it has no external assets: the style sheet is inline and the charts are
 //! the same SVGs `vpsim plot` writes, inlined. Every piece of text that comes from
 //! the results (trace paths, specs, error messages) is escaped. Sections have fixed
-//! ids (`summary`, `grid`, `results`, `plots`, `timeline`) so links and scripts can
+//! ids (`summary`, `grid`, `results`, `plots`, `timeline`, `device`) so links and scripts can
 //! point into a report.
 
 use super::plot::{self, Prepared};
@@ -353,6 +353,28 @@ fn figures(charts: &[plot::Chart]) -> Result<String, String> {
 /// Write the HTML report of `results` (and of a `--timeline` CSV) to `out`,
 /// atomically.
 pub fn write_report(results: &Path, out: &Path, timeline: Option<&Path>) -> Result<(), String> {
+    write_report_with(results, out, timeline, None)
+}
+
+/// [`write_report`] with an `--io-log` too: its charts (offsets over time,
+/// throughput, queue depth, sizes, latency by origin) in a "device" section.
+pub fn write_report_with(
+    results: &Path,
+    out: &Path,
+    timeline: Option<&Path>,
+    io_log: Option<&Path>,
+) -> Result<(), String> {
+    let io_charts = match io_log {
+        Some(p) => {
+            let rows = crate::report::iolog::read_io_log(p)?;
+            let name = p
+                .file_name()
+                .map(|f| f.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Some(plot::io_charts(&rows, &name).map_err(|e| format!("{}: {e}", p.display()))?)
+        }
+        None => None,
+    };
     let mut all = read_results(results)?;
     plot::grid_order(&mut all);
     if all.is_empty() {
@@ -384,6 +406,9 @@ pub fn write_report(results: &Path, out: &Path, timeline: Option<&Path>) -> Resu
     );
     if timeline_charts.is_some() {
         let _ = write!(s, "<a href=\"#timeline\">timeline</a>");
+    }
+    if io_charts.is_some() {
+        let _ = write!(s, "<a href=\"#device\">device</a>");
     }
     let _ = writeln!(s, "</nav>");
 
@@ -423,6 +448,16 @@ pub fn write_report(results: &Path, out: &Path, timeline: Option<&Path>) -> Resu
             s,
             "<p class=\"note\">From <code>{}</code>.</p>",
             escape(&t.display().to_string())
+        );
+        s.push_str(&figures(charts)?);
+        let _ = writeln!(s, "</section>");
+    }
+    if let (Some(charts), Some(p)) = (&io_charts, io_log) {
+        let _ = writeln!(s, "<section id=\"device\">\n<h2>Device requests</h2>");
+        let _ = writeln!(
+            s,
+            "<p class=\"note\">Every simulated device request, from the io-log <code>{}</code>.</p>",
+            escape(&p.display().to_string())
         );
         s.push_str(&figures(charts)?);
         let _ = writeln!(s, "</section>");

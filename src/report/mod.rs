@@ -6,6 +6,7 @@ pub mod fit;
 pub mod flat;
 pub mod html;
 pub mod info;
+pub mod iolog;
 pub mod plot;
 pub mod query;
 pub mod replay;

@@ -4,7 +4,7 @@
 //! the calling thread as they complete — so the caller can count, print or write them
 //! there, outside the workers — and in configuration order at the end.
 
-use super::{LoadedTrace, RunConfig, RunError, RunOutput, run_loaded};
+use super::{LoadedTrace, RunConfig, RunError, RunOutput, SinkFactory, run_loaded_logged};
 use rayon::prelude::*;
 use std::fmt;
 use std::sync::mpsc;
@@ -69,6 +69,18 @@ pub fn run_batch(
     trace: &LoadedTrace,
     configs: &[RunConfig],
     jobs: usize,
+    on_done: impl FnMut(usize, &RowResult),
+) -> Result<Vec<Option<RowResult>>, String> {
+    run_batch_logged(trace, configs, jobs, None, on_done)
+}
+
+/// [`run_batch`], each configuration writing its device requests to the sink
+/// `io_log(i, config)` makes for it (`--io-log` of compare and sweep).
+pub fn run_batch_logged(
+    trace: &LoadedTrace,
+    configs: &[RunConfig],
+    jobs: usize,
+    io_log: Option<SinkFactory<'_>>,
     mut on_done: impl FnMut(usize, &RowResult),
 ) -> Result<Vec<Option<RowResult>>, String> {
     let n = threads(jobs, configs.len());
@@ -90,7 +102,15 @@ pub fn run_batch(
                             return;
                         }
                         let r = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            run_loaded(trace, &configs[i])
+                            let mut sink = match io_log {
+                                Some(make) => Some(make(i, &configs[i]).map_err(RunError::Output)?),
+                                None => None,
+                            };
+                            run_loaded_logged(
+                                trace,
+                                &configs[i],
+                                sink.as_mut().map(|s| s.as_mut() as _),
+                            )
                         }));
                         let r = match r {
                             Ok(Ok(o)) => Ok(o),

@@ -7,8 +7,11 @@
 pub mod batch;
 pub mod config;
 mod effective;
+pub mod iolog;
 
 pub use effective::{Derived, EffectiveConfig, KnobTable};
+use iolog::Logger;
+pub use iolog::{IoSink, SinkFactory};
 
 use crate::device::DeviceSpec;
 use crate::engine::Simulator;
@@ -135,6 +138,9 @@ pub enum RunError {
     /// would have dropped that event's data without a word.
     #[error("{0}")]
     Stuck(String),
+    /// A side output (`--io-log`) could not be written (exit code 3).
+    #[error("{0}")]
+    Output(String),
 }
 
 impl RunError {
@@ -143,6 +149,7 @@ impl RunError {
         match self {
             RunError::Trace(_) => 1,
             RunError::Config(_) | RunError::Stuck(_) => 2,
+            RunError::Output(_) => 3,
             RunError::Interrupted => crate::interrupt::EXIT_CODE,
         }
     }
@@ -276,7 +283,7 @@ fn read_all(
     while let Some(ev) = reader.next_event(&mut files)? {
         events.push(ev);
     }
-    if reader.known_prescan().is_none() && path != "-" {
+    if !reader.is_binary() && path != "-" {
         complete_sizes(&mut files, &events);
     }
     let mut warnings = pre.warnings;
@@ -306,12 +313,31 @@ pub fn load_trace(path: &str) -> Result<LoadedTrace, RunError> {
 /// Replay an in-memory trace under `cfg` (no I/O, no parsing: safe to run many of
 /// these in parallel over one shared `LoadedTrace`).
 pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, RunError> {
+    run_loaded_logged(trace, cfg, None)
+}
+
+/// [`run_loaded`], writing every device request to `io_log` (`--io-log`).
+pub fn run_loaded_logged(
+    trace: &LoadedTrace,
+    cfg: &RunConfig,
+    io_log: Option<&mut dyn IoSink>,
+) -> Result<RunOutput, RunError> {
     if cfg.model == ModelKind::Dragonfly {
         cfg.params().map_err(RunError::Config)?;
     }
     let mut model = make_model(cfg, &trace.files, Some(&trace.events))?;
+    let mut log = match io_log {
+        Some(sink) => Some(Logger::start(model.as_mut(), sink)?),
+        None => None,
+    };
     for (i, ev) in trace.events.iter().enumerate() {
+        if let Some(l) = log.as_mut() {
+            l.before(model.as_mut(), i as u64 + 1);
+        }
         model.step(ev);
+        if let Some(l) = log.as_mut() {
+            l.after(model.as_mut(), &trace.files)?;
+        }
         if i % 4096 == 4095 {
             if crate::interrupt::requested() {
                 return Err(RunError::Interrupted);
@@ -320,7 +346,13 @@ pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, Run
         }
     }
     stuck_error(model.as_ref(), &trace.files)?;
+    if let Some(l) = log.as_mut() {
+        l.before(model.as_mut(), 0);
+    }
     let stats = model.finish();
+    if let Some(l) = log {
+        l.end(model.as_mut(), &trace.files)?;
+    }
     let timeline = model.take_timeline();
     let mut warnings = trace.warnings.clone();
     warnings.extend(stats.warnings.iter().cloned());
@@ -335,6 +367,14 @@ pub fn run_loaded(trace: &LoadedTrace, cfg: &RunConfig) -> Result<RunOutput, Run
     })
 }
 
+/// The io-log of a run that has a sink.
+fn start_log<'s>(
+    model: &mut dyn Model,
+    sink: Option<&'s mut dyn IoSink>,
+) -> Result<Option<Logger<'s>>, RunError> {
+    sink.map(|s| Logger::start(model, s)).transpose()
+}
+
 /// Step one event, counting it; every [`PROGRESS_EVERY`] events check for Ctrl-C and
 /// a stuck model, and report progress.
 fn step_counted(
@@ -343,9 +383,16 @@ fn step_counted(
     n: &mut u64,
     total: Option<u64>,
     files: &FileTable,
+    log: &mut Option<Logger<'_>>,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<(), RunError> {
+    if let Some(l) = log.as_mut() {
+        l.before(model, *n + 1);
+    }
     model.step(ev);
+    if let Some(l) = log.as_mut() {
+        l.after(model, files)?;
+    }
     *n += 1;
     if n.is_multiple_of(PROGRESS_EVERY) {
         if crate::interrupt::requested() {
@@ -373,6 +420,18 @@ pub fn run_trace(
     cfg: &RunConfig,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<RunOutput, RunError> {
+    run_trace_logged(path, cfg, None, progress)
+}
+
+/// [`run_trace`], writing every device request to `io_log` (`--io-log`) as it
+/// completes. With a log the trace is never replayed twice (rows already written
+/// cannot be taken back), so a CSV without a binary header is prescanned first.
+pub fn run_trace_logged(
+    path: &str,
+    cfg: &RunConfig,
+    mut io_log: Option<&mut dyn IoSink>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<RunOutput, RunError> {
     if cfg.model == ModelKind::Dragonfly {
         cfg.params().map_err(RunError::Config)?;
     }
@@ -382,13 +441,22 @@ pub fn run_trace(
         let (files, events, warnings) = read_all(&mut reader, path)?;
         let total = Some(events.len() as u64);
         let mut model = make_model(cfg, &files, Some(&events))?;
+        let mut log = start_log(model.as_mut(), io_log.take())?;
         let mut n: u64 = 0;
         for ev in &events {
-            step_counted(model.as_mut(), ev, &mut n, total, &files, progress)?;
+            step_counted(
+                model.as_mut(),
+                ev,
+                &mut n,
+                total,
+                &files,
+                &mut log,
+                progress,
+            )?;
         }
-        return finish_run(path, cfg, model, &files, n, warnings);
+        return finish_run(path, cfg, model, log, &files, n, warnings);
     }
-    if reader.known_prescan().is_none() && path != "-" {
+    if reader.known_prescan().is_none() && path != "-" && io_log.is_none() {
         let mut files = FileTable::new();
         let mut model = make_model(cfg, &files, None)?;
         let mut n: u64 = 0;
@@ -410,7 +478,15 @@ pub fn run_trace(
                 }
                 unbounded = true;
             }
-            step_counted(model.as_mut(), &ev, &mut n, None, &files, progress)?;
+            step_counted(
+                model.as_mut(),
+                &ev,
+                &mut n,
+                None,
+                &files,
+                &mut None,
+                progress,
+            )?;
         }
         if declared {
             let mut warnings = Vec::new();
@@ -424,7 +500,7 @@ pub fn run_trace(
                     warnings.push(w);
                 }
             }
-            return finish_run(path, cfg, model, &files, n, warnings);
+            return finish_run(path, cfg, model, None, &files, n, warnings);
         }
         reader = TraceSource::open(path)?;
     }
@@ -433,8 +509,17 @@ pub fn run_trace(
     let mut files = pre.files.clone();
     let mut n: u64 = 0;
     let mut model = make_model(cfg, &files, None)?;
+    let mut log = start_log(model.as_mut(), io_log.take())?;
     while let Some(ev) = reader.next_event(&mut files)? {
-        step_counted(model.as_mut(), &ev, &mut n, total, &files, progress)?;
+        step_counted(
+            model.as_mut(),
+            &ev,
+            &mut n,
+            total,
+            &files,
+            &mut log,
+            progress,
+        )?;
     }
     let mut warnings = pre.warnings.clone();
     for w in reader.warnings() {
@@ -442,20 +527,28 @@ pub fn run_trace(
             warnings.push(w);
         }
     }
-    finish_run(path, cfg, model, &files, n, warnings)
+    finish_run(path, cfg, model, log, &files, n, warnings)
 }
 
-/// The output of a replay of `n` events whose reader warned `warnings`.
+/// The output of a replay of `n` events whose reader warned `warnings`; the io-log,
+/// if any, gets the requests the end of the run completes.
 fn finish_run(
     path: &str,
     cfg: &RunConfig,
     mut model: Box<dyn Model>,
+    mut log: Option<Logger<'_>>,
     files: &FileTable,
     n: u64,
     mut warnings: Vec<String>,
 ) -> Result<RunOutput, RunError> {
     stuck_error(model.as_ref(), files)?;
+    if let Some(l) = log.as_mut() {
+        l.before(model.as_mut(), 0);
+    }
     let stats = model.finish();
+    if let Some(l) = log {
+        l.end(model.as_mut(), files)?;
+    }
     let timeline = model.take_timeline();
     if n == 0 {
         warnings.push(no_events_warning(path));

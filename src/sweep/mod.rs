@@ -14,7 +14,7 @@ pub use flags::GridFlags;
 
 use crate::params::Knobs;
 use crate::report::results::{Cell, Row};
-use crate::run::batch::run_batch;
+use crate::run::batch::run_batch_logged;
 use crate::run::{LoadedTrace, ModelKind, RunConfig, RunOutput};
 use crate::units::format_size;
 use std::collections::hash_map::DefaultHasher;
@@ -429,7 +429,7 @@ pub fn point_row(
 }
 
 /// Run `points` over `trace` on `jobs` threads (0 = every core) through the shared
-/// runner ([`run_batch`]), handing each row to `on_row` on this thread as it is done:
+/// runner ([`run_batch`](crate::run::batch::run_batch)), handing each row to `on_row` on this thread as it is done:
 /// first the points whose configuration is invalid (their rows name the error), then
 /// the others as they complete. After a Ctrl-C, runs not done give no row.
 pub fn run_points(
@@ -437,6 +437,23 @@ pub fn run_points(
     grid: &Grid,
     trace: &LoadedTrace,
     jobs: usize,
+    on_row: impl FnMut(Row),
+) -> Result<(), String> {
+    run_points_logged(points, grid, trace, jobs, None, on_row)
+}
+
+/// Makes the `--io-log` sink of the configuration with this grid id.
+pub type PointSinkFactory<'a> =
+    &'a (dyn Fn(usize) -> Result<Box<dyn crate::run::IoSink>, String> + Sync);
+
+/// [`run_points`], each configuration writing its device requests to the sink
+/// `io_log(point id)` makes.
+pub fn run_points_logged(
+    points: &[Point],
+    grid: &Grid,
+    trace: &LoadedTrace,
+    jobs: usize,
+    io_log: Option<PointSinkFactory<'_>>,
     mut on_row: impl FnMut(Row),
 ) -> Result<(), String> {
     let mut runnable = Vec::with_capacity(points.len());
@@ -450,7 +467,13 @@ pub fn run_points(
             Err(e) => on_row(point_row(p, grid, trace, Err(e.clone()))),
         }
     }
-    run_batch(trace, &configs, jobs, |i, r| {
+    let ids: Vec<usize> = runnable.iter().map(|p| p.id).collect();
+    let by_index = |i: usize, _: &RunConfig| match io_log {
+        Some(make) => make(ids[i]),
+        None => Err("no --io-log".to_string()),
+    };
+    let factory: Option<crate::run::SinkFactory> = io_log.map(|_| &by_index as _);
+    run_batch_logged(trace, &configs, jobs, factory, |i, r| {
         let r = r.as_ref().map_err(|e| e.to_string());
         on_row(point_row(runnable[i], grid, trace, r));
     })?;

@@ -58,13 +58,19 @@ pub enum Cmd {
     ///
     /// Example: vpsim merge all.parquet part1.parquet part2.parquet
     Merge(MergeArgs),
-    /// Plot a results file (sweep/compare/replay output) or a --timeline CSV as PNG and SVG.
+    /// Plot a results file (sweep/compare/replay output), a --timeline CSV or an --io-log as PNG and SVG.
     ///
     /// Example: vpsim plot results.parquet --out plots/
+    ///
+    /// Example: vpsim replay traces/git.events.csv.zst --io-log io.csv && vpsim plot io.csv --out io-plots/
+    ///
+    /// Example: vpsim plot --compare sda.blkparse io.csv --out vs/
     Plot(PlotArgs),
     /// Write a self-contained HTML report (tables and inline SVG plots) of a results file.
     ///
     /// Example: vpsim report results.parquet --out reports/pyio.html
+    ///
+    /// Example: vpsim replay T -o run.parquet --io-log io.csv && vpsim report run.parquet --io-log io.csv --out device.html
     Report(ReportArgs),
     /// Run SQL over a results file (the table is `results`; quote dotted columns).
     ///
@@ -133,6 +139,9 @@ pub struct ReplayArgs {
     /// Interval of --timeline rows (e.g. 100ms, 1s, 10s).
     #[arg(long, default_value = "1s", value_name = "DURATION")]
     pub timeline_step: String,
+    /// Write one row per simulated device request (issue and completion time, queue wait, service time, read/write, sync/async, origin, file and offsets, bytes, queue depth, trace event) to FILE, CSV or Parquet by extension, e.g. --io-log io.csv; `vpsim plot io.csv` draws it.
+    #[arg(long, value_name = "FILE")]
+    pub io_log: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -165,6 +174,9 @@ pub struct CompareArgs {
     /// The table as wide as it needs: every table on one line per configuration and specs unwrapped, instead of fitting 100 columns (tables then split into stacked parts), e.g. vpsim compare t.csv --readahead none,dragonfly --wide | grep '^#1'.
     #[arg(long)]
     pub wide: bool,
+    /// One --io-log per configuration: {config} in the name becomes its config_index (0 = the baseline), e.g. --io-log io-{config}.csv (or .parquet).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub io_log: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -198,6 +210,9 @@ pub struct SweepArgs {
     /// The printed table as wide as it needs: one line per configuration and specs unwrapped, instead of fitting 100 columns (the table then split into stacked parts), e.g. vpsim sweep t.csv --mem 64M,1G --readahead none,linux,dragonfly --wide > table.txt.
     #[arg(long)]
     pub wide: bool,
+    /// One --io-log per configuration: {config} in the name becomes its config_id in the results, e.g. --io-log logs/io-{config}.parquet (or .csv).
+    #[arg(long, value_name = "TEMPLATE")]
+    pub io_log: Option<String>,
 }
 
 #[derive(Args, Debug)]
@@ -211,8 +226,12 @@ pub struct MergeArgs {
 
 #[derive(Args, Debug)]
 pub struct PlotArgs {
-    /// A results file (.parquet, .csv, .json from sweep/replay/compare) or a --timeline CSV.
-    pub results: String,
+    /// A results file (.parquet, .csv, .json from sweep/replay/compare), a --timeline CSV or an --io-log (.csv, .parquet).
+    #[arg(required_unless_present = "compare")]
+    pub results: Option<String>,
+    /// Draw a real block log (blkparse text, perf script of block:block_rq_issue/complete, or an io-log) beside a simulated --io-log on the same axes, with their request sizes, e.g. --compare real.blkparse io.csv
+    #[arg(long, num_args = 2, value_names = ["REAL", "SIMULATED"], conflicts_with = "results")]
+    pub compare: Option<Vec<String>>,
     /// Directory for the PNG and SVG files.
     #[arg(long, default_value = "plots")]
     pub out: String,
@@ -228,6 +247,9 @@ pub struct ReportArgs {
     /// A --timeline CSV to include.
     #[arg(long)]
     pub timeline: Option<String>,
+    /// An --io-log (.csv or .parquet) whose device charts to include, e.g. --io-log io.csv
+    #[arg(long, value_name = "FILE")]
+    pub io_log: Option<String>,
 }
 
 #[derive(Subcommand, Debug)]

@@ -34,6 +34,7 @@ fn cmd_replay(a: &ReplayArgs) -> CmdResult {
         format: a.format,
         output: a.output.as_deref(),
         timeline: a.timeline.as_deref(),
+        io_log: a.io_log.as_deref(),
     };
     for w in app::replay::replay(&job)? {
         eprintln!("vpsim replay: warning: {w}");
@@ -52,6 +53,7 @@ fn cmd_compare(a: &CompareArgs) -> CmdResult {
         format: a.format,
         output: a.output.as_deref(),
         wide: a.wide,
+        io_log: a.io_log.as_deref(),
     };
     let (lines, code) = app::compare::compare(&job)?;
     for line in lines {
@@ -107,6 +109,7 @@ fn cmd_sweep(a: &SweepArgs) -> CmdResult {
         limit: a.limit,
         plots: a.plots.as_ref().map(PathBuf::from),
         wide: a.wide,
+        io_log: a.io_log.as_deref(),
     })?;
     if let Some(msg) = report.interrupted {
         print!("{}", report.table);
@@ -130,7 +133,18 @@ fn cmd_merge(a: &MergeArgs) -> CmdResult {
 }
 
 fn cmd_plot(a: &PlotArgs) -> CmdResult {
-    for f in app::plot(Path::new(&a.results), Path::new(&a.out))? {
+    let files = match (&a.compare, &a.results) {
+        (Some(pair), _) if pair.len() == 2 => {
+            app::plot_compare(Path::new(&pair[0]), Path::new(&pair[1]), Path::new(&a.out))?
+        }
+        (_, Some(results)) => app::plot(Path::new(results), Path::new(&a.out))?,
+        _ => {
+            return Err(CmdError::Usage(
+                "give a file to plot, or --compare REAL SIMULATED".into(),
+            ));
+        }
+    };
+    for f in files {
         println!("{}", f.display());
     }
     Ok(())
@@ -138,8 +152,14 @@ fn cmd_plot(a: &PlotArgs) -> CmdResult {
 
 fn cmd_report(a: &ReportArgs) -> CmdResult {
     let timeline = a.timeline.as_deref().map(Path::new);
-    vpsim::report::html::write_report(Path::new(&a.results), Path::new(&a.out), timeline)
-        .map_err(CmdError::Input)?;
+    let io_log = a.io_log.as_deref().map(Path::new);
+    vpsim::report::html::write_report_with(
+        Path::new(&a.results),
+        Path::new(&a.out),
+        timeline,
+        io_log,
+    )
+    .map_err(CmdError::Input)?;
     println!("{}", a.out);
     Ok(())
 }

@@ -243,6 +243,11 @@ impl Linux {
         };
         let addr = Self::disk_addr(inode, first);
         let bytes = n * PAGE_SIZE;
+        if self.device.logging() {
+            let file = self.inodes[inode as usize].file;
+            let offset = (origin != Origin::Metadata).then(|| first * PAGE_SIZE);
+            self.device.note_file(file, offset);
+        }
         let max = self.p.max_request_pages() * PAGE_SIZE;
         let (req, next) = match self
             .device
@@ -427,6 +432,10 @@ impl Linux {
 }
 
 impl super::Model for Linux {
+    fn device_mut(&mut self) -> Option<&mut Device> {
+        Some(&mut self.device)
+    }
+
     fn step(&mut self, ev: &Event) {
         self.step_event(ev);
     }

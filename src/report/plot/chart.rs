@@ -273,6 +273,7 @@ pub(super) enum Kind {
     Bars(Bars),
     Heat(Heat),
     Dots(Dots),
+    Scatter(Scatter),
 }
 
 /// One picture: what it shows (title, subtitle), its file basename and its size.
@@ -286,4 +287,20 @@ pub struct Chart {
     pub caption: String,
     pub size: (u32, u32),
     pub(super) kind: Kind,
+}
+
+/// One set of points of a scatter chart: small marks, no line.
+#[derive(Clone, Debug)]
+pub(super) struct PointSet {
+    pub(super) label: String,
+    pub(super) look: Look,
+    pub(super) points: Vec<(f64, f64)>,
+}
+
+/// Points in x/y (the seekwatcher chart: disk offset over time).
+#[derive(Clone, Debug)]
+pub(super) struct Scatter {
+    pub(super) x: Axis,
+    pub(super) y: Axis,
+    pub(super) sets: Vec<PointSet>,
 }

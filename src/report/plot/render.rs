@@ -540,6 +540,7 @@ pub(super) fn draw<DB: DrawingBackend>(
         Kind::Bars(b) => draw_bars(&cv, chart, b),
         Kind::Heat(h) => draw_heat(&cv, chart, h),
         Kind::Dots(d) => draw_dots(&cv, chart, d),
+        Kind::Scatter(s) => draw_scatter(&cv, chart, s),
     }
 }
 
