@@ -265,7 +265,8 @@ pub struct StraceArgs {
     /// The strace log (plain, .gz or .zst), or - for standard input.
     pub log: String,
     /// Merge page faults from this file: `perf script` output of
-    /// exceptions:page_fault_user, or a CSV of time,pid,address,error_code.
+    /// exceptions:page_fault_user, or a CSV of time,pid,address,error_code (extra
+    /// columns such as tid are ignored). See --faults-clock. Example: --faults faults.txt
     #[arg(long, value_name = "FILE")]
     pub faults: Option<String>,
     /// How rows name a file that gets renamed: `stable` keeps the name of its first row
@@ -274,11 +275,18 @@ pub struct StraceArgs {
     #[arg(long, value_enum, default_value_t = NameRule::Stable)]
     pub names: NameRule,
     /// The shift in nanoseconds from the fault list's clock to the trace's (trace time =
-    /// fault time + this), for perf output and CSV alike. Without it perf times are
-    /// aligned from the log (exact with `perf record -k CLOCK_REALTIME` and `strace
-    /// -ttt`) and CSV times are taken as they are. Example: --perf-offset-ns -1234567
+    /// fault time + this), for perf output and CSV alike, whatever their clock. Without
+    /// it times are aligned by their clock (--faults-clock). Example: --perf-offset-ns -1234567
     #[arg(long, value_name = "NS", allow_negative_numbers = true)]
     pub perf_offset_ns: Option<i64>,
+    /// The clock of the --faults times, over what the file says (a `clock` column, a
+    /// `# clock: NAME` line, perf's `# clockid:` header): realtime (epoch; exact against
+    /// `strace -ttt`), monotonic (since boot: moved onto the wall clock by perf's
+    /// `# reference time` header line, from `perf script --header`, else matched on the
+    /// first fault), strace (a `time` column written like the log's timestamps, or
+    /// `time_ns` since its first line). Example: --faults-clock monotonic
+    #[arg(long, value_enum, value_name = "CLOCK")]
+    pub faults_clock: Option<vpsim::import::strace::FaultClock>,
     #[command(flatten)]
     pub out: OutArgs,
 }

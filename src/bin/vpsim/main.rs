@@ -157,6 +157,8 @@ fn cmd_import(cmd: &ImportCmd) -> CmdResult {
             let tuning = strace::StraceTuning {
                 perf_offset_ns: a.perf_offset_ns,
                 names: a.names,
+                faults_clock: a.faults_clock,
+                clock_pair: None,
             };
             app::import::import("strace", &a.log, a.out.output.as_deref(), |i, p, w| {
                 strace::import_tuned(i, p, &opts, &tuning, w)
