@@ -730,7 +730,7 @@ fn monotonic_fault_lists_are_aligned_by_the_reference_time() {
         csv.push_str(&format!("{ns},{pid},{pid},{addr:#x},{code:#x}\n"));
         csv_col.push_str(&format!("{pid},{pid},{ns},monotonic,{addr},{code}\n"));
     }
-    let exact = "fault times on CLOCK_MONOTONIC, moved to the wall clock by perf's reference time (a clock pair), then aligned exact (the log has -ttt wall-clock times)";
+    let exact = "fault times on CLOCK_MONOTONIC, moved to the wall clock by perf's reference time (a clock pair), then aligned exactly (the log has -ttt wall-clock times)";
     let plain = StraceTuning::default();
     for (name, text) in [("mono.perf", &perf), ("mono.csv", &csv)] {
         let (rows, r) = import_faults(&ttt_log(), name, text, &plain).expect(name);
@@ -815,7 +815,7 @@ fn realtime_fault_lists_against_ttt_and_tt_logs() {
     assert_eq!(
         note(
             &r,
-            "fault times on CLOCK_REALTIME, aligned exact (the log has -ttt wall-clock times)"
+            "fault times on CLOCK_REALTIME, aligned exactly (the log has -ttt wall-clock times)"
         ),
         1
     );

@@ -70,6 +70,17 @@ pub enum Cmd {
     ///
     /// Example: vpsim query results.parquet 'SELECT "config.mem_h", MIN("device.reads") FROM results GROUP BY 1'
     Query(QueryArgs),
+    /// Run a command under strace (and perf, for its page faults) and write its trace.
+    ///
+    /// strace records the file calls (flags chosen for the importer); where perf is
+    /// installed and permitted, perf records the command's user page faults on
+    /// CLOCK_MONOTONIC and its reference time puts them on strace's clock exactly. The
+    /// logs live in a private temporary directory on tmpfs and are removed (see
+    /// --keep-logs). Prints events per op and faults kept/dropped with reasons, and
+    /// exits with the command's exit status.
+    ///
+    /// Example: vpsim record -o sqlite.vpt -- sqlite3 test.db 'SELECT count(*) FROM t' && vpsim replay sqlite.vpt
+    Record(RecordArgs),
     /// Convert another tool's log or trace (strace, fio, block traces) into a trace.
     ///
     /// Example: vpsim import strace app.strace -o app.csv.zst && vpsim replay app.csv.zst
@@ -222,6 +233,38 @@ pub struct ReportArgs {
     /// A --timeline CSV to include.
     #[arg(long)]
     pub timeline: Option<String>,
+}
+
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// The trace to write: .vpt (binary form), .csv, .csv.gz or .csv.zst; written once
+    /// complete, e.g. -o git-status.csv.zst
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "trace.vpt"
+    )]
+    pub output: String,
+    /// Record page faults with perf: auto (when perf is installed and permitted, else
+    /// say why and record syscalls only), on (fail with the reason and the fix when
+    /// perf cannot), off. Example: --faults off
+    #[arg(long, value_enum, default_value_t = vpsim::app::record::FaultsMode::Auto)]
+    pub faults: vpsim::app::record::FaultsMode,
+    /// Keep the raw logs (strace.log, perf.data, faults.perf) in DIR, created if
+    /// needed, for `vpsim import strace DIR/strace.log --faults DIR/faults.perf`.
+    /// Example: --keep-logs logs/
+    #[arg(long, value_name = "DIR")]
+    pub keep_logs: Option<String>,
+    /// The command and its arguments (after --, or after the options).
+    /// Example: -- python3 script.py --size 64M
+    #[arg(
+        value_name = "CMD",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
 }
 
 #[derive(Subcommand, Debug)]

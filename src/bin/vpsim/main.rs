@@ -183,6 +183,23 @@ fn cmd_import(cmd: &ImportCmd) -> CmdResult {
     Ok(())
 }
 
+fn cmd_record(a: &RecordArgs) -> CmdResult {
+    let job = app::record::RecordJob {
+        command: &a.command,
+        output: &a.output,
+        faults: a.faults,
+        keep_logs: a.keep_logs.as_deref().map(Path::new),
+    };
+    let r = app::record::record(&job)?;
+    for line in &r.lines {
+        eprintln!("{line}");
+    }
+    match r.status {
+        0 => Ok(()),
+        c => Err(CmdError::Reported(c)),
+    }
+}
+
 fn cmd_gen(a: &GenArgs) -> CmdResult {
     let (p, s, name) = app::generate::gen_trace(&a.workload, &a.flags, a.output.as_deref())?;
     let plural = if p.files == 1 { "" } else { "s" };
@@ -249,6 +266,7 @@ fn main() -> ExitCode {
         Cmd::Check { trace, max_errors } => ("check".into(), cmd_check(trace, *max_errors)),
         Cmd::Knobs => ("knobs".into(), cmd_knobs()),
         Cmd::Import(c) => (format!("import {}", c.name()), cmd_import(c)),
+        Cmd::Record(a) => ("record".into(), cmd_record(a)),
         Cmd::Gen(a) => ("gen".into(), cmd_gen(a)),
         Cmd::Convert(a) => ("convert".into(), cmd_convert(a)),
         Cmd::Info(a) => ("info".into(), cmd_info(a)),

@@ -529,7 +529,7 @@ impl FaultSource {
         };
         let fallback = own.map_or(0, |f| e - f);
         let (realtime, how) = match form {
-            Some(Form::Epoch) => (Some(-origin), "exact (the log has -ttt wall-clock times)"),
+            Some(Form::Epoch) => (Some(-origin), "exactly (the log has -ttt wall-clock times)"),
             Some(Form::TimeOfDay) => (
                 wall.map(|f| {
                     let est = origin + e - f;
