@@ -279,6 +279,16 @@ fn without_strace_the_error_says_how_to_get_it() {
     );
     let o = record(&d, &["-o", "-", "--", "/bin/true"], None);
     assert_code(&o, 2);
+    let o = record(&d, &["-o", "x.csv", "--", "no-such-program-here"], None);
+    assert_code(&o, 2);
+    assert!(
+        stderr(&o).contains(
+            "vpsim record: no-such-program-here: no such program on PATH (nothing recorded)"
+        ),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!d.join("x.csv").exists());
 }
 
 /// The kept logs are the raw material: importing them gives the same trace.

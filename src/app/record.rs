@@ -248,6 +248,22 @@ pub fn record(job: &RecordJob) -> Result<Recorded, CmdError> {
                 .into(),
         ));
     }
+    let prog = &job.command[0];
+    let found = if prog.contains('/') {
+        is_executable(Path::new(prog))
+    } else {
+        find_tool(prog).is_some()
+    };
+    if !found {
+        return Err(CmdError::Usage(format!(
+            "{prog}: no such program{} (nothing recorded)",
+            if prog.contains('/') {
+                ", or not executable"
+            } else {
+                " on PATH"
+            }
+        )));
+    }
     let Some(strace_bin) = find_tool("strace") else {
         return Err(CmdError::Usage(
             "strace is not installed or not on PATH (Debian/Ubuntu: apt-get install strace; Fedora: dnf install strace)".into(),
