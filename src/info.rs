@@ -101,6 +101,13 @@ pub struct TraceInfo {
     /// that had a previous read.
     pub sequential_reads: u64,
     pub followed_reads: u64,
+    /// Distinct 4 KiB file pages any mmap covered, distinct pages faulted, and faults
+    /// (fault_read + fault_write): a fault list holds only the touches that faulted
+    /// (Linux maps most pages by fault-around), so faults per mapped page shows how
+    /// sparse it is.
+    pub mapped_pages: u64,
+    pub faulted_pages: u64,
+    pub faults: u64,
     /// The largest files by size, largest first (at most [`LARGEST`]).
     pub largest: Vec<FileInfo>,
     /// LRU miss-ratio curve, by memory size.
@@ -112,6 +119,11 @@ impl TraceInfo {
     /// Overall share of reads that continue the previous read of their file.
     pub fn sequentiality(&self) -> Option<f64> {
         (self.followed_reads > 0).then(|| self.sequential_reads as f64 / self.followed_reads as f64)
+    }
+
+    /// Faults per mapped page (`None` when nothing was mapped).
+    pub fn faults_per_mapped_page(&self) -> Option<f64> {
+        (self.mapped_pages > 0).then(|| self.faults as f64 / self.mapped_pages as f64)
     }
 
     pub fn span_ns(&self) -> u64 {
@@ -151,6 +163,9 @@ pub fn info(
     let mut pages: FxHashSet<(u32, u64)> = FxHashSet::default();
     let mut blocks: FxHashSet<(u32, u64)> = FxHashSet::default();
     let mut per_op = [0u64; Op::ALL.len()];
+    // Mapped page ranges [start, end) per file, merged at the end; faulted pages.
+    let mut mapped: Vec<Vec<(u64, u64)>> = Vec::new();
+    let mut faulted: FxHashSet<(u32, u64)> = FxHashSet::default();
     let (mut events, mut bytes_read, mut bytes_written) = (0u64, 0u64, 0u64);
     let (mut first_time, mut last_time) = (None, None);
     // Both passes count towards progress.
@@ -196,8 +211,17 @@ pub fn info(
                 a.size = a.size.max(off.saturating_add(ev.length));
                 Some((off, ev.length))
             }
+            Op::Mmap => {
+                if mapped.len() <= i {
+                    mapped.resize(i + 1, Vec::new());
+                }
+                let end = ev.offset.saturating_add(ev.length);
+                mapped[i].push((ev.offset / PAGE_SIZE, end.div_ceil(PAGE_SIZE)));
+                None
+            }
             Op::FaultRead | Op::FaultWrite => {
                 a.faults += 1;
+                faulted.insert((ev.file, ev.offset / PAGE_SIZE));
                 Some((ev.offset - ev.offset % PAGE_SIZE, 1))
             }
             Op::Truncate => {
@@ -274,6 +298,7 @@ pub fn info(
             sequential_reads: a.sequential_reads,
         })
         .collect();
+    let faults = all.iter().map(|f| f.faults).sum();
     let sequential_reads = all.iter().map(|f| f.sequential_reads).sum();
     let followed_reads = all.iter().map(|f| f.reads.saturating_sub(1)).sum();
     all.sort_by(|a, b| {
@@ -304,15 +329,43 @@ pub fn info(
         last_time,
         sequential_reads,
         followed_reads,
+        mapped_pages: mapped.iter_mut().map(|r| union_len(r)).sum(),
+        faulted_pages: faulted.len() as u64,
+        faults,
         largest: all,
         mrc,
         warnings,
     })
 }
 
+/// Pages covered by the ranges (sorted in place).
+fn union_len(ranges: &mut [(u64, u64)]) -> u64 {
+    ranges.sort_unstable();
+    let mut total = 0;
+    let mut cur: Option<(u64, u64)> = None;
+    for &(a, b) in ranges.iter() {
+        cur = match cur {
+            Some((s, e)) if a <= e => Some((s, e.max(b))),
+            Some((s, e)) => {
+                total += e - s;
+                Some((a, b))
+            }
+            None => Some((a, b)),
+        };
+    }
+    total + cur.map_or(0, |(s, e)| e - s)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mapped_ranges_are_counted_once() {
+        assert_eq!(union_len(&mut []), 0);
+        assert_eq!(union_len(&mut [(0, 16), (0, 4)]), 16);
+        assert_eq!(union_len(&mut [(10, 12), (0, 4), (3, 6), (12, 13)]), 9);
+    }
 
     #[test]
     fn default_sizes_cover_the_footprint() {

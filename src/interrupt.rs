@@ -46,6 +46,14 @@ pub fn install_handler() {
     }
 }
 
+/// Forget a Ctrl-C meant for another program (the command `vpsim record` ran, which
+/// shares the terminal) and route the next one to the flag again.
+pub fn reset() {
+    if REQUESTED.swap(false, Ordering::Relaxed) {
+        install_handler();
+    }
+}
+
 /// The error a trace writer returns once an interrupt was requested.
 pub fn io_error() -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::Interrupted, "interrupted")

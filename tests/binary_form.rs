@@ -429,6 +429,55 @@ fn info_reports_the_shape_of_a_trace() {
     let _ = std::fs::remove_dir_all(d);
 }
 
+/// Issue 17: a fault list holds only the touches that faulted, so `info` shows how
+/// sparse it is against what was mapped.
+#[test]
+fn info_reports_faults_per_mapped_page() {
+    let d = scratch("info-faults");
+    let t = d.join("f.csv");
+    // a: pages 0..8 and 4..12 mapped (12 pages), b: pages 0..2 (2): 14 mapped pages.
+    // Faults: a page 5 twice and page 9, b page 1: 4 faults on 3 distinct pages.
+    std::fs::write(
+        &t,
+        "time_ns,pid,op,file,offset,length\n\
+         0,1,mmap,a,0,32768\n\
+         1,1,mmap,a,16384,32768\n\
+         2,1,mmap,b,0,5000\n\
+         3,1,fault_read,a,20480,4096\n\
+         4,1,fault_write,a,20480,4096\n\
+         5,1,fault_read,a,36864,4096\n\
+         6,1,fault_read,b,4096,4096\n",
+    )
+    .unwrap();
+    let o = vpsim(&["info", p(&t), "--format", "json", "--mem", "1M"]);
+    assert_code(&o, 0);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["mapped_pages"], 14);
+    assert_eq!(v["faulted_pages"], 3);
+    assert_eq!(v["faults"], 4);
+    assert_eq!(v["faults_per_mapped_page"], 4.0 / 14.0);
+    let o = vpsim(&["info", p(&t), "--mem", "1M"]);
+    let s = stdout(&o);
+    assert!(
+        s.contains(
+            "  mmap: 14 pages mapped (56K), 4 faults on 3 of them: 0.286 faults per mapped page"
+        ),
+        "{s}"
+    );
+    // Nothing mapped: no such line, and null in JSON.
+    let o = vpsim(&["info", "traces/seqread.csv", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(
+        (
+            v["mapped_pages"].as_u64(),
+            v["faults_per_mapped_page"].is_null()
+        ),
+        (Some(0), true)
+    );
+    assert!(!stdout(&vpsim(&["info", "traces/seqread.csv"])).contains("mmap:"));
+    let _ = std::fs::remove_dir_all(d);
+}
+
 #[test]
 fn info_on_bad_input_and_bad_flags() {
     let o = vpsim(&["info", "traces/bad.csv"]);

@@ -5,7 +5,7 @@
 use std::io::{Cursor, Write};
 
 use vpsim::import::ImportReport;
-use vpsim::import::strace::{self, NameRule, StraceOptions, StraceTuning};
+use vpsim::import::strace::{self, ClockPair, FaultClock, NameRule, StraceOptions, StraceTuning};
 use vpsim::trace::{FileTable, Flags, Input, Op, TraceError, TraceReader, TraceWriter};
 
 const HDR: &str = "time_ns,pid,op,file,offset,length,flags\n";
@@ -673,6 +673,207 @@ fn fault_list_on_another_clock_is_refused_unless_shifted() {
     let (rows, r) = with_faults("mono.csv", &text, Some(-(MONO as i64)));
     assert_eq!(rows, fault_rows(0));
     check_fault_notes(&r);
+}
+
+/// [`FAULT_LOG`] written with `-ttt` (epoch) timestamps: 10:00:00 becomes `EPOCH` s.
+const EPOCH: u64 = 1_796_415_000;
+
+fn ttt_log() -> String {
+    log(FAULT_LOG).replace("10:00:00.", &format!("{EPOCH}."))
+}
+
+fn import_faults(
+    log_text: &str,
+    name: &str,
+    faults: &str,
+    tuning: &StraceTuning,
+) -> Result<(String, ImportReport), TraceError> {
+    let path = std::env::temp_dir().join(format!("vpsim-strace-{}-{name}", std::process::id()));
+    std::fs::write(&path, faults).unwrap();
+    let opts = StraceOptions {
+        faults: Some(path.to_string_lossy().into_owned()),
+    };
+    let out = convert_with(log_text, &opts, tuning);
+    let _ = std::fs::remove_file(&path);
+    out
+}
+
+fn has_note(r: &ImportReport, start: &str) -> bool {
+    r.notes.keys().any(|k| k.starts_with(start))
+}
+
+/// Issue 17's fault list: CLOCK_MONOTONIC times (8,185 s after boot) as a
+/// `time_ns,pid,tid,address,error_code` CSV, recorded beside a `-ttt` log. Stating its
+/// clock puts every fault where it belongs: exactly with a clock pair (perf's
+/// `# reference time` line, in perf output or copied into the CSV, or one the caller
+/// read), by the first fault without one.
+#[test]
+fn monotonic_fault_lists_are_aligned_by_the_reference_time() {
+    // perf's pair, taken 10.25 s after the log's first line: realtime
+    // EPOCH+10.25 s = monotonic 8195.250000123 s, so trace t = monotonic
+    // (8185.000000123 s + t).
+    let reference = format!(
+        "# reference time: 2026-12-04 20:10:10.250000 = {}.250000 (TOD) = 8195.250000123 (monotonic)\n",
+        EPOCH + 10
+    );
+    let mono = |t: u64| 8_185_000_000_123 + t;
+    let mut perf = format!("# ========\n# clockid: monotonic (1)\n{reference}# ========\n");
+    let mut csv = format!("# clock: monotonic\n{reference}time_ns,pid,tid,address,error_code\n");
+    let mut csv_col = String::from("pid,tid,time_ns,clock,address,error_code\n");
+    for (t, pid, addr, code) in FAULTS {
+        let ns = mono(t);
+        perf.push_str(&format!(
+            "  p {pid:>5} [001] {}.{:09}: exceptions:page_fault_user: address={addr:#x} ip=0x7f00 error_code={code:#x}\n",
+            ns / 1_000_000_000,
+            ns % 1_000_000_000
+        ));
+        csv.push_str(&format!("{ns},{pid},{pid},{addr:#x},{code:#x}\n"));
+        csv_col.push_str(&format!("{pid},{pid},{ns},monotonic,{addr},{code}\n"));
+    }
+    let exact = "fault times on CLOCK_MONOTONIC, moved to the wall clock by perf's reference time (a clock pair), then aligned exactly (the log has -ttt wall-clock times)";
+    let plain = StraceTuning::default();
+    for (name, text) in [("mono.perf", &perf), ("mono.csv", &csv)] {
+        let (rows, r) = import_faults(&ttt_log(), name, text, &plain).expect(name);
+        assert_eq!(rows, fault_rows(0), "{name}");
+        check_fault_notes(&r);
+        assert_eq!(note(&r, exact), 1, "{name}: {:?}", r.notes);
+        assert_eq!((r.faults_read, r.faults_kept), (6, 3), "{name}");
+    }
+    // The same CSV without its comments: --faults-clock and a caller's clock pair.
+    let bare: String = csv.lines().skip(2).map(|l| format!("{l}\n")).collect();
+    let pair = ClockPair {
+        realtime_ns: i128::from(EPOCH + 10) * 1_000_000_000 + 250_000_000,
+        monotonic_ns: 8_195_250_000_123,
+    };
+    let tuned = StraceTuning {
+        faults_clock: Some(FaultClock::Monotonic),
+        clock_pair: Some(pair),
+        ..StraceTuning::default()
+    };
+    let (rows, r) = import_faults(&ttt_log(), "bare.csv", &bare, &tuned).unwrap();
+    assert_eq!(rows, fault_rows(0));
+    assert!(
+        has_note(
+            &r,
+            "fault times on CLOCK_MONOTONIC, moved to the wall clock by a clock pair read when recording began"
+        ),
+        "{:?}",
+        r.notes
+    );
+    // A `clock` column and a pair from the caller.
+    let paired = StraceTuning {
+        clock_pair: Some(pair),
+        ..StraceTuning::default()
+    };
+    let (rows, _) = import_faults(&ttt_log(), "col.csv", &csv_col, &paired).unwrap();
+    assert_eq!(rows, fault_rows(0));
+    // No pair at all: the first fault of pid 20 (60 us) is matched to its execve's
+    // return (50 us), so every fault lands 10 us early, and the notes say so.
+    let flag_only = StraceTuning {
+        faults_clock: Some(FaultClock::Monotonic),
+        ..StraceTuning::default()
+    };
+    let (rows, r) = import_faults(&ttt_log(), "bare2.csv", &bare, &flag_only).unwrap();
+    assert_eq!(rows, fault_rows(-10_000));
+    assert!(
+        has_note(
+            &r,
+            "fault times on CLOCK_MONOTONIC, no clock pair: estimated"
+        ),
+        "{:?}",
+        r.notes
+    );
+    // Unstated, the list is refused, and the message names the way out.
+    let e = import_faults(&ttt_log(), "bare3.csv", &bare, &plain)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("6 of 6 faults fall outside"), "{e}");
+    assert!(e.contains("--faults-clock realtime|monotonic"), "{e}");
+}
+
+/// Wall-clock (CLOCK_REALTIME) lists: exact against `-ttt`; against `-tt` times of day
+/// the time zone is found to the quarter hour, so the result is exact too.
+#[test]
+fn realtime_fault_lists_against_ttt_and_tt_logs() {
+    let mut ttt = String::from("time,pid,address,error_code,clock\n");
+    // 11:00:00 UTC on the day of EPOCH; FAULT_LOG says 10:00:00 (local time, UTC-1).
+    let eleven = EPOCH - EPOCH % 86_400 + 11 * 3600;
+    let mut tt = String::from("# clock: realtime\ntime,pid,address,error_code\n");
+    for (t, pid, addr, code) in FAULTS {
+        ttt.push_str(&format!(
+            "{EPOCH}.{:06},{pid},{addr:#x},{code:#x},realtime\n",
+            t / 1000
+        ));
+        tt.push_str(&format!(
+            "{eleven}.{:06},{pid},{addr:#x},{code:#x}\n",
+            t / 1000
+        ));
+    }
+    let plain = StraceTuning::default();
+    let (rows, r) = import_faults(&ttt_log(), "rt.csv", &ttt, &plain).unwrap();
+    assert_eq!(rows, fault_rows(0));
+    assert_eq!(
+        note(
+            &r,
+            "fault times on CLOCK_REALTIME, aligned exactly (the log has -ttt wall-clock times)"
+        ),
+        1
+    );
+    let (rows, r) = import_faults(&log(FAULT_LOG), "rt-tt.csv", &tt, &plain).unwrap();
+    assert_eq!(rows, fault_rows(0));
+    assert!(
+        has_note(
+            &r,
+            "fault times on CLOCK_REALTIME, aligned to the quarter hour"
+        ),
+        "{:?}",
+        r.notes
+    );
+}
+
+/// Faults dropped for their time say what happened, with the numbers.
+#[test]
+fn dropped_faults_say_why_with_the_numbers() {
+    let text = log(&format!(
+        "{FAULT_LOG}\n20 10:00:00.000600 +++ exited with 0 +++\n30 10:00:00.000800 close(9) = -1 EBADF (Bad file descriptor)\n"
+    ));
+    let faults = "time_ns,pid,address,error_code\n\
+                  -5000,20,0x7f0000001234,4\n\
+                  250000,20,0x7f0000001234,6\n\
+                  300500,20,0x7f0000100010,4\n\
+                  310000,20,0x5555,4\n\
+                  700000,20,0x7f0000001234,4\n\
+                  900000,20,0x7f0000001234,4\n\
+                  950000,30,0x7f0000001234,4\n";
+    let (rows, r) = import_faults(&text, "late.csv", faults, &StraceTuning::default()).unwrap();
+    assert!(
+        rows.contains("250000,20,fault_write,/d/f,4096,4096,"),
+        "{rows}"
+    );
+    assert_eq!((r.faults_read, r.faults_kept), (7, 2));
+    assert_eq!(
+        note(
+            &r,
+            "fault before the log's first line (dropped; the first, line 2 of the fault list, at -0.000005 s, the log starts at 0 s)"
+        ),
+        1,
+        "{:?}",
+        r.notes
+    );
+    assert_eq!(
+        note(
+            &r,
+            "fault of a process after the log showed it exit (dropped)"
+        ),
+        1
+    );
+    assert_eq!(
+        note(
+            &r,
+            "fault after the log's last line (dropped; the first, line 7 of the fault list, at 0.000900 s, the log ends at 0.000800 s: is the clock right?)"
+        ),
+        2
+    );
 }
 
 #[test]

@@ -1,11 +1,17 @@
-//! Both shared real traces replay through the full model with every invariant checked
-//! after every event (page conservation, buffer accounting, no data lost), at a small
-//! and a large memory, and `--final-sync` leaves nothing dirty.
+//! The shared real traces, and the two `vpsim record` made, replay through the full
+//! model with every invariant checked after every event (page conservation, buffer
+//! accounting, no data lost), at a small and a large memory, and `--final-sync` leaves
+//! nothing dirty.
 
 use vpsim::run::{RunConfig, run_trace};
 use vpsim::stats::Origin;
 
 fn replay(name: &str, mem: u64) {
+    replay_events(name, mem, None);
+}
+
+/// [`replay`], with the exact event count of a small trace.
+fn replay_events(name: &str, mem: u64, events: Option<u64>) {
     let path = format!("{}/traces/{name}", env!("CARGO_MANIFEST_DIR"));
     let cfg = RunConfig {
         mem,
@@ -16,7 +22,10 @@ fn replay(name: &str, mem: u64) {
     };
     let out = run_trace(&path, &cfg, &mut |_| {}).expect("replays");
     let c = &out.stats.counters;
-    assert!(c.events > 5000, "{name}");
+    match events {
+        Some(n) => assert_eq!(c.events, n, "{name}"),
+        None => assert!(c.events > 5000, "{name}"),
+    }
     assert_eq!(
         c.dirty_bytes_at_end, 0,
         "{name} at {mem}: final sync left dirty data"
@@ -57,4 +66,12 @@ fn pyio_at_64m() {
 #[test]
 fn pyio_at_1g() {
     replay("pyio.events.csv.zst", 1 << 30);
+}
+
+/// The traces `vpsim record` made on the project's machine (traces/README.md).
+#[test]
+fn recorded_sqlite_mmap_and_pymmap() {
+    replay_events("sqlite-mmap.events.csv.zst", 64 << 20, Some(791));
+    replay_events("pymmap.events.csv.zst", 4 << 20, Some(359));
+    replay_events("pymmap.events.csv.zst", 1 << 30, Some(359));
 }

@@ -68,6 +68,22 @@ const EXPECT: &[Expect] = &[
         bytes_written: 69_621_053,
     },
     Expect {
+        name: "sqlite-mmap.events.csv.zst",
+        events: 791,
+        files: 12,
+        per_op: [13, 13, 18, 486, 26, 2, 229, 0, 0, 3, 0, 1, 0, 0],
+        bytes_read: 16_831,
+        bytes_written: 992_724,
+    },
+    Expect {
+        name: "pymmap.events.csv.zst",
+        events: 359,
+        files: 25,
+        per_op: [26, 27, 41, 18, 24, 2, 118, 99, 0, 1, 1, 1, 0, 1],
+        bytes_read: 128_092,
+        bytes_written: 16_777_220,
+    },
+    Expect {
         name: "seqread.csv",
         events: 258,
         files: 1,

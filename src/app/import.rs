@@ -28,6 +28,36 @@ pub fn import(
         &mut Writer,
     ) -> Result<ImportReport, TraceError>,
 ) -> Result<Vec<String>, CmdError> {
+    let (report, name) = import_report(path, output, convert)?;
+    let mut lines = vec![format!(
+        "vpsim import {what}: {} lines -> {} events{}",
+        report.lines,
+        report.events,
+        if name == "<stdout>" {
+            String::new()
+        } else {
+            format!(" in {name}")
+        }
+    )];
+    let summary = report.summary();
+    if !summary.is_empty() {
+        lines.push("skipped or adjusted (count, what):".into());
+        lines.extend(summary);
+    }
+    Ok(lines)
+}
+
+/// [`import`] returning what the importer reported and the output's name, for
+/// callers that say it their own way (`vpsim record`).
+pub fn import_report(
+    path: &str,
+    output: Option<&str>,
+    convert: impl FnOnce(
+        &mut dyn std::io::BufRead,
+        &str,
+        &mut Writer,
+    ) -> Result<ImportReport, TraceError>,
+) -> Result<(ImportReport, String), CmdError> {
     let mut input = Input::open(path)?;
     let mut sink = TraceOutput::create(output).map_err(|e| {
         let name = output.unwrap_or("<stdout>");
@@ -47,20 +77,5 @@ pub fn import(
     };
     let name = sink.name().to_string();
     sink.commit().map_err(CmdError::Output)?;
-    let mut lines = vec![format!(
-        "vpsim import {what}: {} lines -> {} events{}",
-        report.lines,
-        report.events,
-        if name == "<stdout>" {
-            String::new()
-        } else {
-            format!(" in {name}")
-        }
-    )];
-    let summary = report.summary();
-    if !summary.is_empty() {
-        lines.push("skipped or adjusted (count, what):".into());
-        lines.extend(summary);
-    }
-    Ok(lines)
+    Ok((report, name))
 }

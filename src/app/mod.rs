@@ -7,6 +7,7 @@ pub mod compare;
 pub mod generate;
 pub mod import;
 pub mod merge;
+pub mod record;
 pub mod replay;
 pub mod sweep;
 

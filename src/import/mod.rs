@@ -26,6 +26,10 @@ pub struct ImportReport {
     pub events: u64,
     /// Non-fatal oddities by kind ("failed call", "call on a pipe", ...) and count.
     pub notes: BTreeMap<String, u64>,
+    /// Page faults read from a fault list, and those that became rows (the rest are
+    /// dropped, each counted in `notes` with its reason).
+    pub faults_read: u64,
+    pub faults_kept: u64,
 }
 
 impl ImportReport {

@@ -48,6 +48,16 @@ pub fn to_table(i: &TraceInfo) -> String {
         }
     }
     let _ = writeln!(s);
+    if let Some(per) = i.faults_per_mapped_page() {
+        let _ = writeln!(
+            s,
+            "  mmap: {} pages mapped ({}), {} faults on {} of them: {per:.3} faults per mapped page (only touches that faulted are recorded)",
+            i.mapped_pages,
+            format_size(i.mapped_pages * 4096),
+            i.faults,
+            i.faulted_pages
+        );
+    }
     let _ = writeln!(s, "largest files:");
     let _ = writeln!(
         s,
@@ -135,6 +145,10 @@ pub fn to_json(i: &TraceInfo) -> Value {
         "span_ns": i.span_ns(),
         "sequential_reads": i.sequential_reads,
         "followed_reads": i.followed_reads,
+        "mapped_pages": i.mapped_pages,
+        "faulted_pages": i.faulted_pages,
+        "faults": i.faults,
+        "faults_per_mapped_page": i.faults_per_mapped_page(),
         "sequentiality": i.sequentiality(),
         "largest_files": largest,
         "lru_mrc": mrc,

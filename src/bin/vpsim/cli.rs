@@ -76,6 +76,17 @@ pub enum Cmd {
     ///
     /// Example: vpsim query results.parquet 'SELECT "config.mem_h", MIN("device.reads") FROM results GROUP BY 1'
     Query(QueryArgs),
+    /// Run a command under strace (and perf, for its page faults) and write its trace.
+    ///
+    /// strace records the file calls (flags chosen for the importer); where perf is
+    /// installed and permitted, perf records the command's user page faults on
+    /// CLOCK_MONOTONIC and its reference time puts them on strace's clock exactly. The
+    /// logs live in a private temporary directory on tmpfs and are removed (see
+    /// --keep-logs). Prints events per op and faults kept/dropped with reasons, and
+    /// exits with the command's exit status.
+    ///
+    /// Example: vpsim record -o sqlite.vpt -- sqlite3 test.db 'SELECT count(*) FROM t' && vpsim replay sqlite.vpt
+    Record(RecordArgs),
     /// Convert another tool's log or trace (strace, fio, block traces) into a trace.
     ///
     /// Example: vpsim import strace app.strace -o app.csv.zst && vpsim replay app.csv.zst
@@ -252,6 +263,38 @@ pub struct ReportArgs {
     pub io_log: Option<String>,
 }
 
+#[derive(Args, Debug)]
+pub struct RecordArgs {
+    /// The trace to write: .vpt (binary form), .csv, .csv.gz or .csv.zst; written once
+    /// complete, e.g. -o git-status.csv.zst
+    #[arg(
+        short = 'o',
+        long = "output",
+        value_name = "FILE",
+        default_value = "trace.vpt"
+    )]
+    pub output: String,
+    /// Record page faults with perf: auto (when perf is installed and permitted, else
+    /// say why and record syscalls only), on (fail with the reason and the fix when
+    /// perf cannot), off. Example: --faults off
+    #[arg(long, value_enum, default_value_t = vpsim::app::record::FaultsMode::Auto)]
+    pub faults: vpsim::app::record::FaultsMode,
+    /// Keep the raw logs (strace.log, perf.data, faults.perf) in DIR, created if
+    /// needed, for `vpsim import strace DIR/strace.log --faults DIR/faults.perf`.
+    /// Example: --keep-logs logs/
+    #[arg(long, value_name = "DIR")]
+    pub keep_logs: Option<String>,
+    /// The command and its arguments (after --, or after the options).
+    /// Example: -- python3 script.py --size 64M
+    #[arg(
+        value_name = "CMD",
+        required = true,
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub command: Vec<String>,
+}
+
 #[derive(Subcommand, Debug)]
 pub enum ImportCmd {
     /// Convert a raw strace log into a trace.
@@ -293,7 +336,8 @@ pub struct StraceArgs {
     /// The strace log (plain, .gz or .zst), or - for standard input.
     pub log: String,
     /// Merge page faults from this file: `perf script` output of
-    /// exceptions:page_fault_user, or a CSV of time,pid,address,error_code.
+    /// exceptions:page_fault_user, or a CSV of time,pid,address,error_code (extra
+    /// columns such as tid are ignored). See --faults-clock. Example: --faults faults.txt
     #[arg(long, value_name = "FILE")]
     pub faults: Option<String>,
     /// How rows name a file that gets renamed: `stable` keeps the name of its first row
@@ -302,11 +346,18 @@ pub struct StraceArgs {
     #[arg(long, value_enum, default_value_t = NameRule::Stable)]
     pub names: NameRule,
     /// The shift in nanoseconds from the fault list's clock to the trace's (trace time =
-    /// fault time + this), for perf output and CSV alike. Without it perf times are
-    /// aligned from the log (exact with `perf record -k CLOCK_REALTIME` and `strace
-    /// -ttt`) and CSV times are taken as they are. Example: --perf-offset-ns -1234567
+    /// fault time + this), for perf output and CSV alike, whatever their clock. Without
+    /// it times are aligned by their clock (--faults-clock). Example: --perf-offset-ns -1234567
     #[arg(long, value_name = "NS", allow_negative_numbers = true)]
     pub perf_offset_ns: Option<i64>,
+    /// The clock of the --faults times, over what the file says (a `clock` column, a
+    /// `# clock: NAME` line, perf's `# clockid:` header): realtime (epoch; exact against
+    /// `strace -ttt`), monotonic (since boot: moved onto the wall clock by perf's
+    /// `# reference time` header line, from `perf script --header`, else matched on the
+    /// first fault), strace (a `time` column written like the log's timestamps, or
+    /// `time_ns` since its first line). Example: --faults-clock monotonic
+    #[arg(long, value_enum, value_name = "CLOCK")]
+    pub faults_clock: Option<vpsim::import::strace::FaultClock>,
     #[command(flatten)]
     pub out: OutArgs,
 }

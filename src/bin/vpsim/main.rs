@@ -179,6 +179,8 @@ fn cmd_import(cmd: &ImportCmd) -> CmdResult {
             let tuning = strace::StraceTuning {
                 perf_offset_ns: a.perf_offset_ns,
                 names: a.names,
+                faults_clock: a.faults_clock,
+                clock_pair: None,
             };
             app::import::import("strace", &a.log, a.out.output.as_deref(), |i, p, w| {
                 strace::import_tuned(i, p, &opts, &tuning, w)
@@ -201,6 +203,23 @@ fn cmd_import(cmd: &ImportCmd) -> CmdResult {
         eprintln!("{line}");
     }
     Ok(())
+}
+
+fn cmd_record(a: &RecordArgs) -> CmdResult {
+    let job = app::record::RecordJob {
+        command: &a.command,
+        output: &a.output,
+        faults: a.faults,
+        keep_logs: a.keep_logs.as_deref().map(Path::new),
+    };
+    let r = app::record::record(&job)?;
+    for line in &r.lines {
+        eprintln!("{line}");
+    }
+    match r.status {
+        0 => Ok(()),
+        c => Err(CmdError::Reported(c)),
+    }
 }
 
 fn cmd_gen(a: &GenArgs) -> CmdResult {
@@ -269,6 +288,7 @@ fn main() -> ExitCode {
         Cmd::Check { trace, max_errors } => ("check".into(), cmd_check(trace, *max_errors)),
         Cmd::Knobs => ("knobs".into(), cmd_knobs()),
         Cmd::Import(c) => (format!("import {}", c.name()), cmd_import(c)),
+        Cmd::Record(a) => ("record".into(), cmd_record(a)),
         Cmd::Gen(a) => ("gen".into(), cmd_gen(a)),
         Cmd::Convert(a) => ("convert".into(), cmd_convert(a)),
         Cmd::Info(a) => ("info".into(), cmd_info(a)),

@@ -66,6 +66,7 @@ use rustc_hash::FxHashMap;
 use super::{ImportReport, TraceError, TraceWriter};
 use clock::{Clock, ClockError, Form};
 use emit::{Emitter, Key, Row};
+pub use faults::{ClockPair, FaultClock};
 use faults::{Fault, FaultSource};
 use files::Files;
 pub use files::NameRule;
@@ -97,6 +98,10 @@ pub struct StraceTuning {
     pub perf_offset_ns: Option<i64>,
     /// How rows name files that get renamed.
     pub names: NameRule,
+    /// The fault list's clock (`--faults-clock`), over what the file says.
+    pub faults_clock: Option<FaultClock>,
+    /// A clock pair read while recording, over the fault list's perf reference time.
+    pub clock_pair: Option<ClockPair>,
 }
 
 /// A call seen `<unfinished ...>`, waiting for its `<... resumed>` line.
@@ -143,6 +148,12 @@ struct Importer {
     faults_seen: u64,
     faults_outside: u64,
     first_outside: Option<(i128, u64)>,
+    /// Faults dropped for falling before the first line / after the last one: count
+    /// and the first (time, line), reported with the numbers at the end.
+    dropped_before: (u64, Option<(i128, u64)>),
+    dropped_after: (u64, Option<(i128, u64)>),
+    /// Processes the log showed exiting (a fault of theirs is late, not unknown).
+    exited: rustc_hash::FxHashSet<u32>,
     /// Whether the log's first process (the one not created by a logged fork) exists.
     first_pid_seen: bool,
     untimed_noted: bool,
@@ -167,7 +178,11 @@ pub fn import_tuned<W: Write>(
     out: &mut TraceWriter<W>,
 ) -> Result<ImportReport, TraceError> {
     let faults = match &opts.faults {
-        Some(f) => Some(FaultSource::open(f)?),
+        Some(f) => {
+            let mut src = FaultSource::open(f)?;
+            src.set_clock(tuning.faults_clock, tuning.clock_pair);
+            Some(src)
+        }
         None => None,
     };
     let mut imp = Importer {
@@ -190,6 +205,9 @@ pub fn import_tuned<W: Write>(
         faults_seen: 0,
         faults_outside: 0,
         first_outside: None,
+        dropped_before: (0, None),
+        dropped_after: (0, None),
+        exited: Default::default(),
         first_pid_seen: false,
         untimed_noted: false,
     };
@@ -280,6 +298,9 @@ impl Importer {
             let offset = self.perf_offset_ns;
             if let Some(f) = self.faults.as_mut() {
                 f.align(pid, ret, &self.clock, offset)?;
+                if let Some(how) = f.alignment() {
+                    self.report.note(how);
+                }
             }
         }
         self.log_last = self.log_last.max(t);
@@ -320,6 +341,7 @@ impl Importer {
                 self.pending.remove(&pid);
                 self.forks.retain(|f| f.parent != pid);
                 self.world.exit(pid);
+                self.exited.insert(pid);
                 // A thread's execve makes it the leader: it goes on under this pid.
                 if let Some(p) = text.split("superseded by execve in pid ").nth(1) {
                     let tid = p.trim_end_matches(['+', ' ', '\n', '\r']);
@@ -412,13 +434,20 @@ impl Importer {
 
     fn fault(&mut self, f: Fault) {
         self.faults_seen += 1;
-        if f.time < 0 || (self.log_ended && f.time > i128::from(self.log_last)) {
+        self.report.faults_read += 1;
+        let after = self.log_ended && f.time > i128::from(self.log_last);
+        if f.time < 0 || after {
             self.faults_outside += 1;
             self.first_outside.get_or_insert((f.time, f.line));
         }
+        if after {
+            self.dropped_after.0 += 1;
+            self.dropped_after.1.get_or_insert((f.time, f.line));
+            return;
+        }
         let Ok(mut t) = u64::try_from(f.time) else {
-            self.report
-                .note("fault before the first strace line (dropped)");
+            self.dropped_before.0 += 1;
+            self.dropped_before.1.get_or_insert((f.time, f.line));
             return;
         };
         if t < self.last_fault {
@@ -427,8 +456,11 @@ impl Importer {
         t = t.max(self.floor).max(self.last_fault);
         self.last_fault = t;
         if !self.world.exists(f.pid) {
-            self.report
-                .note("fault of a process the log does not show (dropped)");
+            self.report.note(if self.exited.contains(&f.pid) {
+                "fault of a process after the log showed it exit (dropped)"
+            } else {
+                "fault of a process the log does not show (dropped)"
+            });
             return;
         }
         let Some(piece) = self.world.piece_at(f.pid, f.addr) else {
@@ -446,6 +478,7 @@ impl Importer {
             .saturating_add(page.saturating_sub(piece.start));
         let key = (t, self.next_seq());
         let file = self.world.files.name(piece.inode);
+        self.report.faults_kept += 1;
         self.emit.push(Row {
             key,
             pid: f.pid,
@@ -476,6 +509,7 @@ impl Importer {
         self.log_ended = true;
         self.merge_faults_before(i128::MAX)?;
         self.check_fault_clock()?;
+        self.note_dropped_outside();
         for _ in self.pending.drain() {
             self.report
                 .note("unfinished call never resumed (log ends first)");
@@ -513,11 +547,36 @@ impl Importer {
             &format!("{at:.1}"),
             format!(
                 "{} of {} faults fall outside the log's time span (0 to {last:.1} s of trace time); the fault at {at:.1} s is {side}: is the clock right? \
-                 A CSV's time_ns must already be trace time (ns since the first strace line) and its time column on the log's clock; \
-                 --perf-offset-ns shifts any form (trace ns = fault ns + offset)",
+                 Without a stated clock a CSV's time_ns is taken as trace time (ns since the first strace line) and its time column as the log's clock; \
+                 state the list's clock with --faults-clock realtime|monotonic (or a clock column, or a `# clock: monotonic` line; monotonic times need \
+                 perf's `# reference time` line from `perf script --header`, else they are matched on the first fault), \
+                 or shift any form with --perf-offset-ns (trace ns = fault ns + offset)",
                 self.faults_outside, self.faults_seen
             ),
         ))
+    }
+}
+
+impl Importer {
+    /// Say how many faults fell outside the log's time span, with the first of each
+    /// side and the numbers to judge the clock by.
+    fn note_dropped_outside(&mut self) {
+        let s = |ns: i128| ns as f64 / 1e9;
+        let last = s(i128::from(self.log_last));
+        if let (n, Some((t, line))) = self.dropped_before {
+            let what = format!(
+                "fault before the log's first line (dropped; the first, line {line} of the fault list, at {:.6} s, the log starts at 0 s)",
+                s(t)
+            );
+            self.report.notes.insert(what, n);
+        }
+        if let (n, Some((t, line))) = self.dropped_after {
+            let what = format!(
+                "fault after the log's last line (dropped; the first, line {line} of the fault list, at {:.6} s, the log ends at {last:.6} s: is the clock right?)",
+                s(t)
+            );
+            self.report.notes.insert(what, n);
+        }
     }
 }
 
