@@ -33,8 +33,11 @@ struct Chunk {
 }
 
 impl Chunk {
+    /// Branch-free: EMPTY is all ones, so the slots' AND is EMPTY only if every slot
+    /// is (a few vector instructions, where a `.all()` scan branched per slot).
+    #[inline]
     fn is_empty(&self) -> bool {
-        self.slots.iter().all(|&v| v == EMPTY)
+        self.slots.iter().fold(EMPTY, |a, &v| a & v) == EMPTY
     }
 }
 
