@@ -39,9 +39,6 @@ impl EventBar {
         }
         if !self.shown && self.start.elapsed() > GRACE {
             self.shown = true;
-            if let Some(t) = total {
-                self.bar.set_length(t);
-            }
             let style = ProgressStyle::with_template(&format!(
                 "{{spinner}} {} [{{bar:40}}] {{human_pos}}/{{human_len}} events, {{per_sec}}, eta {{eta}}",
                 self.verb
@@ -50,6 +47,10 @@ impl EventBar {
             .progress_chars("=> ");
             self.bar.set_style(style);
             self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        if let Some(t) = total {
+            // Set every time: a one-pass CSV replay refines its estimate as it reads.
+            self.bar.set_length(t);
         }
         self.bar.set_position(events);
     }

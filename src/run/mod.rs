@@ -467,6 +467,7 @@ pub fn run_trace_logged(
         let rereadable = std::fs::metadata(path).is_ok_and(|m| m.is_file());
         let mut declared = true;
         let mut unbounded = false;
+        let mut total = None;
         loop {
             let known = files.len();
             let Some(ev) = reader.next_event(&mut files)? else {
@@ -480,11 +481,15 @@ pub fn run_trace_logged(
                 }
                 unbounded = true;
             }
+            if n % PROGRESS_EVERY == PROGRESS_EVERY - 1 {
+                // No prescan counted the events: estimate them from the bytes read.
+                total = reader.expected_events(n + 1);
+            }
             step_counted(
                 model.as_mut(),
                 &ev,
                 &mut n,
-                None,
+                total,
                 &files,
                 &mut None,
                 progress,

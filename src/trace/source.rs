@@ -41,6 +41,22 @@ impl TraceSource {
         ))))
     }
 
+    /// The events the whole trace holds, when `read` of them are done: exact for the
+    /// binary form, estimated from the share of the file's bytes read so far for a CSV
+    /// of known length (a one-pass replay's progress bar), unknown for a pipe.
+    pub fn expected_events(&self, read: u64) -> Option<u64> {
+        match self {
+            TraceSource::Binary(t, _) => Some(t.events()),
+            TraceSource::Csv(r) => {
+                let (done, total) = (r.bytes_read(), r.total_bytes()?);
+                (done > 0).then(|| {
+                    let est = u128::from(read) * u128::from(total) / u128::from(done);
+                    u64::try_from(est).unwrap_or(u64::MAX).max(read)
+                })
+            }
+        }
+    }
+
     /// Whether this is the binary form.
     pub fn is_binary(&self) -> bool {
         matches!(self, TraceSource::Binary(..))
