@@ -286,12 +286,7 @@ fn read_all(
     if !reader.is_binary() && path != "-" {
         complete_sizes(&mut files, &events);
     }
-    let mut warnings = pre.warnings;
-    for w in reader.warnings() {
-        if !warnings.contains(&w) {
-            warnings.push(w);
-        }
-    }
+    let warnings = with_reader_warnings(pre.warnings, reader);
     Ok((files, events, warnings))
 }
 
@@ -496,17 +491,8 @@ pub fn run_trace_logged(
             )?;
         }
         if declared {
-            let mut warnings = Vec::new();
-            if unbounded {
-                warnings.push(format!(
-                    "{path}: trace read from a pipe, no first pass: files whose size no `open` declares are treated as unbounded"
-                ));
-            }
-            for w in reader.warnings() {
-                if !warnings.contains(&w) {
-                    warnings.push(w);
-                }
-            }
+            let pipe = unbounded.then(|| Prescan::pipe_warning(path));
+            let warnings = with_reader_warnings(pipe.into_iter().collect(), &reader);
             return finish_run(path, cfg, model, None, &files, n, warnings);
         }
         reader = TraceSource::open(path)?;
@@ -528,13 +514,19 @@ pub fn run_trace_logged(
             progress,
         )?;
     }
-    let mut warnings = pre.warnings.clone();
+    let warnings = with_reader_warnings(pre.warnings, &reader);
+    finish_run(path, cfg, model, log, &files, n, warnings)
+}
+
+/// `warnings` followed by the reader's that are not already among them (a prescan's
+/// reader warns the same as the replay's).
+fn with_reader_warnings(mut warnings: Vec<String>, reader: &TraceSource) -> Vec<String> {
     for w in reader.warnings() {
         if !warnings.contains(&w) {
             warnings.push(w);
         }
     }
-    finish_run(path, cfg, model, log, &files, n, warnings)
+    warnings
 }
 
 /// The output of a replay of `n` events whose reader warned `warnings`; the io-log,

@@ -40,12 +40,17 @@ impl Prescan {
     pub fn unbounded_for_stdin() -> Prescan {
         Prescan {
             bounded: false,
-            warnings: vec![
-                "<stdin>: trace read from a pipe, no first pass: files whose size no `open` declares are treated as unbounded"
-                    .to_string(),
-            ],
+            warnings: vec![Prescan::pipe_warning("<stdin>")],
             ..Prescan::default()
         }
+    }
+
+    /// The warning of a trace read from a pipe (`shown` names it): no first pass, so
+    /// files whose size no `open` declares are unbounded.
+    pub fn pipe_warning(shown: &str) -> String {
+        format!(
+            "{shown}: trace read from a pipe, no first pass: files whose size no `open` declares are treated as unbounded"
+        )
     }
 
     /// [`prescan`] for a path, [`Prescan::unbounded_for_stdin`] for `-`.
