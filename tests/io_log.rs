@@ -82,12 +82,8 @@ fn assert_totals_match(what: &str, d: &DeviceStats, rows: &[IoRecord]) {
         [d.sync_reads, d.async_reads, d.sync_writes, d.async_writes],
         "{what}: sync/async"
     );
-    // Per origin: requests exactly. Bytes exactly when no bio was merged into a
-    // request of another origin (the counters book a merged bio's bytes under its own
-    // origin, the log under the request's); otherwise they differ by at most the
-    // bytes merged.
-    let merged_bytes: u64 = rows.iter().filter(|r| r.bios > 1).map(|r| r.bytes).sum();
-    let mut moved = 0u64;
+    // Per origin, requests and bytes exactly: a bio merged into a request of another
+    // origin is booked under the request's origin by the counters, as in the log.
     for o in Origin::ALL {
         let mut t = [0u64; 4];
         for r in rows.iter().filter(|r| r.origin == o) {
@@ -95,21 +91,7 @@ fn assert_totals_match(what: &str, d: &DeviceStats, rows: &[IoRecord]) {
             t[k] += 1;
             t[k + 1] += r.bytes;
         }
-        let c = d.by_origin[o.index()];
-        assert_eq!(
-            (t[0], t[2]),
-            (c[0], c[2]),
-            "{what}: requests of origin {}",
-            o.name()
-        );
-        moved += t[1].abs_diff(c[1]) + t[3].abs_diff(c[3]);
-    }
-    assert!(
-        moved <= 2 * merged_bytes,
-        "{what}: {moved} bytes off by origin"
-    );
-    if d.read_merges + d.write_merges == 0 {
-        assert_eq!(moved, 0, "{what}: bytes by origin");
+        assert_eq!(t, d.by_origin[o.index()], "{what}: origin {}", o.name());
     }
     let merges = |dir: Dir| {
         rows.iter()
@@ -173,6 +155,11 @@ fn generated_trace_totals_equal_the_device_counters() {
     for model in [ModelKind::Dragonfly, ModelKind::Linux] {
         let (d, rows) = logged(t, &config(model, 16 << 20));
         assert_totals_match(&format!("mixed, {}", model.name()), &d, &rows);
+        if model == ModelKind::Linux {
+            // The block layer merged bios here (one of another origin among them, at
+            // the time of writing), so the per-origin bytes above saw merges.
+            assert!(rows.iter().any(|r| r.bios > 1), "no merged request");
+        }
     }
 }
 

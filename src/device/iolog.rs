@@ -208,14 +208,7 @@ mod tests {
         );
         d.note_event(4);
         d.note_file(7, Some(12288));
-        let merged = d.try_merge(
-            0,
-            Dir::Read,
-            (1 << 20) + 4096,
-            4096,
-            Origin::Readahead,
-            1 << 20,
-        );
+        let merged = d.try_merge(0, Dir::Read, (1 << 20) + 4096, 4096, 1 << 20);
         assert!(merged.is_some());
         let mut done = Vec::new();
         d.advance(u64::MAX, &mut done);

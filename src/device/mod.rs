@@ -303,13 +303,18 @@ impl Device {
     /// (`ll_back_merge_fn`/`ll_front_merge_fn` bound by `queue_max_sectors`). The request
     /// in service has left the scheduler and takes nothing. Returns the request's id
     /// and tag, or None if the caller must [`Device::submit`] the bio as a request.
+    ///
+    /// The merged bytes are booked under the *request's* origin, as blktrace's
+    /// dispatch and completion records attribute a request: a bio joining a request
+    /// becomes part of it, so each origin's bytes are those of its requests (its mean
+    /// request size is bytes / requests) and the io-log's rows add up to
+    /// `device.by_origin` exactly.
     pub fn try_merge(
         &mut self,
         now: u64,
         dir: Dir,
         disk_offset: u64,
         bytes: u64,
-        origin: Origin,
         max_bytes: u64,
     ) -> Option<(ReqId, u32)> {
         let arrival = now.max(self.clock);
@@ -328,7 +333,7 @@ impl Device {
             r.offset = disk_offset;
         }
         r.bytes += bytes;
-        let (id, tag) = (r.id, r.tag);
+        let (id, tag, origin) = (r.id, r.tag, r.origin);
         if let Some(l) = self.log.as_deref_mut() {
             l.merged(id, front);
         }
@@ -752,6 +757,23 @@ mod tests {
         let t = d.wait_for(first, &mut done);
         assert!(t >= t_first && t <= last, "{t}");
         assert!(d.done_ring.len() == DONE_RING);
+    }
+
+    /// A bio of another origin merged into a queued request is the request's: a
+    /// 4 KiB fsync bio behind a queued 8 KiB buf_daemon write adds 4 KiB to
+    /// buf_daemon's bytes and leaves fsync with nothing, so each origin's bytes stay
+    /// those of its requests.
+    #[test]
+    fn merged_bytes_follow_the_request_origin() {
+        let mut d = dev("ssd");
+        d.submit(0, Dir::Write, 0, 4096, Origin::Demand, true, 1);
+        d.submit(0, Dir::Write, 1 << 20, 8192, Origin::BufDaemon, false, 2);
+        let m = d.try_merge(0, Dir::Write, (1 << 20) + 8192, 4096, 1 << 20);
+        assert!(m.is_some());
+        let s = d.stats();
+        assert_eq!(s.by_origin[Origin::BufDaemon.index()], [0, 0, 1, 12288]);
+        assert_eq!(s.by_origin[Origin::Fsync.index()], [0, 0, 0, 0]);
+        assert_eq!((s.writes, s.write_bytes, s.write_merges), (2, 16384, 1));
     }
 
     #[test]

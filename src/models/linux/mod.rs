@@ -249,10 +249,7 @@ impl Linux {
             self.device.note_file(file, offset);
         }
         let max = self.p.max_request_pages() * PAGE_SIZE;
-        let (req, next) = match self
-            .device
-            .try_merge(self.now, dir, addr, bytes, origin, max)
-        {
+        let (req, next) = match self.device.try_merge(self.now, dir, addr, bytes, max) {
             Some((req, head)) => {
                 // Chained behind the request's first bio; completed with it.
                 let next = self.ios[head as usize].next;
