@@ -509,6 +509,15 @@ counters! {
         /// Runs of a sync policy's own flusher.
         writeback_runs,
     }
+    "vnodes" => {
+        /// Most vnodes allocated at once (`numvnodes`).
+        vnodes_peak,
+        /// Unused vnodes vnlru reclaimed (`vgone`): their cached pages and buffers
+        /// dropped, the file read in again on its next use.
+        vnlru_reclaims,
+        /// New vnodes taken from the free list rather than allocated (`allocfreevnode`).
+        vnode_reuses,
+    }
     "stalls" => {
         /// Time ops waited for their own synchronous I/O (ns).
         stall_sync_io_ns,

@@ -26,6 +26,7 @@ pub mod shadow;
 pub mod syncer;
 pub mod syscalls;
 pub mod timeline;
+pub mod vnlru;
 pub mod vnode;
 pub mod vnode_pager;
 pub mod writeback;
@@ -164,6 +165,8 @@ pub struct Simulator {
     dirty_vnodes: std::collections::BTreeSet<u32>,
     /// Vnodes with `obj_dirty` set.
     obj_dirty_count: u32,
+    /// `numvnodes`, the free list and vnlru's state (`vnlru`).
+    pub(crate) vcache: vnlru::VnodeCache,
     /// Vnodes that ever had an explicit mapping (for the implicit-mapping warning).
     had_explicit_map: Vec<bool>,
     check_invariants: bool,
@@ -223,6 +226,7 @@ impl Simulator {
             write_origin_async: Origin::Bawrite,
             demand_origin: Origin::Demand,
             had_explicit_map: Vec::new(),
+            vcache: vnlru::VnodeCache::new(params.desiredvnodes),
             dirty_vnodes: Default::default(),
             obj_dirty_count: 0,
             unlinked_files: Default::default(),
@@ -507,26 +511,60 @@ impl Simulator {
         }
         let cur = self.file_vnode[fi];
         if cur != NIL && !self.vnodes[cur as usize].unlinked {
+            if self.vnodes[cur as usize].free {
+                self.vnode_reactivate(cur);
+            }
             return cur;
         }
-        // First sight uses the trace's initial size; a file re-created after unlink
-        // starts with what its open says (else empty).
-        let size = if self.unlinked_files.contains(&file) {
-            Some(open_len.unwrap_or(0))
-        } else {
-            // A file the first pass never saw (trace from a pipe) has the size its
-            // open declares, else it is unbounded.
-            self.initial_sizes.get(fi).copied().unwrap_or(open_len)
-        }
-        .map(|s| s.min(vnode::MAX_FILE_SIZE));
-        let mut v = Vnode::new(file, size);
         let bsize = self.p.knobs.f_iosize;
-        if let Some(s) = size {
-            v.allocate(0, s.div_ceil(bsize), bsize, &mut self.disk);
-        }
-        self.vnodes.push(v);
-        self.had_explicit_map.push(false);
-        let vn = self.vnodes.len() as u32 - 1;
+        let parked = self.parked_inode(file);
+        let slot = self.allocvnode();
+        let v = match parked {
+            // A file vnlru reclaimed: its inode is read back as it was.
+            Some((size, unbounded, extents)) => {
+                let mut v = Vnode::new(file, Some(size));
+                v.unbounded = unbounded;
+                v.extents = extents;
+                v
+            }
+            None => {
+                // First sight uses the trace's initial size; a file re-created after
+                // unlink starts with what its open says (else empty).
+                let size = if self.unlinked_files.contains(&file) {
+                    Some(open_len.unwrap_or(0))
+                } else {
+                    // A file the first pass never saw (trace from a pipe) has the size
+                    // its open declares, else it is unbounded.
+                    self.initial_sizes.get(fi).copied().unwrap_or(open_len)
+                }
+                .map(|s| s.min(vnode::MAX_FILE_SIZE));
+                let mut v = Vnode::new(file, size);
+                if let Some(s) = size {
+                    v.allocate(0, s.div_ceil(bsize), bsize, &mut self.disk);
+                }
+                v
+            }
+        };
+        let vn = match slot {
+            Some(s) => {
+                let old = &self.vnodes[s as usize];
+                let (vgen, fgen, spare) = (old.vgen, old.fgen, old.spare_object);
+                self.vnodes[s as usize] = Vnode {
+                    vgen,
+                    fgen,
+                    spare_object: spare,
+                    ..v
+                };
+                self.had_explicit_map[s as usize] = false;
+                s
+            }
+            None => {
+                self.vnodes.push(v);
+                self.had_explicit_map.push(false);
+                self.vnodes.len() as u32 - 1
+            }
+        };
+        self.insmntque(vn);
         self.file_vnode[fi] = vn;
         let len = self.vnodes[vn as usize].v_filesize;
         self.vnode_pager_alloc(vn, len, bsize);
@@ -561,13 +599,20 @@ impl Simulator {
             self.file_vnode[file as usize] = NIL;
         }
         self.orphan_remove(file, vn);
+        if object != NIL {
+            self.vnode_discarded(vn, object);
+        }
     }
 
     fn vnode_rele(&mut self, vn: u32) {
         let v = &mut self.vnodes[vn as usize];
         v.refs = v.refs.saturating_sub(1);
-        if v.refs == 0 && v.unlinked {
-            self.vnode_discard(vn);
+        if v.refs == 0 {
+            if v.unlinked {
+                self.vnode_discard(vn);
+            } else {
+                self.vnode_terminate(vn);
+            }
         }
     }
 

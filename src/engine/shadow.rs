@@ -19,6 +19,8 @@ pub struct Shadow {
     seq: u64,
     /// (vnode, pindex) → (last modification, last write issued after it).
     pages: FxHashMap<(u32, u64), (u64, u64)>,
+    /// A vnode was recycled with written data not yet sent to the device.
+    reclaim_lost: Option<String>,
 }
 
 impl Shadow {
@@ -87,6 +89,34 @@ impl Simulator {
         }
     }
 
+    /// vnlru reclaimed `vn`: every page the trace wrote to it must have been sent to
+    /// the device, since its pages and buffers are gone; its records go with it.
+    pub(crate) fn shadow_reclaim(&mut self, vn: u32) {
+        if !self.shadow.enabled {
+            return;
+        }
+        let file = self.vnodes[vn as usize].file;
+        let mut lost = None;
+        self.shadow
+            .pages
+            .retain(|&(v, pi), &mut (modified, written)| {
+                if v != vn {
+                    return true;
+                }
+                if written < modified {
+                    lost.get_or_insert(pi);
+                }
+                false
+            });
+        if let Some(pi) = lost
+            && self.shadow.reclaim_lost.is_none()
+        {
+            self.shadow.reclaim_lost = Some(format!(
+                "data lost: vnlru recycled vnode {vn} of file {file} with page {pi} written but never sent to the device"
+            ));
+        }
+    }
+
     /// After `--final-sync` and every I/O done: the device must have received every
     /// modified page not discarded; being dirty no longer excuses a page.
     pub(crate) fn shadow_check_all_written(&self) -> Result<(), String> {
@@ -116,6 +146,9 @@ impl Simulator {
     pub(crate) fn shadow_check(&self) -> Result<(), String> {
         if !self.shadow.enabled {
             return Ok(());
+        }
+        if let Some(e) = &self.shadow.reclaim_lost {
+            return Err(e.clone());
         }
         let bsize = self.p.knobs.f_iosize;
         let mut lost: Option<(u32, u64, u64, u64)> = None;

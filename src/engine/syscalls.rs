@@ -16,7 +16,11 @@ use rustc_hash::FxHashMap;
 impl Simulator {
     pub(crate) fn op_open(&mut self, ev: &Event) {
         let vn = self.vnode_for(ev.file, ev.length());
-        self.vnodes[vn as usize].refs += 1;
+        let v = &mut self.vnodes[vn as usize];
+        v.refs += 1;
+        // VOP_OPEN ages the vnode one step (vfs_vopops.c): files opened often are
+        // recycled last.
+        v.vage = v.vage.saturating_sub(1);
         if let Some(&old) = self.files.get(&(ev.pid, ev.file)) {
             let o = &self.open_files[old as usize];
             if o.opens > 0 && o.vnode != vn {
@@ -106,11 +110,18 @@ impl Simulator {
         let live = slot.and_then(|i| {
             let vn = self.open_files[i as usize].vnode;
             // An implicit open holds no reference, so its vnode may have been
-            // discarded after an unlink: follow the name to its current file.
-            (self.vnodes[vn as usize].object != NIL).then_some((i as usize, vn))
+            // discarded after an unlink, or recycled by vnlru (and perhaps reused for
+            // another file): follow the name to its current file.
+            let v = &self.vnodes[vn as usize];
+            (v.object != NIL && v.file == file).then_some((i as usize, vn))
         });
         let (i, vn) = match live {
-            Some(x) => x,
+            Some((i, vn)) => {
+                if self.vnodes[vn as usize].free {
+                    self.vnode_reactivate(vn);
+                }
+                (i, vn)
+            }
             None => {
                 if slot.is_none() {
                     self.warnings.io_without_open += 1;

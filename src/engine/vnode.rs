@@ -85,6 +85,20 @@ pub struct Vnode {
     pub dirtied_at: Option<u64>,
     /// On the simulator's list of vnodes that may hold dirty data (`dirtylist`).
     pub on_dirty_list: bool,
+    /// `VAGE0|VAGE1` as a 2-bit count: 3 when allocated, one less per `VOP_OPEN`;
+    /// vnlru recycles files opened fewer times first (`vmightfree`).
+    pub vage: u8,
+    /// `VFREE`: inactive with no pages or buffers, on the free list (`vnlru`).
+    pub free: bool,
+    /// `VRECLAIMED`: vgone'd; the slot holds no file until allocvnode reuses it.
+    pub reclaimed: bool,
+    /// Bumped each time the slot gets a new identity, so the mount list can drop
+    /// stale entries lazily.
+    pub vgen: u32,
+    /// Bumped each time the vnode joins the free list, for the same on that list.
+    pub fgen: u32,
+    /// The dead object of the file this slot held before, reused by the next one.
+    pub spare_object: u32,
 }
 
 impl Vnode {
@@ -108,6 +122,12 @@ impl Vnode {
             block_bytes: 16384,
             dirtied_at: None,
             on_dirty_list: false,
+            vage: 3,
+            free: false,
+            reclaimed: false,
+            vgen: 0,
+            fgen: 0,
+            spare_object: u32::MAX,
         }
     }
 

@@ -59,8 +59,15 @@ impl Simulator {
             size: lsize,
             ..VmObject::default()
         };
-        self.objects.push(o);
-        let id = self.objects.len() as u32 - 1;
+        // A reused vnode slot reuses its last file's dead object slot too.
+        let spare = std::mem::replace(&mut self.vnodes[vn as usize].spare_object, NIL);
+        let id = if spare != NIL {
+            self.objects[spare as usize] = o;
+            spare
+        } else {
+            self.objects.push(o);
+            self.objects.len() as u32 - 1
+        };
         let v = &mut self.vnodes[vn as usize];
         v.object = id;
         v.v_filesize = length;

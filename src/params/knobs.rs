@@ -49,6 +49,8 @@ pub struct Knobs {
     pub noclusterr: bool,
     pub vm_cycle_point: u8,
     pub nbuf: Option<u64>,
+    /// `kern.maxvnodes` (`desiredvnodes`); None = the vfs_subr.c formula.
+    pub maxvnodes: Option<u32>,
     pub v_free_min: Option<u32>,
     pub v_free_target: Option<u32>,
     pub v_cache_min: Option<u32>,
@@ -88,6 +90,7 @@ impl Default for Knobs {
             noclusterr: false,
             vm_cycle_point: 40,
             nbuf: None,
+            maxvnodes: None,
             v_free_min: None,
             v_free_target: None,
             v_cache_min: None,
@@ -316,6 +319,24 @@ pub const KNOBS: &[Knob] = &[
             Ok(())
         },
         get: |k| k.nbuf.map_or_else(|| "auto".into(), |v| v.to_string()),
+    },
+    Knob {
+        name: "kern.maxvnodes",
+        help: "vnodes kept before vnlru recycles unused ones (auto = vfs_subr.c's formula from --mem)",
+        set: |k, v| {
+            k.maxvnodes = match v {
+                "auto" => None,
+                _ => {
+                    let n = u32_of(v)?;
+                    if n < 1 {
+                        return Err("must be at least 1".into());
+                    }
+                    Some(n)
+                }
+            };
+            Ok(())
+        },
+        get: |k| k.maxvnodes.map_or_else(|| "auto".into(), |v| v.to_string()),
     },
     Knob {
         name: "v_free_min",

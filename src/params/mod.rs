@@ -37,6 +37,26 @@ pub struct Params {
     pub nswbuf: u64,
     /// Cluster I/Os that may be in flight (`cluster_pbuf_freecnt` = nswbuf/2).
     pub cluster_pbufs: u64,
+    /// `desiredvnodes` (`kern.maxvnodes`): past it, vnlru recycles unused vnodes.
+    pub desiredvnodes: u32,
+}
+
+/// `sizeof(struct vnode) + sizeof(struct vm_object)` on x86_64 at the snapshot (480 +
+/// 176 bytes, the v2.10 headers compiled for x86_64).
+const VNODE_AND_OBJECT_BYTES: u64 = 656;
+
+/// `desiredvnodes` as `vfs_subr_init` (sys/kern/vfs_subr.c) sets it for `pages` pages:
+/// the vnodes whose vnode and VM object take 1/20 of memory, but at least `maxproc`·8,
+/// `maxproc` being `NPROC` = 20 + 16·`maxusers` capped at pages/12 and `maxusers` =
+/// pages/512 within 32..=384 (`init_param2`, sys/kern/subr_param.c). The kernel-VA
+/// bound (`KvaSize` / 22·656, about 9.5 M vnodes on x86_64) binds only past ~116 GiB.
+pub fn desiredvnodes(pages: u64) -> u32 {
+    const KVA_SIZE: u64 = 128 << 30;
+    let by_memory = (pages * 4096 / (20 * VNODE_AND_OBJECT_BYTES))
+        .min(KVA_SIZE / (22 * VNODE_AND_OBJECT_BYTES));
+    let maxusers = (pages / 512).clamp(32, 384);
+    let maxproc = (20 + 16 * maxusers).min(pages / 12);
+    by_memory.max(maxproc * 8).min(u32::MAX as u64) as u32
 }
 
 /// Smallest memory the model accepts: enough for the §4 formulas to leave a usable cache.
@@ -142,6 +162,7 @@ impl Params {
             .hirunningspace
             .unwrap_or((hibufspace / 16).max(1 << 20));
         let nswbuf = (nbuf / 4).clamp(16, 256);
+        let desiredvnodes = knobs.maxvnodes.unwrap_or(desiredvnodes(p as u64));
         Ok(Params {
             knobs,
             mem,
@@ -167,6 +188,7 @@ impl Params {
             hirunningspace,
             nswbuf,
             cluster_pbufs: nswbuf / 2,
+            desiredvnodes,
         })
     }
 
@@ -193,6 +215,7 @@ impl Params {
             ("lodirtybufspace", self.lodirtybufspace),
             ("hirunningspace", self.hirunningspace),
             ("nswbuf", self.nswbuf),
+            ("desiredvnodes", self.desiredvnodes as u64),
         ]
     }
 }
@@ -232,6 +255,20 @@ mod tests {
             "hibufspace, hidirty, lodirty, buf_daemon floor, hirunning"
         );
         assert_eq!(p.vm_pageout_page_count, 16);
+    }
+
+    /// `desiredvnodes` worked by hand from vfs_subr_init and init_param2: 256 MiB =
+    /// 65,536 pages: 65536·4096 / 13120 = 20,460 vnodes by memory; maxusers = 128,
+    /// maxproc = 20 + 2048 = 2068, floor 16,544: 20,460. 1 GiB: 81,840 by memory,
+    /// maxusers 384 (capped), maxproc 6164, floor 49,312: 81,840. 8 MiB = 2048 pages:
+    /// 639 by memory; maxusers 32, maxproc = min(532, 170) = 170, floor 1360: 1360.
+    #[test]
+    fn desiredvnodes_follows_vfs_subr_init() {
+        assert_eq!(desiredvnodes(65536), 20460);
+        assert_eq!(desiredvnodes(262144), 81840);
+        assert_eq!(desiredvnodes(2048), 1360);
+        let p = Params::derive(256 << 20, 0, Knobs::default()).unwrap();
+        assert_eq!(p.desiredvnodes, 20460);
     }
 
     /// `x` in tenths, rounded to nearest (the table prints one decimal).
