@@ -3,7 +3,8 @@
 //! unlinks of mapped files, files grown by several MiB, a few files and pids, times
 //! that stand still, jump by seconds and step back) replayed under random read-ahead,
 //! clustering and sync policies, devices and memories of 4–64 MiB (so pageout and
-//! laundering run), with the invariants checked after every event (page conservation,
+//! laundering run), in a third of the cases with `kern.maxvnodes` of 1–3 (so vnlru
+//! recycles vnodes between unlinks, mmaps and implicit opens), with the invariants checked after every event (page conservation,
 //! buffer accounting, no data lost), plus:
 //!
 //! * no counter ever decreases from one event to the next (device totals included);
@@ -349,6 +350,9 @@ struct Setup {
     timeline: bool,
     /// Replay again through `run::run_loaded` and compare.
     recheck: bool,
+    /// `kern.maxvnodes` below the trace's file count, so vnlru recycles vnodes between
+    /// (and under) unlinks, mmaps and implicit opens.
+    maxvnodes: Option<u32>,
 }
 
 fn setup() -> impl Strategy<Value = Setup> {
@@ -390,9 +394,21 @@ fn setup() -> impl Strategy<Value = Setup> {
         any::<bool>(),
         prop::bool::weighted(0.2),
         prop::bool::weighted(0.3),
+        prop::option::weighted(0.3, 1u32..=3),
     )
         .prop_map(
-            |(mem_mib, unav, readahead, cluster, sync, device, final_sync, timeline, recheck)| {
+            |(
+                mem_mib,
+                unav,
+                readahead,
+                cluster,
+                sync,
+                device,
+                final_sync,
+                timeline,
+                recheck,
+                maxvnodes,
+            )| {
                 Setup {
                     mem: mem_mib * MIB,
                     // a quarter or an eighth of RAM wired away, where the model allows it
@@ -408,6 +424,7 @@ fn setup() -> impl Strategy<Value = Setup> {
                     final_sync,
                     timeline,
                     recheck,
+                    maxvnodes,
                 }
             },
         )
@@ -417,7 +434,12 @@ fn run_config(s: &Setup) -> RunConfig {
     RunConfig {
         mem: s.mem,
         unavailable: s.unavailable,
-        knobs: Knobs::default(),
+        knobs: Knobs {
+            maxvnodes: s.maxvnodes,
+            // Reuse free vnodes at once, so the reuse path runs on these short traces.
+            wantfreevnodes: if s.maxvnodes.is_some() { 0 } else { 25 },
+            ..Knobs::default()
+        },
         device: s.device.parse().unwrap(),
         check_invariants: true,
         final_sync: s.final_sync,
@@ -553,7 +575,7 @@ fn replay_checked(trace: &LoadedTrace, s: &Setup) -> Result<vpsim::stats::RunSta
     if std::env::var_os("VPSIM_PROPTEST_STATS").is_some() {
         let c = &stats.counters;
         eprintln!(
-            "events {} mem {}M pdwakeups {} launder {} dfree {} sigbus {} major {} writes {} reads {} unlinked_live {} {}/{}/{}",
+            "events {} mem {}M pdwakeups {} launder {} dfree {} sigbus {} major {} writes {} reads {} unlinked_live {} vnlru {} reuses {} {}/{}/{}",
             c.events,
             s.mem >> 20,
             c.v_pdwakeups,
@@ -564,6 +586,8 @@ fn replay_checked(trace: &LoadedTrace, s: &Setup) -> Result<vpsim::stats::RunSta
             stats.device.writes,
             stats.device.reads,
             unlinked_live.len(),
+            c.vnlru_reclaims,
+            c.vnode_reuses,
             s.readahead,
             s.cluster,
             s.sync
@@ -729,6 +753,7 @@ fn small(readahead: &str, cluster: &str, sync: &str) -> Setup {
         final_sync: true,
         timeline: false,
         recheck: false,
+        maxvnodes: None,
     }
 }
 

@@ -16,7 +16,7 @@
 //!   by `bgetvp`) and no resident pages goes on the free list (`VFREE`, `__vfree`);
 //!   any later use takes it off (`vget` → `__vbusy`).
 //! - `allocvnode`: while `numvnodes − freevnodes > desiredvnodes` the caller waits for
-//!   vnlru; with at least `wantfreevnodes` (25) free and `numvnodes ≥ desiredvnodes`
+//!   vnlru; with at least `debug.wantfreevnodes` (25) free and `numvnodes ≥ desiredvnodes`
 //!   it reuses the free list's first vnode (reclaimed ones at the head, `vgone`ing an
 //!   unreclaimed one first), else allocates.
 //! - `vnlru_proc` wakes every second (and at once for a waiting allocvnode); while
@@ -43,9 +43,6 @@ use super::extents::ExtentMap;
 use super::page::NIL;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
-
-/// `wantfreevnodes`: free vnodes needed before allocvnode reuses one.
-const WANTFREEVNODES: u32 = 25;
 
 /// What a reclaimed file keeps: its on-disk inode.
 #[derive(Clone, Debug)]
@@ -103,12 +100,19 @@ impl Simulator {
     pub(crate) fn allocvnode(&mut self) -> Option<u32> {
         let c = &self.vcache;
         let busy = c.in_use() as u64;
-        if busy * 10 > c.desired as u64 * 9 && self.now >= c.next_wakeup || busy > c.desired as u64
+        // A waiting allocvnode wakes vnlru at once, unless its last round found
+        // nothing to reclaim: then it sleeps until its own wakeup (the caller would
+        // wait for it; here it goes on), so a table of busy vnodes costs no scan per
+        // allocation.
+        let due = self.now >= c.next_wakeup;
+        if busy * 10 > c.desired as u64 * 9 && due
+            || busy > c.desired as u64 && (due || c.nowhere == 0)
         {
             self.vnlru_proc();
         }
         let c = &self.vcache;
-        let slot = if c.freevnodes >= WANTFREEVNODES && c.numvnodes >= c.desired {
+        let want = self.p.knobs.wantfreevnodes;
+        let slot = if c.freevnodes >= want && c.numvnodes >= c.desired {
             self.allocfreevnode()
         } else {
             None

@@ -51,6 +51,8 @@ pub struct Knobs {
     pub nbuf: Option<u64>,
     /// `kern.maxvnodes` (`desiredvnodes`); None = the vfs_subr.c formula.
     pub maxvnodes: Option<u32>,
+    /// `debug.wantfreevnodes`: free vnodes needed before allocvnode reuses one.
+    pub wantfreevnodes: u32,
     pub v_free_min: Option<u32>,
     pub v_free_target: Option<u32>,
     pub v_cache_min: Option<u32>,
@@ -91,6 +93,7 @@ impl Default for Knobs {
             vm_cycle_point: 40,
             nbuf: None,
             maxvnodes: None,
+            wantfreevnodes: 25,
             v_free_min: None,
             v_free_target: None,
             v_cache_min: None,
@@ -337,6 +340,15 @@ pub const KNOBS: &[Knob] = &[
             Ok(())
         },
         get: |k| k.maxvnodes.map_or_else(|| "auto".into(), |v| v.to_string()),
+    },
+    Knob {
+        name: "debug.wantfreevnodes",
+        help: "free vnodes needed before a new file reuses one instead of allocating (vfs_lock.c)",
+        set: |k, v| {
+            k.wantfreevnodes = u32_of(v)?;
+            Ok(())
+        },
+        get: |k| k.wantfreevnodes.to_string(),
     },
     Knob {
         name: "v_free_min",
