@@ -5,15 +5,27 @@
 //! first-appearance order, which makes them identical between the prescan pass and the
 //! replay pass over the same trace (the replay reuses the prescan's table).
 
+use std::sync::Arc;
+
 use rustc_hash::FxHashMap;
 
 use super::event::FileId;
 
 /// The interned file names of one trace, with each file's initial size.
+///
+/// Cloning is free: the prescan, the binary reader and every configuration of a sweep
+/// share one table (copied only if a holder changes it), since with a million files it
+/// is the largest thing the trace layer keeps.
 #[derive(Clone, Debug, Default)]
 pub struct FileTable {
-    ids: FxHashMap<Box<str>, FileId>,
-    names: Vec<Box<str>>,
+    t: Arc<Table>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct Table {
+    /// Name → id; the key shares its allocation with `names`.
+    ids: FxHashMap<Arc<str>, FileId>,
+    names: Vec<Arc<str>>,
     /// Initial size per file; `None` = unknown, treat as unbounded (stdin traces).
     sizes: Vec<Option<u64>>,
     /// Whether the size came from a first `open` with a length.
@@ -33,43 +45,45 @@ impl FileTable {
     /// More than `u32::MAX` distinct names cannot be represented; the last id is then
     /// reused rather than panicking (no real trace comes near that).
     pub fn intern(&mut self, name: &str) -> FileId {
-        if let Some(&id) = self.ids.get(name) {
+        if let Some(&id) = self.t.ids.get(name) {
             return id;
         }
-        let Ok(id) = FileId::try_from(self.names.len()) else {
+        let Ok(id) = FileId::try_from(self.t.names.len()) else {
             return FileId::MAX;
         };
-        let boxed: Box<str> = name.into();
-        self.ids.insert(boxed.clone(), id);
-        self.names.push(boxed);
-        self.sizes.push(None);
-        self.declared.push(false);
+        let t = Arc::make_mut(&mut self.t);
+        let shared: Arc<str> = name.into();
+        t.ids.insert(shared.clone(), id);
+        t.names.push(shared);
+        t.sizes.push(None);
+        t.declared.push(false);
         id
     }
 
     /// The id of `name`, if it was interned.
     pub fn get(&self, name: &str) -> Option<FileId> {
-        self.ids.get(name).copied()
+        self.t.ids.get(name).copied()
     }
 
     /// The name of `id` (empty string for an id this table never handed out).
     pub fn name(&self, id: FileId) -> &str {
-        self.names.get(id as usize).map_or("", |s| s)
+        self.t.names.get(id as usize).map_or("", |s| s)
     }
 
     /// Number of distinct files.
     pub fn len(&self) -> usize {
-        self.names.len()
+        self.t.names.len()
     }
 
     /// Whether no file was interned.
     pub fn is_empty(&self) -> bool {
-        self.names.is_empty()
+        self.t.names.is_empty()
     }
 
     /// Iterate `(id, name)` in id order.
     pub fn iter(&self) -> impl Iterator<Item = (FileId, &str)> {
-        self.names
+        self.t
+            .names
             .iter()
             .enumerate()
             .map(|(i, n)| (i as FileId, &**n))
@@ -79,20 +93,24 @@ impl FileTable {
     /// the first `open` length, else the furthest byte read or faulted, else 0.
     /// `None` means unknown: the trace came from a pipe and the file is unbounded.
     pub fn initial_size(&self, id: FileId) -> Option<u64> {
-        self.sizes.get(id as usize).copied().flatten()
+        self.t.sizes.get(id as usize).copied().flatten()
     }
 
     /// Whether the initial size came from an `open` with a length (as opposed to being
     /// inferred from the accesses, or unknown).
     pub fn declared(&self, id: FileId) -> bool {
-        self.declared.get(id as usize).copied().unwrap_or(false)
+        self.t.declared.get(id as usize).copied().unwrap_or(false)
     }
 
     /// Set the initial size of `id` (used by the prescan).
     pub fn set_initial_size(&mut self, id: FileId, size: Option<u64>, declared: bool) {
+        if id as usize >= self.t.names.len() {
+            return;
+        }
+        let t = Arc::make_mut(&mut self.t);
         if let (Some(s), Some(d)) = (
-            self.sizes.get_mut(id as usize),
-            self.declared.get_mut(id as usize),
+            t.sizes.get_mut(id as usize),
+            t.declared.get_mut(id as usize),
         ) {
             *s = size;
             *d = declared;
@@ -105,9 +123,11 @@ impl FileTable {
     /// after a prescan it is a no-op.
     pub fn note_open_length(&mut self, id: FileId, length: u64) {
         let i = id as usize;
-        if self.declared.get(i) == Some(&false)
-            && let (Some(s), Some(d)) = (self.sizes.get_mut(i), self.declared.get_mut(i))
-        {
+        if self.t.declared.get(i) != Some(&false) {
+            return;
+        }
+        let t = Arc::make_mut(&mut self.t);
+        if let (Some(s), Some(d)) = (t.sizes.get_mut(i), t.declared.get_mut(i)) {
             *s = Some(length);
             *d = true;
         }
@@ -133,6 +153,22 @@ mod tests {
         assert_eq!(t.name(99), "");
         let v: Vec<_> = t.iter().collect();
         assert_eq!(v, vec![(0, "b"), (1, "a"), (2, "c,d")]);
+    }
+
+    /// A clone shares the table until one side changes it; the other keeps its view.
+    #[test]
+    fn clones_share_until_changed() {
+        let mut a = FileTable::new();
+        a.intern("x");
+        let mut b = a.clone();
+        assert!(Arc::ptr_eq(&a.t, &b.t));
+        b.intern("x");
+        assert!(Arc::ptr_eq(&a.t, &b.t), "a hit changes nothing");
+        b.note_open_length(0, 5);
+        assert!(!Arc::ptr_eq(&a.t, &b.t));
+        assert_eq!((a.initial_size(0), b.initial_size(0)), (None, Some(5)));
+        b.intern("y");
+        assert_eq!((a.len(), b.len()), (1, 2));
     }
 
     #[test]
