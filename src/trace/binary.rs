@@ -79,6 +79,8 @@ pub struct BinaryTrace {
     first_time: Option<u64>,
     last_time: Option<u64>,
     files: FileTable,
+    /// `files.len()`, kept here: every record's file id is checked against it.
+    nfiles: usize,
     warnings: Vec<String>,
     /// Allowed flag bits per op (a record with others is corrupt).
     flag_masks: [u16; Op::ALL.len()],
@@ -200,6 +202,7 @@ impl BinaryTrace {
             events,
             first_time: time(le_u64(b, 48)),
             last_time: time(le_u64(b, 56)),
+            nfiles: files.len(),
             files,
             warnings,
             flag_masks,
@@ -269,7 +272,7 @@ impl BinaryTrace {
         let ev = decode_fields(rec, op);
         let presence_ok =
             (!op.needs_offset() || ev.has_offset) && (!op.needs_length() || ev.has_length);
-        let ok = (ev.file as usize) < self.files.len()
+        let ok = (ev.file as usize) < self.nfiles
             && ev.flags.0 & !self.flag_masks[op_byte] == 0
             && presence_ok
             && (!op.takes_advice() || ev.flags.0.count_ones() == 1)
