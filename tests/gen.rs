@@ -625,3 +625,315 @@ fn help_documents_every_workload_and_flag() {
     }
     assert!(h.contains("vpsim gen zipf:alpha=1.1"), "no example command");
 }
+
+/// The accesses of a smallfiles trace: each is an `open`, the reads of the whole file
+/// from 0 in `io` requests (the last one short), and a `close`, all by one pid on one
+/// file in consecutive rows; the access cut short by `--events` is the last one.
+/// Checks that shape and returns (pid, file, reads) per access.
+#[track_caller]
+fn smallfiles_accesses(r: &[Row], file_size: u64, io: u64) -> Vec<(u32, String, u64)> {
+    let mut accesses = Vec::new();
+    let mut i = 0;
+    while i < r.len() {
+        let open = &r[i];
+        let at = format!("row {}", i + 2);
+        assert_eq!(open.op, "open", "{at}: an access starts with open");
+        assert_eq!(open.length, Some(file_size), "{at}: open declares the size");
+        assert_eq!((open.offset, open.flags.as_str()), (None, ""), "{at}");
+        i += 1;
+        let mut off = 0;
+        while i < r.len() && r[i].op == "read" {
+            let x = &r[i];
+            assert_eq!((x.pid, &x.file), (open.pid, &open.file), "row {}", i + 2);
+            assert_eq!(x.offset, Some(off), "row {}: reads in order", i + 2);
+            assert_eq!(x.length, Some(io.min(file_size - off)), "row {}", i + 2);
+            off += io.min(file_size - off);
+            i += 1;
+        }
+        let close = r
+            .get(i)
+            .unwrap_or_else(|| panic!("{at}: access not closed"));
+        assert_eq!(close.op, "close", "row {}", i + 2);
+        assert_eq!(
+            (close.pid, &close.file),
+            (open.pid, &open.file),
+            "row {}",
+            i + 2
+        );
+        assert_eq!((close.offset, close.length), (None, None), "row {}", i + 2);
+        i += 1;
+        let reads = off.div_ceil(io);
+        if off < file_size {
+            assert_eq!(i, r.len(), "only the last access may stop early ({at})");
+        }
+        accesses.push((open.pid, open.file.clone(), reads));
+    }
+    accesses
+}
+
+#[test]
+fn smallfiles_opens_reads_whole_and_closes_each_access() {
+    // 3 files of 32 KiB, 16 KiB reads: 2 reads an access, so 5 reads are two whole
+    // accesses and a third cut after its first read: 4 + 4 + 3 = 11 rows, 10 us apart.
+    let r = gen_rows("smallfiles --files 3 --size 96K --io-size 16K --events 5");
+    let ops: Vec<&str> = r.iter().map(|x| x.op.as_str()).collect();
+    assert_eq!(
+        ops,
+        [
+            "open", "read", "read", "close", "open", "read", "read", "close", "open", "read",
+            "close"
+        ]
+    );
+    let times: Vec<u64> = r.iter().map(|x| x.time).collect();
+    assert_eq!(times, (0..11).map(|i| i * 10_000).collect::<Vec<_>>());
+    let offsets: Vec<Option<u64>> = r.iter().map(|x| x.offset).collect();
+    let k16 = Some(16384);
+    assert_eq!(
+        offsets,
+        [
+            None,
+            Some(0),
+            k16,
+            None,
+            None,
+            Some(0),
+            k16,
+            None,
+            None,
+            Some(0),
+            None
+        ]
+    );
+    let accesses = smallfiles_accesses(&r, 32768, 16384);
+    let reads: Vec<u64> = accesses.iter().map(|a| a.2).collect();
+    assert_eq!(reads, [2, 2, 1]);
+    for (pid, file, _) in &accesses {
+        assert_eq!(*pid, 100);
+        assert!(
+            ["small.0", "small.1", "small.2"].contains(&file.as_str()),
+            "{file}"
+        );
+    }
+    check_invariants("smallfiles", &r);
+
+    // The default --io-size is 16K, and a file that is not a multiple of it ends with a
+    // short read (40 KiB: 16K + 16K + 8K). One file: every access is file 0.
+    let text = gen_bytes("smallfiles --files 1 --size 40K --events 4");
+    assert_eq!(
+        String::from_utf8(text).expect("UTF-8"),
+        "time_ns,pid,op,file,offset,length,flags\n\
+         0,100,open,small.0,,40960,\n\
+         10000,100,read,small.0,0,16384,\n\
+         20000,100,read,small.0,16384,16384,\n\
+         30000,100,read,small.0,32768,8192,\n\
+         40000,100,close,small.0,,,\n\
+         50000,100,open,small.0,,40960,\n\
+         60000,100,read,small.0,0,16384,\n\
+         70000,100,close,small.0,,,\n"
+    );
+
+    // Accesses go round robin to the pids: 7 one-read accesses over 3 pids.
+    let r = gen_rows("smallfiles:alpha=0 --files 50 --size 800K --events 7 --pids 3");
+    let pids: Vec<u32> = smallfiles_accesses(&r, 16384, 16384)
+        .iter()
+        .map(|a| a.0)
+        .collect();
+    assert_eq!(pids, [100, 101, 102, 100, 101, 102, 100]);
+    // No events, no access: the header alone.
+    assert_eq!(
+        gen_rows("smallfiles --events 0 --files 4 --size 1M").len(),
+        0
+    );
+}
+
+#[test]
+fn smallfiles_stops_at_events_mid_file_and_still_closes() {
+    // 64 KiB files read in 16 KiB requests: 4 reads an access; the 6th read is the
+    // second of the second access (by the second pid), which then closes its file.
+    let text = gen_bytes("smallfiles --files 1 --size 64K --events 6 --pids 2");
+    assert_eq!(
+        String::from_utf8(text).expect("UTF-8"),
+        "time_ns,pid,op,file,offset,length,flags\n\
+         0,100,open,small.0,,65536,\n\
+         10000,100,read,small.0,0,16384,\n\
+         20000,100,read,small.0,16384,16384,\n\
+         30000,100,read,small.0,32768,16384,\n\
+         40000,100,read,small.0,49152,16384,\n\
+         50000,100,close,small.0,,,\n\
+         60000,101,open,small.0,,65536,\n\
+         70000,101,read,small.0,0,16384,\n\
+         80000,101,read,small.0,16384,16384,\n\
+         90000,101,close,small.0,,,\n"
+    );
+    // Over many files too: 1000 reads of 3 per access are 333 whole accesses and one
+    // of 1 read, closed; 334 opens, 334 closes.
+    let r = gen_rows("smallfiles --files 500 --size 24000K --io-size 16K --events 1000");
+    let reads: Vec<u64> = smallfiles_accesses(&r, 49152, 16384)
+        .iter()
+        .map(|a| a.2)
+        .collect();
+    assert_eq!(reads.len(), 334);
+    assert!(reads[..333].iter().all(|&n| n == 3));
+    assert_eq!(reads[333], 1);
+    assert_eq!(r.len(), 1000 + 2 * 334);
+}
+
+#[test]
+fn smallfiles_is_deterministic_pinned_and_checks() {
+    let dir = temp_dir("smallfiles");
+    let args = |seed: u32| {
+        format!("smallfiles --events 300 --files 40 --pids 3 --size 1M --io-size 4K --seed {seed}")
+    };
+    let a = gen_bytes(&args(5));
+    assert_eq!(a, gen_bytes(&args(5)), "same seed, different trace");
+    assert_ne!(a, gen_bytes(&args(6)), "another seed gave the same trace");
+    let r = rows(&a);
+    assert_eq!(data_rows(&r), 300);
+    check_invariants("smallfiles", &r);
+    // 40 files of 25.6 KiB, 4 KiB reads: 7 reads an access (the last of 1 KiB).
+    let acc = smallfiles_accesses(&r, 26214, 4096);
+    assert_eq!(acc.len(), 43, "300 reads = 42 accesses of 7 and one of 6");
+    let path = dir.join("s.csv");
+    let p = path.to_str().expect("UTF-8 path");
+    assert_code(&run(&format!("gen {} -o {p}", args(5))), 0);
+    assert_eq!(std::fs::read(&path).expect("written"), a, "-o differs");
+    let c = vpsim(&["check", p]);
+    assert_code(&c, 0);
+    assert!(stdout(&c).contains("OK"), "{}", stdout(&c));
+    let _ = std::fs::remove_dir_all(&dir);
+
+    // As output_is_pinned: the same seed gives the same bytes forever.
+    fn fnv1a(b: &[u8]) -> u64 {
+        b.iter().fold(0xcbf2_9ce4_8422_2325, |h, &x| {
+            (h ^ u64::from(x)).wrapping_mul(0x100_0000_01b3)
+        })
+    }
+    let got: Vec<(&str, u64)> = ["smallfiles", "smallfiles:alpha=0"]
+        .iter()
+        .map(|w| {
+            let b = gen_bytes(&format!(
+                "{w} --events 200 --files 20 --pids 2 --size 1M --seed 7"
+            ));
+            (*w, fnv1a(&b))
+        })
+        .collect();
+    let want: Vec<(&str, u64)> = vec![
+        ("smallfiles", 0x946f609a23f5e308),
+        ("smallfiles:alpha=0", 0xd6bd6112d6e47f1e),
+    ];
+    assert_eq!(got, want);
+}
+
+#[test]
+fn smallfiles_popular_files_are_zipf_and_scattered() {
+    // 100 files of one 16 KiB read each, 20000 accesses at alpha 0.9: rank k has
+    // probability k^-0.9 / H, H = sum over k = 1..100 of k^-0.9 = 6.42673, so the three
+    // hottest files get 3112, 1668 and 1158 accesses expected (sd about 51, 40, 33).
+    let r = gen_rows("smallfiles --files 100 --size 1600K --events 20000 --seed 3");
+    let mut hits: HashMap<String, u64> = HashMap::new();
+    for (_, f, _) in smallfiles_accesses(&r, 16384, 16384) {
+        *hits.entry(f).or_insert(0) += 1;
+    }
+    let mut by_count: Vec<(u64, String)> = hits.into_iter().map(|(f, c)| (c, f)).collect();
+    by_count.sort_unstable_by(|a, b| b.cmp(a));
+    for (k, want) in [3112.0, 1668.0, 1158.0].into_iter().enumerate() {
+        let got = by_count[k].0 as f64;
+        assert!(
+            (got - want).abs() < 0.05 * want,
+            "rank {}: {got}, want {want}",
+            k + 1
+        );
+    }
+    // The popular files are scattered over the numbers, not small.0, small.1, small.2.
+    let top: Vec<&str> = by_count[..3].iter().map(|(_, f)| f.as_str()).collect();
+    assert!(
+        top.iter()
+            .all(|f| !["small.0", "small.1", "small.2"].contains(f)),
+        "{top:?}"
+    );
+    // alpha=0 is uniform: 200 expected per file (sd 14), none above 270 or below 130.
+    let r = gen_rows("smallfiles:alpha=0 --files 100 --size 1600K --events 20000 --seed 3");
+    let mut hits: HashMap<String, u64> = HashMap::new();
+    for (_, f, _) in smallfiles_accesses(&r, 16384, 16384) {
+        *hits.entry(f).or_insert(0) += 1;
+    }
+    assert_eq!(hits.len(), 100);
+    assert!(hits.values().all(|&c| (130..=270).contains(&c)), "{hits:?}");
+}
+
+#[test]
+fn smallfiles_opens_per_access_so_a_million_files_is_accepted() {
+    // 16 pids x 1000000 files is over the 10000000 opens a workload that opens every
+    // file in every pid may start with; smallfiles opens per access, so it is fine.
+    let args = "--files 1000000 --pids 16 --size 16000000K --events 10";
+    let r = gen_rows(&format!("smallfiles {args}"));
+    assert_eq!(r.len(), 30, "10 accesses of one read: open, read, close");
+    let pids: Vec<u32> = smallfiles_accesses(&r, 16384, 16384)
+        .iter()
+        .map(|a| a.0)
+        .collect();
+    assert_eq!(pids, (100..110).collect::<Vec<_>>());
+    let o = run(&format!("gen randread {args}"));
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("over 10000000 opens"), "{}", stderr(&o));
+    let o = run("gen smallfiles --files 1000001 --size 16G --events 1");
+    assert_code(&o, 2);
+    assert!(stderr(&o).contains("--files must be from 1 to 1000000"));
+}
+
+#[test]
+fn smallfiles_makes_vnlru_recycle_within_desiredvnodes() {
+    // 2000 files of 16 KiB, 6000 uniform accesses: about 2000 (1 - e^-3) = 1900 files
+    // touched, more than --mem 8M's desiredvnodes (1360) + wantfreevnodes (25) can hold.
+    let dir = temp_dir("smallfiles_vnlru");
+    let make = "gen smallfiles:alpha=0 --files 2000 --size 32000K --events 6000";
+    let csv = dir.join("t.csv");
+    let vpt = dir.join("t.vpt");
+    let (csv, vpt) = (csv.to_str().expect("UTF-8"), vpt.to_str().expect("UTF-8"));
+    assert_code(&run(&format!("{make} -o {csv}")), 0);
+    assert_code(&run(&format!("{make} -o {vpt}")), 0);
+    let r = rows(&std::fs::read(csv).expect("written"));
+    let accesses = smallfiles_accesses(&r, 16384, 16384);
+    assert_eq!(accesses.len(), 6000);
+    let touched: std::collections::HashSet<&str> = accesses.iter().map(|a| a.1.as_str()).collect();
+    let touched = touched.len() as u64;
+    assert!(touched > 1385 + 400, "{touched} files touched");
+    for t in [csv, vpt] {
+        let c = vpsim(&["check", t]);
+        assert_code(&c, 0);
+        // Files no access picked have no rows: the trace knows only those touched.
+        let i = vpsim(&["info", t, "--format", "json"]);
+        assert_code(&i, 0);
+        let j: serde_json::Value = serde_json::from_str(&stdout(&i)).expect("JSON");
+        assert_eq!(j["files"], touched, "{t}");
+    }
+    let replay = |t: &str| {
+        let o = vpsim(&["replay", t, "--mem", "8M", "--format", "json"]);
+        assert_code(&o, 0);
+        serde_json::from_str::<serde_json::Value>(&stdout(&o)).expect("JSON")
+    };
+    let j = replay(csv);
+    assert_eq!(j["trace"]["files"], touched);
+    assert_eq!(j["trace"]["events"], 18000);
+    assert_eq!(j["config"]["derived"]["desiredvnodes"], 1360);
+    let c = &j["counters"];
+    let peak = c["vnodes_peak"].as_u64().expect("vnodes_peak");
+    let reclaimed = c["vnlru_reclaims"].as_u64().expect("vnlru_reclaims");
+    assert!(peak <= 1360 + 25, "vnodes_peak {peak}");
+    // Every file touched had a vnode, at most `peak` at a time: the rest were recycled.
+    assert!(reclaimed + peak >= touched, "vnlru_reclaims {reclaimed}");
+    // The binary form replays to the same counters.
+    assert_eq!(replay(vpt)["counters"], j["counters"]);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn smallfiles_is_listed_in_help() {
+    let h = stdout(&run("gen --help"));
+    assert!(
+        h.contains("\n  smallfiles  (--io-size default 16K; files small.0"),
+        "{h}"
+    );
+    assert!(h.contains("alpha=0.9"), "{h}");
+    assert!(h.contains("git status"), "{h}");
+}

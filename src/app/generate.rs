@@ -24,7 +24,7 @@ pub struct GenFlags {
     #[arg(long, default_value = "256M", value_name = "BYTES")]
     pub size: String,
     /// Request size of reads and writes, and the step of mmap touches (default per workload:
-    /// 64K for seqread/seqwrite, 8K for db, 4K otherwise), e.g. --io-size 16K.
+    /// 64K for seqread/seqwrite, 16K for smallfiles, 8K for db, 4K otherwise), e.g. --io-size 16K.
     #[arg(long, value_name = "BYTES")]
     pub io_size: Option<String>,
     /// Number of processes issuing the requests (pids 100, 101, ...), e.g. --pids 4.

@@ -12,7 +12,8 @@
 //! - pids are `100, 101, ...`; the requests are dealt to them round robin.
 //! - every row is `--interval` after the previous one, starting at 0.
 //! - a pid opens a file (the `open` row states its current size) before touching it and
-//!   closes it at the end, so each file's first row is an `open` and its last a `close`.
+//!   closes it at the end (smallfiles: after each access), so each file's first row is
+//!   an `open` and its last a `close`; a file no access picks has no rows at all.
 //! - reads and touches never go past the end of a file.
 //! - everything random comes from one xoshiro256** stream seeded by `--seed`, with
 //!   in-house math (see `rng.rs`, `detmath.rs`): the same options give the same bytes
@@ -24,6 +25,7 @@ mod logdb;
 mod random;
 mod rng;
 mod seq;
+mod smallfiles;
 mod spec;
 mod zipf;
 
@@ -150,7 +152,10 @@ pub fn plan(spec: &str, o: &GenOptions) -> Result<Plan, String> {
             format_size(align)
         ));
     }
-    let everyone_opens_everything = !matches!(workload.kind, Kind::Seq(_));
+    // The sequential streams open one file at a time per pid, smallfiles one per
+    // access: only the others start with an open of every file by every pid.
+    let everyone_opens_everything =
+        !matches!(workload.kind, Kind::Seq(_) | Kind::SmallFiles { .. });
     if everyone_opens_everything && u64::from(o.pids) * o.files > MAX_OPENS {
         return Err(format!(
             "{}: every pid opens every file, and --pids {} x --files {} is over {MAX_OPENS} opens",
@@ -207,6 +212,7 @@ pub fn generate<W: Write>(plan: &Plan, w: &mut TraceWriter<W>) -> io::Result<Sum
             truncate,
             align,
         } => churn::run(plan, read, truncate, align, &mut rng, &mut out)?,
+        Kind::SmallFiles { alpha } => smallfiles::run(plan, alpha, &mut rng, &mut out)?,
     }
     let data = out.data;
     Ok(Summary {

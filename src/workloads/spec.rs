@@ -197,6 +197,23 @@ pub const WORKLOADS: &[WorkloadInfo] = &[
         io_size: K4,
         prefix: "churn",
     },
+    WorkloadInfo {
+        name: "smallfiles",
+        help: "Accesses to many small files: each picks a file (Zipf over the files, the hot ones \
+               scattered over the file numbers by the seed; alpha=0 is uniform), and the next pid \
+               in turn opens it, reads it whole from offset 0 in --io-size requests (the last one \
+               short if the size is not a multiple) and closes it. One file is open at a time and \
+               files never picked get no rows, so a trace can touch 100000+ files (--files up to \
+               1000000) and make the kernel recycle vnodes (vnlru). Resembles a build, a backup or \
+               git status over many small files.",
+        keys: &[(
+            "alpha",
+            "0.9",
+            "Zipf skew of the files, as for zipf (0 = uniform)",
+        )],
+        io_size: 16 * 1024,
+        prefix: "small",
+    },
 ];
 
 /// What a parsed spec asks for; the workload families interpret it.
@@ -224,6 +241,10 @@ pub enum Kind {
         read: f64,
         truncate: u64,
         align: u64,
+    },
+    /// smallfiles: a file per access, opened, read whole and closed.
+    SmallFiles {
+        alpha: f64,
     },
 }
 
@@ -312,6 +333,7 @@ pub fn parse(s: &str) -> Result<Parsed, String> {
             truncate: v.count("truncate", 1, u64::MAX)?,
             align: v.size("align")?,
         },
+        "smallfiles" => Kind::SmallFiles { alpha: v.alpha()? },
         other => unreachable!("workload {other} is in the table but not parsed"),
     };
     let params: Vec<(&'static str, String)> = info
@@ -424,8 +446,8 @@ Every trace:
   - splits --size evenly: each of the --files files has size/files bytes;
   - uses pids 100, 101, ... (--pids of them) and deals the requests to them round robin;
   - opens a file (the open row states its current size) before a pid touches it and
-    closes it at the end; reads and faults never go past the end of a file; random
-    offsets are multiples of --io-size;
+    closes it at the end (smallfiles: after each access); reads and faults never go
+    past the end of a file; random offsets are multiples of --io-size;
   - spaces rows --interval apart, starting at time 0;
   - depends only on the options: the same ones give byte-identical output on every
     machine, and later vpsim versions keep it so (the random numbers and the math behind
