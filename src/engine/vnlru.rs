@@ -326,7 +326,7 @@ impl Simulator {
 
     /// `vgone`: drop the vnode's (clean) buffers and pages, terminate its object, park
     /// its inode, and put it at the head of the free list.
-    fn vgone(&mut self, vn: u32) {
+    pub(crate) fn vgone(&mut self, vn: u32) {
         let object = self.vnodes[vn as usize].object;
         let file = self.vnodes[vn as usize].file;
         self.buf_discard_from(vn, 0);
