@@ -47,10 +47,13 @@ pub enum Origin {
     Metadata,
     /// A sync policy's own flusher (linux writeback, periodic update daemon).
     Writeback,
+    /// vnlru writing a vnode's dirty buffers and pages before recycling it
+    /// (`vinvalbuf(V_SAVE)`, `vm_object_page_clean` from `vm_object_terminate`).
+    Vnlru,
 }
 
 impl Origin {
-    pub const ALL: [Origin; 17] = [
+    pub const ALL: [Origin; 18] = [
         Origin::Demand,
         Origin::Readahead,
         Origin::ReadBeforeWrite,
@@ -68,6 +71,7 @@ impl Origin {
         Origin::Bawrite,
         Origin::Metadata,
         Origin::Writeback,
+        Origin::Vnlru,
     ];
 
     pub fn name(self) -> &'static str {
@@ -89,6 +93,7 @@ impl Origin {
             Origin::Bawrite => "bawrite",
             Origin::Metadata => "metadata",
             Origin::Writeback => "writeback",
+            Origin::Vnlru => "vnlru",
         }
     }
 

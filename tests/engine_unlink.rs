@@ -168,17 +168,23 @@ fn vnlru_recycles_unused_vnodes_and_their_pages() {
     assert_eq!(j["counters"]["page_hits"], 2);
 }
 
-/// A dirty vnode is passed over (its data is not written by recycling here): with f2
-/// written, pass 1 skips it and reclaims f3 only (9 in use, done), f10 and f11 get new
-/// vnodes (12), and f2 — never recycled — needs no new one.
+/// A dirty candidate is written, not dropped: with f2 written, pass 1 finds f2 dirty,
+/// starts its write-back (origin `vnlru`: the 4 KiB block, one request) and reclaims
+/// f3 only (9 in use, done); f10 and f11 get new vnodes (12), and f2, never
+/// recycled, needs none. Nothing else writes within the trace's 14 ms.
 #[test]
-fn vnlru_passes_over_dirty_vnodes() {
+fn vnlru_writes_dirty_vnodes_before_recycling_them() {
     let j = recycle(&[2], "10");
     let c = &j["counters"];
     assert_eq!(c["vnlru_reclaims"], 1);
     assert_eq!(c["vnodes_peak"], 12);
+    let v = &j["device"]["by_origin"]["vnlru"];
     assert_eq!(
-        j["device"]["write_bytes"], 0,
-        "nothing written by recycling"
+        (v["writes"].as_u64(), v["write_bytes"].as_u64()),
+        (Some(1), Some(4096))
+    );
+    assert_eq!(
+        j["device"]["write_bytes"], 4096,
+        "vnlru's write is the only one"
     );
 }

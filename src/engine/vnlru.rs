@@ -30,17 +30,19 @@
 //!   a fifth of them free, `freesomevnodes` frees `numvnodes − desiredvnodes` (within
 //!   5..=freevnodes/100) of the free ones outright.
 //!
-//! Left out: `vtrytomakegoneable`'s `vinvalbuf(V_SAVE)` writes. A vnode with dirty
-//! pages or buffers, on the syncer's worklist, or with I/O in flight is passed over
-//! (the syncer cleans it within `syncdelay` and a later pass takes it), so recycling
-//! never writes and never loses data (the shadow checks it); the `vdrop` path (a
-//! cached vnode's last buffer going) does not move vnodes to the free list; the
-//! free list's rover and middle sections only sort vnodes with pages or swap, which a
-//! free vnode here never has.
+//! Where it differs: `vtrytomakegoneable` writes a dirty candidate's buffers and pages
+//! (`vinvalbuf(V_SAVE)`) and waits, then reclaims it; here the writes are started
+//! (origin `vnlru`) and a later pass reclaims the vnode once they are done, so an op
+//! never waits for vnlru. A vnode with I/O in flight or on the syncer's worklist is
+//! passed over until it is neither. Recycling never loses data (the shadow checks
+//! it). The `vdrop` path (a cached vnode's last buffer going) does not move vnodes to
+//! the free list; the free list's rover and middle sections only sort vnodes with
+//! pages or swap, which a free vnode here never has.
 
 use super::Simulator;
 use super::extents::ExtentMap;
 use super::page::NIL;
+use crate::stats::Origin;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
 
@@ -273,7 +275,9 @@ impl Simulator {
                 continue; // left the mount since
             }
             count -= 1;
-            if self.vmightfree(vn, trigger, pass) && self.goneable(vn) {
+            if !self.vmightfree(vn, trigger, pass) {
+                self.vcache.mntlist.push_back((vn, g));
+            } else if self.goneable(vn) {
                 if self.vnodes[vn as usize].free {
                     self.vnodes[vn as usize].free = false;
                     self.vcache.freevnodes -= 1;
@@ -281,6 +285,13 @@ impl Simulator {
                 self.vgone(vn);
                 done += 1;
             } else {
+                // `vinvalbuf(V_SAVE)`: write what is dirty. The kernel waits and
+                // reclaims the vnode at once; here the writes start and a later pass
+                // takes the vnode once they are done (the op does not wait for vnlru).
+                let v = &self.vnodes[vn as usize];
+                if v.obj_dirty || v.dirty_bufs > 0 {
+                    self.flush_vnode_async(vn, Origin::Vnlru);
+                }
                 self.vcache.mntlist.push_back((vn, g));
             }
         }

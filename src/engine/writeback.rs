@@ -66,7 +66,7 @@ impl Simulator {
                     let mut at = 0;
                     while let Some(vn) = self.next_dirty_vnode(at) {
                         at = vn + 1;
-                        self.writeback_vnode(vn);
+                        self.flush_vnode_async(vn, Origin::Writeback);
                     }
                 }
                 SyncAction::FlushOlderThan(age) => {
@@ -78,7 +78,7 @@ impl Simulator {
                             .dirtied_at
                             .is_some_and(|t| t <= cut)
                         {
-                            self.writeback_vnode(vn);
+                            self.flush_vnode_async(vn, Origin::Writeback);
                         }
                     }
                 }
@@ -96,7 +96,7 @@ impl Simulator {
                         if self.dirty_state().dirty <= bytes {
                             break;
                         }
-                        self.writeback_vnode(vn);
+                        self.flush_vnode_async(vn, Origin::Writeback);
                     }
                 }
             }
@@ -104,8 +104,8 @@ impl Simulator {
     }
 
     /// Write back one vnode: its mmap-dirty pages into buffers, then every dirty
-    /// buffer, asynchronously, tagged `writeback`.
-    fn writeback_vnode(&mut self, vn: u32) {
+    /// buffer, asynchronously, tagged `origin` (a sync policy's flusher, vnlru).
+    pub(crate) fn flush_vnode_async(&mut self, vn: u32, origin: Origin) {
         let v = &self.vnodes[vn as usize];
         // A file unlinked while still open is written too, as a flusher would: its
         // inode lives until the last reference goes.
@@ -113,12 +113,12 @@ impl Simulator {
             return;
         }
         let object = v.object;
-        self.write_origin_async = Origin::Writeback;
-        self.write_origin_sync = Origin::Writeback;
+        self.write_origin_async = origin;
+        self.write_origin_sync = origin;
         // The vnode an op holds: its dirty buffers (unlocked, on the DIRTY queue) can
         // be written, but its pages are not cleaned under the op.
         if self.vnodes[vn as usize].obj_dirty && vn != self.op_vnode {
-            self.vm_object_page_clean(object, 0, 0, 0, Origin::Writeback);
+            self.vm_object_page_clean(object, 0, 0, 0, origin);
         }
         let mut list = std::mem::take(&mut self.scratch_pages);
         self.vnode_dirty_bufs(vn, &mut list);
@@ -130,7 +130,7 @@ impl Simulator {
             {
                 continue;
             }
-            self.vfs_bio_awrite(b, Origin::Writeback);
+            self.vfs_bio_awrite(b, origin);
         }
         self.scratch_pages = list;
         self.write_origin_async = Origin::Bawrite;
