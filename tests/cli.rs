@@ -786,3 +786,23 @@ fn timeline_and_final_sync() {
     ]);
     assert_code(&o, 2);
 }
+
+/// `--output` names a results file by extension in any case, as the results writer
+/// reads it: `R.PARQUET` is Parquet (magic `PAR1`), not the text report under that
+/// name, and `vpsim plot`/`report` can read it back.
+#[test]
+fn output_extension_is_read_in_any_case() {
+    let d = test_dir("output-case");
+    let out = d.join("R.PARQUET");
+    let o = vpsim(&[
+        "replay",
+        path_str(&root().join("traces/seqread.csv")),
+        "--output",
+        path_str(&out),
+    ]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let bytes = std::fs::read(&out).unwrap();
+    assert_eq!(&bytes[..4], b"PAR1", "R.PARQUET is not Parquet");
+    let rows = vpsim::report::results::read_results(&out).unwrap();
+    assert_eq!(rows.len(), 1);
+}
