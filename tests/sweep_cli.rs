@@ -400,3 +400,24 @@ fn sweep_profiles_sit_beside_dragonfly_configurations() {
         assert!(err.contains(want), "{args:?}: {err}");
     }
 }
+
+/// An `--output` name no results writer knows is a usage error (exit 2) before any
+/// configuration runs, not an output error (exit 3) after all of them did: nothing is
+/// written and stdout stays empty.
+#[test]
+fn unknown_output_extension_is_refused_before_running() {
+    let d = dir("badext");
+    let out = d.join("r.xlsx");
+    let o = sweep(&out, &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("unknown results format \".xlsx\": use .parquet, .csv or .json"),
+        "{err}"
+    );
+    assert!(
+        o.stdout.is_empty(),
+        "a table was printed: nothing should have run"
+    );
+    assert!(!out.exists());
+}

@@ -89,6 +89,11 @@ fn table(job: &SweepJob, points: &[Point], rows: &[Row]) -> String {
 /// Run the sweep; the caller prints the report.
 pub fn sweep(job: &SweepJob) -> Result<SweepReport, CmdError> {
     let usage = CmdError::Usage;
+    // A results name the writer cannot write is refused before anything runs.
+    if let Some(out) = &job.output {
+        crate::report::results::Format::of(out)
+            .map_err(|e| usage(format!("--output {}: {e}", out.display())))?;
+    }
     let points = job.grid.points();
     let mut rows: Vec<Row> = match &job.output {
         Some(out) if job.resume && out.exists() => resumed_rows(job.grid, out)?,
