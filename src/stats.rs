@@ -248,6 +248,24 @@ pub struct LatencySummary {
     pub max: u64,
 }
 
+impl LatencySummary {
+    /// The summary of one histogram (all zeros when it is empty).
+    pub fn of(h: &Histogram<u64>) -> LatencySummary {
+        if h.is_empty() {
+            return LatencySummary::default();
+        }
+        LatencySummary {
+            count: h.len(),
+            mean: h.mean(),
+            p50: h.value_at_quantile(0.5),
+            p90: h.value_at_quantile(0.9),
+            p99: h.value_at_quantile(0.99),
+            p999: h.value_at_quantile(0.999),
+            max: h.max(),
+        }
+    }
+}
+
 impl Default for Latencies {
     fn default() -> Self {
         Self::new()
@@ -310,19 +328,7 @@ impl Latencies {
     }
 
     pub fn summary(&self, op: Op) -> LatencySummary {
-        let h = self.histogram(op);
-        if h.is_empty() {
-            return LatencySummary::default();
-        }
-        LatencySummary {
-            count: h.len(),
-            mean: h.mean(),
-            p50: h.value_at_quantile(0.5),
-            p90: h.value_at_quantile(0.9),
-            p99: h.value_at_quantile(0.99),
-            p999: h.value_at_quantile(0.999),
-            max: h.max(),
-        }
+        LatencySummary::of(&self.histogram(op))
     }
 }
 
@@ -643,20 +649,7 @@ mod tests {
             plain[op.index()].record(v.min(Latencies::HIGHEST)).unwrap();
         }
         for op in Op::ALL {
-            let h = &plain[op.index()];
-            let want = if h.is_empty() {
-                LatencySummary::default()
-            } else {
-                LatencySummary {
-                    count: h.len(),
-                    mean: h.mean(),
-                    p50: h.value_at_quantile(0.5),
-                    p90: h.value_at_quantile(0.9),
-                    p99: h.value_at_quantile(0.99),
-                    p999: h.value_at_quantile(0.999),
-                    max: h.max(),
-                }
-            };
+            let want = LatencySummary::of(&plain[op.index()]);
             assert_eq!(batched.summary(op), want, "{}", op.name());
         }
         // The open run (500 writes of 42 ns) is counted: 1 + 500 writes.
