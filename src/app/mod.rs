@@ -41,10 +41,8 @@ pub fn emit(text: &str, output: Option<&str>) -> CmdResult {
 /// Whether an output path asks for a results file (the row schema of sweep): a
 /// `.parquet` name, in any case, as the results writer reads extensions.
 fn is_results_file(path: Option<&str>) -> Option<&Path> {
-    path.map(Path::new).filter(|p| {
-        p.extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
-    })
+    path.map(Path::new)
+        .filter(|p| crate::report::extension(p) == "parquet")
 }
 
 /// Write results rows to `path`; a failure is exit 3.

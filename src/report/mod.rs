@@ -12,3 +12,12 @@ pub mod query;
 pub mod replay;
 pub mod results;
 pub mod summary;
+
+/// The extension of an output `path`, lower case ("" if none): every writer picks its
+/// format by extension in any case (`R.PARQUET` is Parquet).
+pub fn extension(path: &std::path::Path) -> String {
+    path.extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase()
+}

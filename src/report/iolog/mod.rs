@@ -61,11 +61,7 @@ pub(crate) fn file_name<'a>(r: &IoRecord, files: &'a FileTable) -> &'a str {
 
 /// Refuse an io-log name whose extension is not `.csv` or `.parquet` (before a run).
 pub fn check_path(path: &Path) -> Result<(), String> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::report::extension(path);
     match ext.as_str() {
         "csv" | "parquet" => Ok(()),
         _ => Err(format!(
@@ -78,11 +74,7 @@ pub fn check_path(path: &Path) -> Result<(), String> {
 /// The sink for `path`: `.parquet` or `.csv` (any case; `.csv.gz` is not offered: an
 /// io-log is read back by `vpsim plot`). The file appears when the run finishes.
 pub fn open_sink(path: &Path) -> Result<Box<dyn IoSink>, String> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = crate::report::extension(path);
     let shown = path.display();
     check_path(path)?;
     match ext.as_str() {

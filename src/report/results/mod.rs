@@ -226,11 +226,7 @@ impl Format {
     /// The format `path` names (`.parquet`, `.csv`, `.json`, any case): a front end
     /// can refuse a bad `--output` before running anything.
     pub fn of(path: &Path) -> Result<Format, ResultsError> {
-        let ext = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .unwrap_or("")
-            .to_ascii_lowercase();
+        let ext = crate::report::extension(path);
         match ext.as_str() {
             "parquet" => Ok(Format::Parquet),
             "csv" => Ok(Format::Csv),
