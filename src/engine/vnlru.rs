@@ -15,8 +15,8 @@
 //! - `vnode_terminate`: on the last close, a vnode with no buffers (`v_auxrefs`, held
 //!   by `bgetvp`) and no resident pages goes on the free list (`VFREE`, `__vfree`);
 //!   any later use takes it off (`vget` → `__vbusy`).
-//! - `allocvnode`: while `numvnodes − freevnodes > desiredvnodes` the caller waits for
-//!   vnlru; with at least `debug.wantfreevnodes` (25) free and `numvnodes ≥ desiredvnodes`
+//! - `allocvnode`: while `numvnodes − freevnodes > desiredvnodes` the caller wakes
+//!   vnlru (and sleeps until it has freed some); with at least `debug.wantfreevnodes` (25) free and `numvnodes ≥ desiredvnodes`
 //!   it reuses the free list's first vnode (reclaimed ones at the head, `vgone`ing an
 //!   unreclaimed one first), else allocates.
 //! - `vnlru_proc` wakes every second (and at once for a waiting allocvnode); while
@@ -30,7 +30,11 @@
 //!   a fifth of them free, `freesomevnodes` frees `numvnodes − desiredvnodes` (within
 //!   5..=freevnodes/100) of the free ones outright.
 //!
-//! Where it differs: `vtrytomakegoneable` writes a dirty candidate's buffers and pages
+//! Where it differs: vnlru runs in the allocating op's place, checked at each
+//! allocation (the only thing that raises the count it watches), and the op never
+//! waits for it: over the limit it runs at once unless its last round found nothing,
+//! and then the allocation goes ahead (the kernel's caller would sleep until vnlru
+//! freed a vnode). `vtrytomakegoneable` writes a dirty candidate's buffers and pages
 //! (`vinvalbuf(V_SAVE)`) and waits, then reclaims it; here the writes are started
 //! (origin `vnlru`) and a later pass reclaims the vnode once they are done, so an op
 //! never waits for vnlru. A vnode with I/O in flight or on the syncer's worklist is
