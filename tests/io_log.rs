@@ -212,29 +212,21 @@ fn cli_csv_and_parquet_logs_and_plots() {
         assert!(plots.join(format!("{name}.svg")).exists(), "{name}.svg");
     }
     // compare: {config} per configuration; without it, several configurations refuse.
-    let tpl = dir.join("cmp-{config}.csv");
-    let o = vpsim(&[
-        "compare",
-        trace,
-        "--readahead",
-        "dragonfly",
-        "--readahead",
-        "none",
-        "--io-log",
-        tpl.to_str().unwrap(),
-    ]);
-    assert_code(&o, 0);
+    let compare = |log: &std::path::Path| {
+        vpsim(&[
+            "compare",
+            trace,
+            "--readahead",
+            "dragonfly",
+            "--readahead",
+            "none",
+            "--io-log",
+            log.to_str().unwrap(),
+        ])
+    };
+    assert_code(&compare(&dir.join("cmp-{config}.csv")), 0);
     assert!(dir.join("cmp-0.csv").exists() && dir.join("cmp-1.csv").exists());
-    let o = vpsim(&[
-        "compare",
-        trace,
-        "--readahead",
-        "dragonfly",
-        "--readahead",
-        "none",
-        "--io-log",
-        csv.to_str().unwrap(),
-    ]);
+    let o = compare(&csv);
     assert_code(&o, 2);
     assert!(stderr(&o).contains("{config}"), "{}", stderr(&o));
     let o = vpsim(&[
