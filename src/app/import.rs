@@ -15,6 +15,17 @@ fn out_name(output: Option<&str>) -> &str {
     }
 }
 
+/// An importer run on an opened input: reads it (named as shown), writes events.
+pub trait Converter:
+    FnOnce(&mut dyn std::io::BufRead, &str, &mut Writer) -> Result<ImportReport, TraceError>
+{
+}
+
+impl<F> Converter for F where
+    F: FnOnce(&mut dyn std::io::BufRead, &str, &mut Writer) -> Result<ImportReport, TraceError>
+{
+}
+
 /// Open `path` (or standard input for `-`) and `output`, run `convert`, commit the
 /// output; returns the lines to show on stderr (what was converted, then every kind
 /// of skipped or adjusted line with its count).
@@ -22,11 +33,7 @@ pub fn import(
     what: &str,
     path: &str,
     output: Option<&str>,
-    convert: impl FnOnce(
-        &mut dyn std::io::BufRead,
-        &str,
-        &mut Writer,
-    ) -> Result<ImportReport, TraceError>,
+    convert: impl Converter,
 ) -> Result<Vec<String>, CmdError> {
     let (report, name) = import_report(path, output, convert)?;
     let mut lines = vec![format!(
@@ -52,11 +59,7 @@ pub fn import(
 pub fn import_report(
     path: &str,
     output: Option<&str>,
-    convert: impl FnOnce(
-        &mut dyn std::io::BufRead,
-        &str,
-        &mut Writer,
-    ) -> Result<ImportReport, TraceError>,
+    convert: impl Converter,
 ) -> Result<(ImportReport, String), CmdError> {
     let mut input = Input::open(path)?;
     let mut sink = TraceOutput::create(output).map_err(|e| {
